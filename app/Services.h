@@ -1,0 +1,37 @@
+#pragma once
+
+#include "api/ApiEndpoint.h"
+#include "api/ApiRouter.h"
+#include "api/SystemController.h"
+#include "api/TokenService.h"
+#include "common/Clock.h"
+#include "store/Database.h"
+#include "store/SettingsStore.h"
+
+#include <memory>
+
+namespace keystead::app {
+
+// Where the store is, from the command line and the environment.
+struct StoreLocation
+{
+    QString dataDir;     // --data-dir, else KEYSTEAD_DATA_DIR, else the platform's data folder
+    QString databaseUrl; // --database, else sqlite: in the data folder
+};
+
+// Every core object, built once and passed to whoever needs it: no singletons.
+struct Services
+{
+    SystemClock clock;
+    std::unique_ptr<Database> database;
+    std::unique_ptr<SettingsStore> settings;
+    std::unique_ptr<TokenService> tokens;
+    std::unique_ptr<ApiRouter> router;
+    std::unique_ptr<SystemController> systemController;
+    std::unique_ptr<ApiEndpoint> endpoint;
+
+    static Result<std::unique_ptr<Services>> open(const StoreLocation &location);
+    ~Services();
+};
+
+} // namespace keystead::app

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+#include <vector>
+
+namespace keystead {
+
+// One step of the schema. Steps run in order, each in its own transaction,
+// and are never edited once released: a change is a new step.
+struct Migration
+{
+    int version = 0;
+    QString description;
+    QStringList sqliteStatements;
+    // Empty when the SQLite statements are valid PostgreSQL as they are.
+    QStringList postgresStatements;
+};
+
+// Every step this binary knows, in order of version.
+const std::vector<Migration> &allMigrations();
+
+} // namespace keystead

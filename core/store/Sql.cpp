@@ -1,0 +1,35 @@
+#include "Sql.h"
+
+#include <QSqlError>
+
+using namespace Qt::StringLiterals;
+
+namespace keystead::sql {
+
+QString toStoreTime(const QDateTime &time)
+{
+    return time.toUTC().toString(Qt::ISODateWithMs);
+}
+
+QDateTime fromStoreTime(const QVariant &value)
+{
+    if (value.isNull())
+        return {};
+    QDateTime time = QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
+    time.setTimeSpec(Qt::UTC);
+    return time;
+}
+
+Result<QSqlQuery> exec(const QSqlDatabase &db, const QString &statement, const QVariantList &bindings)
+{
+    QSqlQuery query(db);
+    if (!query.prepare(statement))
+        return Error::internal(u"cannot prepare a statement: "_s + query.lastError().text());
+    for (const QVariant &value : bindings)
+        query.addBindValue(value);
+    if (!query.exec())
+        return Error::unavailable(u"the database refused a statement: "_s + query.lastError().text());
+    return query;
+}
+
+} // namespace keystead::sql

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "common/Result.h"
+
+#include <QDateTime>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariantList>
+
+namespace keystead::sql {
+
+// Times are stored as ISO 8601 UTC text with milliseconds: they sort as text
+// on both backends and read back without a time zone surprise.
+QString toStoreTime(const QDateTime &time);
+QDateTime fromStoreTime(const QVariant &value);
+
+// Prepares and runs one statement with positional bindings.
+Result<QSqlQuery> exec(const QSqlDatabase &db, const QString &statement, const QVariantList &bindings = {});
+
+// Runs `body` in a transaction: committed when it returns ok, rolled back otherwise.
+template <typename Body>
+Status inTransaction(QSqlDatabase db, Body &&body)
+{
+    if (!db.transaction())
+        return Error::unavailable(QStringLiteral("cannot begin a transaction: ") + db.lastError().text());
+    Status status = body();
+    if (!status.ok()) {
+        db.rollback();
+        return status;
+    }
+    if (!db.commit()) {
+        const QString reason = db.lastError().text();
+        db.rollback();
+        return Error::unavailable(QStringLiteral("cannot commit: ") + reason);
+    }
+    return {};
+}
+
+} // namespace keystead::sql
