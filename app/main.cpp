@@ -42,8 +42,8 @@ int main(int argc, char **argv)
 #ifdef KEYSTEAD_WITH_GUI
         return runWindow(argc, argv);
 #else
-        printTopLevelHelp();
-        return usageError(u"this build has no window; use keystead serve"_s);
+        const QString given = argc > 1 ? QString::fromLocal8Bit(argv[1]) : QString();
+        return usageError(u"this build has no window (given \"%1\"); see keystead --help"_s.arg(given));
 #endif
     }
 

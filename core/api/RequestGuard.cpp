@@ -10,6 +10,7 @@ namespace keystead {
 namespace {
 
 constexpr qsizetype kMaxChunkLine = 1024;
+constexpr int kLingerMs = 2000;
 
 } // namespace
 
@@ -175,7 +176,12 @@ void RequestGuard::refuse(int status, const QString &message)
     m_requestTimer.stop();
     const HttpResponse response = m_renderer(status, m_path, Error::invalid(message));
     m_socket->write(serialize(response, true));
-    m_socket->disconnectFromHost();
+    // Closing now, while the client still sends its body, would make the
+    // kernel reset the connection and the client could lose the answer. Keep
+    // reading (and dropping) for a moment; the client hangs up once it reads
+    // the answer.
+    m_idleTimer.stop();
+    QTimer::singleShot(kLingerMs, m_socket, [socket = m_socket] { socket->disconnectFromHost(); });
 }
 
 void RequestGuard::onRequestTimeout()

@@ -23,6 +23,12 @@ QDateTime fromStoreTime(const QVariant &value)
 Result<QSqlQuery> exec(const QSqlDatabase &db, const QString &statement, const QVariantList &bindings)
 {
     QSqlQuery query(db);
+    if (bindings.isEmpty()) {
+        // PostgreSQL cannot prepare DDL: statements without values run directly.
+        if (!query.exec(statement))
+            return Error::unavailable(u"the database refused a statement: "_s + query.lastError().text());
+        return query;
+    }
     if (!query.prepare(statement))
         return Error::internal(u"cannot prepare a statement: "_s + query.lastError().text());
     for (const QVariant &value : bindings)

@@ -1,0 +1,395 @@
+#include "TestDatabase.h"
+
+#include "store/Sql.h"
+
+#include <QDirIterator>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QtTest>
+
+#include <csignal>
+
+using namespace Qt::StringLiterals;
+using namespace keystead;
+using keystead::test::TestDatabase;
+
+namespace {
+
+struct Finished
+{
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+QString binary()
+{
+    return qEnvironmentVariable("KEYSTEAD_BINARY");
+}
+
+// The environment of a server with no desktop: no display, no Qt platform chosen.
+QProcessEnvironment headlessEnvironment()
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(u"DISPLAY"_s);
+    environment.remove(u"WAYLAND_DISPLAY"_s);
+    environment.remove(u"QT_QPA_PLATFORM"_s);
+    environment.remove(u"KEYSTEAD_DATA_DIR"_s);
+    return environment;
+}
+
+Finished run(const QStringList &arguments, const QProcessEnvironment &environment = headlessEnvironment())
+{
+    QProcess process;
+    process.setProcessEnvironment(environment);
+    process.start(binary(), arguments);
+    Finished finished;
+    if (!process.waitForFinished(60'000)) {
+        process.kill();
+        process.waitForFinished();
+        return finished;
+    }
+    finished.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    finished.out = process.readAllStandardOutput();
+    finished.err = process.readAllStandardError();
+    return finished;
+}
+
+// curl is the client an operator's script would use.
+struct CurlReply
+{
+    int status = 0;
+    QByteArray contentType;
+    QByteArray body;
+    QByteArray headers;
+};
+
+CurlReply curl(const QStringList &arguments)
+{
+    QTemporaryDir dir;
+    QProcess process;
+    process.start(u"curl"_s, QStringList{u"-sk"_s, u"--max-time"_s, u"20"_s, u"-o"_s, dir.filePath(u"body"_s), u"-D"_s,
+                                         dir.filePath(u"headers"_s), u"-w"_s, u"%{http_code} %{content_type}"_s}
+                                 + arguments);
+    CurlReply reply;
+    if (!process.waitForFinished(30'000))
+        return reply;
+    const QList<QByteArray> written = process.readAllStandardOutput().split(' ');
+    reply.status = written.value(0).toInt();
+    reply.contentType = written.value(1);
+    QFile body(dir.filePath(u"body"_s));
+    if (body.open(QIODevice::ReadOnly))
+        reply.body = body.readAll();
+    QFile headers(dir.filePath(u"headers"_s));
+    if (headers.open(QIODevice::ReadOnly))
+        reply.headers = headers.readAll();
+    return reply;
+}
+
+// A running `keystead serve`, stopped with SIGTERM at the end.
+class Server
+{
+public:
+    explicit Server(const QStringList &arguments)
+    {
+        m_process.setProcessEnvironment(headlessEnvironment());
+        m_process.setReadChannel(QProcess::StandardError);
+        m_process.start(binary(), QStringList{u"serve"_s, u"--api-listen"_s, u"127.0.0.1:0"_s} + arguments);
+        QDeadlineTimer deadline(30'000);
+        static const QRegularExpression listening(u"API listening on (https?://[0-9.]+:[0-9]+)"_s);
+        while (!deadline.hasExpired() && m_process.state() != QProcess::NotRunning) {
+            m_process.waitForReadyRead(200);
+            m_log += m_process.readAllStandardError();
+            const QRegularExpressionMatch match = listening.match(QString::fromUtf8(m_log));
+            if (match.hasMatch()) {
+                m_url = match.captured(1);
+                return;
+            }
+        }
+    }
+    ~Server()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished(10'000);
+        }
+    }
+    QString url() const { return m_url; }
+    quint16 port() const { return static_cast<quint16>(m_url.section(u':', -1).toUInt()); }
+    // Sends the signal and waits; the exit code, or -1 when it did not stop in time.
+    int stop(int signalNumber)
+    {
+        // Never kill(0, ...): with no process that would signal our own process group.
+        const qint64 pid = m_process.processId();
+        if (m_process.state() != QProcess::NotRunning && pid > 0)
+            ::kill(static_cast<pid_t>(pid), signalNumber);
+        if (m_process.state() != QProcess::NotRunning && !m_process.waitForFinished(15'000))
+            return -1;
+        m_log += m_process.readAllStandardError();
+        return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
+    }
+    QByteArray log() const { return m_log; }
+
+private:
+    QProcess m_process;
+    QByteArray m_log;
+    QString m_url;
+};
+
+} // namespace
+
+class TestServe final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void versionAndHelp();
+    void badUsageExitsTwo_data();
+    void badUsageExitsTwo();
+    void tokenCreatePrintsOnceAndStoresNoSecret();
+    void servesAuthenticatedRequests_data();
+    void servesAuthenticatedRequests();
+    void stopsCleanlyOnSignals_data();
+    void stopsCleanlyOnSignals();
+    void refusesNewerDatabase();
+    void busyPortFailsWithOneLine();
+    void servesHttps();
+    void dataDirFromEnvironment();
+
+private:
+    static void backends()
+    {
+        QTest::addColumn<QString>("backend");
+        for (const QString &backend : keystead::test::storeBackends())
+            QTest::newRow(qPrintable(backend)) << backend;
+    }
+    QString makeToken(const QString &dataDir, const QString &database = {})
+    {
+        QStringList arguments{u"token"_s, u"create"_s, u"--name"_s, u"test"_s, u"--data-dir"_s, dataDir};
+        if (!database.isEmpty())
+            arguments << u"--database"_s << database;
+        const Finished made = run(arguments);
+        if (made.exitCode != 0)
+            qWarning("token create failed: %s", made.err.constData());
+        return QString::fromLatin1(made.out.trimmed());
+    }
+    ManualClock m_clock;
+};
+
+void TestServe::initTestCase()
+{
+    QVERIFY2(QFileInfo(binary()).isExecutable(), "KEYSTEAD_BINARY must name the built keystead");
+    QVERIFY2(!QStandardPaths::findExecutable(u"curl"_s).isEmpty(), "curl is needed");
+}
+
+void TestServe::versionAndHelp()
+{
+    const Finished version = run({u"--version"_s});
+    QCOMPARE(version.exitCode, 0);
+    QCOMPARE(version.out.trimmed(), QByteArray("keystead " KEYSTEAD_VERSION));
+    const Finished help = run({u"--help"_s});
+    QCOMPARE(help.exitCode, 0);
+    QVERIFY(help.out.contains("keystead serve"));
+    QVERIFY(help.out.contains("keystead token create --name NAME"));
+    const Finished serveHelp = run({u"serve"_s, u"--help"_s});
+    QCOMPARE(serveHelp.exitCode, 0);
+    for (const char *option : {"--data-dir", "--database", "--api-listen", "--collect-listen", "--tls-cert", "--tls-key"})
+        QVERIFY2(serveHelp.out.contains(option), option);
+}
+
+void TestServe::badUsageExitsTwo_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QByteArray>("mentions");
+    QTest::newRow("unknown serve flag") << QStringList{u"serve"_s, u"--bogus"_s} << QByteArray("bogus");
+    QTest::newRow("bad api address") << QStringList{u"serve"_s, u"--api-listen"_s, u"nowhere"_s} << QByteArray("--api-listen");
+    QTest::newRow("bad api port") << QStringList{u"serve"_s, u"--api-listen"_s, u"127.0.0.1:99999"_s} << QByteArray("port");
+    QTest::newRow("bad collect address") << QStringList{u"serve"_s, u"--collect-listen"_s, u"x:y"_s} << QByteArray("--collect-listen");
+    QTest::newRow("tls cert without key") << QStringList{u"serve"_s, u"--tls-cert"_s, u"/tmp/c.pem"_s} << QByteArray("--tls-key");
+    QTest::newRow("serve argument") << QStringList{u"serve"_s, u"extra"_s} << QByteArray("extra");
+    QTest::newRow("missing option value") << QStringList{u"serve"_s, u"--data-dir"_s} << QByteArray("data-dir");
+    QTest::newRow("token without action") << QStringList{u"token"_s} << QByteArray("create");
+    QTest::newRow("token create without name") << QStringList{u"token"_s, u"create"_s} << QByteArray("--name");
+    QTest::newRow("token bad action") << QStringList{u"token"_s, u"steal"_s} << QByteArray("create");
+    QTest::newRow("window unknown flag") << QStringList{u"--bogus"_s} << QByteArray("bogus");
+    QTest::newRow("window stray argument") << QStringList{u"frobnicate"_s} << QByteArray("frobnicate");
+}
+
+void TestServe::badUsageExitsTwo()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QByteArray, mentions);
+    QTemporaryDir dir;
+    const Finished finished = run(arguments + QStringList{});
+    QCOMPARE(finished.exitCode, 2);
+    const QByteArray line = finished.err.trimmed();
+    QVERIFY2(!line.isEmpty() && !line.contains('\n'), finished.err.constData());
+    QVERIFY2(line.startsWith("keystead: "), line.constData());
+    QVERIFY2(line.contains(mentions), line.constData());
+}
+
+void TestServe::tokenCreatePrintsOnceAndStoresNoSecret()
+{
+    QTemporaryDir dir;
+    const Finished made = run({u"token"_s, u"create"_s, u"--name"_s, u"ci bot"_s, u"--data-dir"_s, dir.path()});
+    QCOMPARE(made.exitCode, 0);
+    const QByteArray secret = made.out.trimmed();
+    QVERIFY2(QRegularExpression(u"^kst_[A-Za-z0-9_-]{43}$"_s).match(QString::fromLatin1(secret)).hasMatch(), secret.constData());
+    QCOMPARE(made.out.count('\n'), 1); // the token and nothing else on stdout
+    QVERIFY(!made.err.contains(secret));
+
+    const Finished listed = run({u"token"_s, u"list"_s, u"--data-dir"_s, dir.path()});
+    QCOMPARE(listed.exitCode, 0);
+    QVERIFY(listed.out.contains("ci bot"));
+    QVERIFY(!listed.out.contains(secret.mid(4)));
+
+    // Nothing in the data folder holds the token in plain text.
+    QDirIterator files(dir.path(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    int checked = 0;
+    while (files.hasNext()) {
+        QFile file(files.next());
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY2(!file.readAll().contains(secret.mid(4)), qPrintable(file.fileName()));
+        ++checked;
+    }
+    QVERIFY(checked >= 1);
+    // The data folder is its owner's alone.
+    QCOMPARE(QFileInfo(dir.path()).permissions() & (QFile::ReadGroup | QFile::ReadOther), QFileDevice::Permissions());
+}
+
+void TestServe::servesAuthenticatedRequests_data()
+{
+    backends();
+}
+
+void TestServe::servesAuthenticatedRequests()
+{
+    QFETCH(QString, backend);
+    auto store = TestDatabase::create(backend, m_clock);
+    QVERIFY(store);
+    const QString database = store->url();
+    store->closeConnections(); // the server owns the store now; it is dropped at the end of the test
+    QTemporaryDir dir;
+    const QString token = makeToken(dir.path(), database);
+    QVERIFY(!token.isEmpty());
+
+    Server server({u"--data-dir"_s, dir.path(), u"--database"_s, database});
+    QVERIFY2(!server.url().isEmpty(), server.log().constData());
+    const QString openApi = server.url() + u"/api/openapi.json"_s;
+
+    const CurlReply withToken = curl({u"-H"_s, u"Authorization: Bearer "_s + token, openApi});
+    QCOMPARE(withToken.status, 200);
+    QVERIFY(QJsonDocument::fromJson(withToken.body).object().value(u"openapi"_s).toString().startsWith(u"3."_s));
+    QCOMPARE(curl({u"-H"_s, u"x-api-key: "_s + token, openApi}).status, 200);
+
+    const CurlReply without = curl({openApi});
+    QCOMPARE(without.status, 401);
+    QCOMPARE(without.contentType, QByteArray("application/problem+json"));
+    QCOMPARE(QJsonDocument::fromJson(without.body).object().value(u"status"_s).toInt(), 401);
+
+    const CurlReply wrongMethod = curl({u"-X"_s, u"DELETE"_s, u"-H"_s, u"Authorization: Bearer "_s + token, openApi});
+    QCOMPARE(wrongMethod.status, 405);
+    QVERIFY2(wrongMethod.headers.contains("Allow: GET"), wrongMethod.headers.constData());
+
+    QTemporaryFile big;
+    QVERIFY(big.open());
+    big.write(QByteArray(2 * 1000 * 1000, 'a'));
+    big.flush();
+    const CurlReply tooLarge = curl({u"-X"_s, u"POST"_s, u"-H"_s, u"Authorization: Bearer "_s + token,
+                                     u"--data-binary"_s, u"@"_s + big.fileName(), openApi});
+    QCOMPARE(tooLarge.status, 413);
+    QCOMPARE(tooLarge.contentType, QByteArray("application/problem+json"));
+
+    const CurlReply health = curl({server.url() + u"/api/health"_s});
+    QCOMPARE(health.status, 200);
+    QCOMPARE(server.stop(SIGTERM), 0);
+}
+
+void TestServe::stopsCleanlyOnSignals_data()
+{
+    QTest::addColumn<int>("signalNumber");
+    QTest::newRow("SIGTERM") << int(SIGTERM);
+    QTest::newRow("SIGINT") << int(SIGINT);
+}
+
+void TestServe::stopsCleanlyOnSignals()
+{
+    QFETCH(int, signalNumber);
+    QTemporaryDir dir;
+    const QString token = makeToken(dir.path());
+    Server server({u"--data-dir"_s, dir.path()});
+    QVERIFY2(!server.url().isEmpty(), server.log().constData());
+    QCOMPARE(curl({u"-H"_s, u"x-api-key: "_s + token, server.url() + u"/api/openapi.json"_s}).status, 200);
+    QCOMPARE(server.stop(signalNumber), 0);
+    QVERIFY2(server.log().contains("stopped"), server.log().constData());
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, server.port());
+    QVERIFY2(!socket.waitForConnected(2000), "the listener must be closed");
+    // The store was closed properly: SQLite folded its journal back and removed it.
+    QVERIFY(!QFile::exists(dir.filePath(u"keystead.sqlite-wal"_s)));
+    QVERIFY(!server.log().contains(token.toLatin1()));
+}
+
+void TestServe::refusesNewerDatabase()
+{
+    QTemporaryDir dir;
+    QVERIFY(!makeToken(dir.path()).isEmpty());
+    {
+        DatabaseConfig config;
+        config.sqliteFile = dir.filePath(u"keystead.sqlite"_s);
+        Result<std::unique_ptr<Database>> database = Database::open(config, m_clock);
+        KEYSTEAD_VERIFY_OK(database);
+        KEYSTEAD_VERIFY_OK(sql::exec(database.value()->connection(),
+                                     u"INSERT INTO schema_version (version, description, applied_at) VALUES (999, 'future', 'x')"_s));
+    }
+    Server server({u"--data-dir"_s, dir.path()});
+    QVERIFY(server.url().isEmpty());
+    QCOMPARE(server.stop(SIGTERM), 1);
+    QVERIFY2(server.log().contains("schema version 999, newer than this Keystead knows"), server.log().constData());
+}
+
+void TestServe::busyPortFailsWithOneLine()
+{
+    QTcpServer occupier;
+    QVERIFY(occupier.listen(QHostAddress::LocalHost, 0));
+    QTemporaryDir dir;
+    const Finished finished = run({u"serve"_s, u"--data-dir"_s, dir.path(), u"--api-listen"_s,
+                                   u"127.0.0.1:%1"_s.arg(occupier.serverPort())});
+    QCOMPARE(finished.exitCode, 1);
+    QVERIFY2(finished.err.contains("cannot listen on 127.0.0.1:"), finished.err.constData());
+}
+
+void TestServe::servesHttps()
+{
+    QTemporaryDir dir;
+    QProcess openssl;
+    openssl.start(u"openssl"_s, {u"req"_s, u"-x509"_s, u"-newkey"_s, u"rsa:2048"_s, u"-nodes"_s, u"-days"_s, u"2"_s,
+                                 u"-subj"_s, u"/CN=127.0.0.1"_s, u"-keyout"_s, dir.filePath(u"key.pem"_s), u"-out"_s,
+                                 dir.filePath(u"cert.pem"_s)});
+    QVERIFY(openssl.waitForFinished(60'000));
+    QCOMPARE(openssl.exitCode(), 0);
+    const QString token = makeToken(dir.path());
+    Server server({u"--data-dir"_s, dir.path(), u"--tls-cert"_s, dir.filePath(u"cert.pem"_s), u"--tls-key"_s,
+                   dir.filePath(u"key.pem"_s)});
+    QVERIFY2(server.url().startsWith(u"https://"_s), server.log().constData());
+    const CurlReply reply = curl({u"--cacert"_s, dir.filePath(u"cert.pem"_s), u"-H"_s, u"x-api-key: "_s + token,
+                                  server.url() + u"/api/openapi.json"_s});
+    QCOMPARE(reply.status, 200);
+    QCOMPARE(server.stop(SIGTERM), 0);
+}
+
+void TestServe::dataDirFromEnvironment()
+{
+    QTemporaryDir dir;
+    QProcessEnvironment environment = headlessEnvironment();
+    environment.insert(u"KEYSTEAD_DATA_DIR"_s, dir.filePath(u"from-env"_s));
+    const Finished made = run({u"token"_s, u"create"_s, u"--name"_s, u"env"_s}, environment);
+    QCOMPARE(made.exitCode, 0);
+    QVERIFY(QFile::exists(dir.filePath(u"from-env/keystead.sqlite"_s)));
+}
+
+QTEST_GUILESS_MAIN(TestServe)
+#include "tst_serve.moc"
