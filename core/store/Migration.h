@@ -18,6 +18,10 @@ struct Migration
     QStringList postgresStatements;
 };
 
+// Each area keeps its own steps next to its code; versions are unique across areas.
+std::vector<Migration> collectMigrations(); // core/collect/CollectSchema.cpp: version 2
+std::vector<Migration> webhookMigrations(); // core/collect/WebhookSchema.cpp: version 3
+
 // Every step this binary knows, in order of version.
 const std::vector<Migration> &allMigrations();
 

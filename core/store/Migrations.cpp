@@ -1,15 +1,19 @@
 #include "Migration.h"
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace keystead {
 
+namespace {
+
 // Conventions that keep one statement valid on both backends:
 // ids are TEXT (UUIDs made in code), times are TEXT in ISO 8601 UTC with
 // milliseconds (they sort as text), booleans are INTEGER 0/1.
-const std::vector<Migration> &allMigrations()
+std::vector<Migration> foundationMigrations()
 {
-    static const std::vector<Migration> migrations = {
+    return {
         {1,
          u"settings and API tokens"_s,
          {
@@ -28,6 +32,20 @@ const std::vector<Migration> &allMigrations()
          },
          {}},
     };
+}
+
+} // namespace
+
+const std::vector<Migration> &allMigrations()
+{
+    static const std::vector<Migration> migrations = [] {
+        std::vector<Migration> all = foundationMigrations();
+        // Areas whose schema has not landed yet contribute nothing.
+        for (auto &&steps : {collectMigrations(), webhookMigrations()})
+            all.insert(all.end(), steps.begin(), steps.end());
+        std::sort(all.begin(), all.end(), [](const Migration &a, const Migration &b) { return a.version < b.version; });
+        return all;
+    }();
     return migrations;
 }
 

@@ -39,6 +39,7 @@ class TestStore final : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void migrationVersionsAreConsecutive();
     void databaseUrls_data();
     void databaseUrls();
     void migratesFreshStore_data() { backends(); }
@@ -64,6 +65,18 @@ private:
     }
     ManualClock m_clock;
 };
+
+void TestStore::migrationVersionsAreConsecutive()
+{
+    // Areas keep their steps apart; together they must number 1, 2, 3, ... with no gap or clash.
+    int expected = 1;
+    for (const Migration &migration : allMigrations()) {
+        QCOMPARE(migration.version, expected++);
+        QVERIFY(!migration.description.isEmpty());
+        QVERIFY(!migration.sqliteStatements.isEmpty());
+    }
+    QCOMPARE(Database::knownSchemaVersion(), expected - 1);
+}
 
 void TestStore::databaseUrls_data()
 {
