@@ -64,6 +64,10 @@ bool HttpServerAdapter::handleRequest(const QHttpServerRequest &request, QTcpSoc
     responder.writeHeader("X-Content-Type-Options", "nosniff");
     responder.writeHeader("Content-Length", QByteArray::number(response.body.size()));
     responder.writeBody(response.body);
+    // Qt HttpServer 6.4 keeps every connection open; honour a client that asked otherwise.
+    const QByteArray connection = request.value("Connection").toLower();
+    if (connection.contains("close"))
+        socket->disconnectFromHost();
     return true;
 }
 

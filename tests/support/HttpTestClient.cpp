@@ -10,6 +10,31 @@
 
 namespace keystead::test {
 
+namespace {
+
+// One whole response (a final status, not 100 Continue) with its Content-Length body.
+bool isCompleteResponse(const QByteArray &bytes)
+{
+    qsizetype start = 0;
+    while (bytes.mid(start).startsWith("HTTP/1.1 100")) {
+        const qsizetype end = bytes.indexOf("\r\n\r\n", start);
+        if (end < 0)
+            return false;
+        start = end + 4;
+    }
+    const qsizetype headerEnd = bytes.indexOf("\r\n\r\n", start);
+    if (headerEnd < 0)
+        return false;
+    const QByteArray headers = bytes.mid(start, headerEnd - start).toLower();
+    const qsizetype at = headers.indexOf("content-length:");
+    if (at < 0)
+        return false;
+    const qint64 length = headers.mid(at + 15, headers.indexOf("\r\n", at) - at - 15).trimmed().toLongLong();
+    return bytes.size() - (headerEnd + 4) >= length;
+}
+
+} // namespace
+
 HttpReply httpRequest(const QByteArray &method, const QUrl &url, const QByteArray &body, const HeaderList &headers,
                       int timeoutMs)
 {
@@ -58,7 +83,7 @@ QByteArray rawExchange(quint16 port, const QByteArray &bytes, int timeoutMs)
     socket.write(bytes);
     QByteArray received;
     const QDeadlineTimer deadline(timeoutMs);
-    while (!deadline.hasExpired() && socket.state() == QAbstractSocket::ConnectedState) {
+    while (!deadline.hasExpired() && socket.state() == QAbstractSocket::ConnectedState && !isCompleteResponse(received)) {
         if (socket.waitForReadyRead(static_cast<int>(std::max<qint64>(1, deadline.remainingTime()))))
             received += socket.readAll();
     }
