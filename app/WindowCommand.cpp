@@ -1,0 +1,85 @@
+#include "CommandLine.h"
+
+#include "MainWindow.h"
+#include "Translations.h"
+#include "api/EndpointSettings.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QIcon>
+#include <QMessageBox>
+
+#include <cstdio>
+
+using namespace Qt::StringLiterals;
+
+namespace keystead::app {
+
+int runWindow(int &argc, char **argv)
+{
+    // The command line is checked before QApplication exists: a typo then gets
+    // its one line on stderr even where there is no display to open.
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments.append(QString::fromLocal8Bit(argv[i]));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(u"The Keystead console window."_s);
+    const QCommandLineOption dataDir(
+        u"data-dir"_s, u"Data folder (default: $KEYSTEAD_DATA_DIR or %1)."_s.arg(defaultDataDir()), u"DIR"_s);
+    const QCommandLineOption database(u"database"_s, u"sqlite: (default) or postgresql://user:pass@host:port/db."_s,
+                                      u"URL"_s);
+    parser.addOptions({dataDir, database});
+    const QCommandLineOption help = parser.addHelpOption();
+    if (!parser.parse(arguments))
+        return usageError(parser.errorText());
+    if (parser.isSet(help)) {
+        // With no QCoreApplication yet, the parser cannot know the program's name.
+        std::printf("%s", qPrintable(parser.helpText().replace(u"<executable_name>"_s, u"keystead"_s)));
+        return kExitOk;
+    }
+    if (!parser.positionalArguments().isEmpty())
+        return usageError(
+            u"unexpected argument \"%1\"; see keystead --help"_s.arg(parser.positionalArguments().constFirst()));
+
+    QApplication application(argc, argv);
+    // Wayland and the desktop match the window to packaging/io.keystead.Keystead.desktop by this name.
+    QGuiApplication::setDesktopFileName(u"io.keystead.Keystead"_s);
+    ui::installTranslations(application);
+    QApplication::setWindowIcon(QIcon(u":/keystead/icons/keystead.svg"_s));
+
+    Result<std::unique_ptr<Services>> opened
+        = Services::open(storeLocation(parser.value(dataDir), parser.value(database)));
+    if (!opened) {
+        // stderr first: the box waits for a person, a log should not.
+        const int status = failure(opened.error().message);
+        QMessageBox::critical(nullptr, QCoreApplication::translate("WindowCommand", "Keystead"),
+                              QCoreApplication::translate("WindowCommand", "Keystead cannot open its store.\n\n%1")
+                                  .arg(opened.error().message));
+        return status;
+    }
+    Services &services = *opened.value();
+
+    // The endpoint is optional in the window: if it cannot start, the window still opens and says why.
+    const Status endpointApplied = endpoint_settings::apply(*services.endpoint, *services.settings);
+
+    int status = kExitOk;
+    {
+        ui::MainWindow window(ui::UiServices{*services.settings, *services.tokens, *services.endpoint, services.clock});
+        // A failed start shows in the status bar's endpoint label already; other errors (a bad stored address) do not.
+        if (!endpointApplied && services.endpoint->state() != ApiEndpoint::State::Failed) {
+            window.showStatusMessage(QCoreApplication::translate("WindowCommand", "The HTTP endpoint did not start: %1")
+                                         .arg(endpointApplied.error().message));
+        }
+        window.show();
+        status = QApplication::exec();
+    }
+    // The window holds references into the services: it went first. Then answers
+    // in flight are written, and the store closes.
+    services.endpoint->stop();
+    opened.value().reset();
+    return status;
+}
+
+} // namespace keystead::app

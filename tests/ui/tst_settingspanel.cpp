@@ -1,0 +1,341 @@
+#include "HttpTestClient.h"
+#include "UiTestSupport.h"
+
+#include "api/EndpointSettings.h"
+#include "dialogs/TokenSecretDialog.h"
+#include "models/TokensModel.h"
+#include "panels/SettingsPanel.h"
+
+#include <QCheckBox>
+#include <QClipboard>
+#include <QInputDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTcpServer>
+#include <QTimer>
+
+#include <functional>
+
+using namespace Qt::StringLiterals;
+using namespace keystead;
+using namespace keystead::test;
+using keystead::ui::SettingsPanel;
+using keystead::ui::TokensModel;
+
+namespace {
+
+// Answers whatever modal dialog comes up while `action` runs, the way a person
+// would; returns how many it answered.
+int answeringDialogs(const std::function<void()> &action, const std::function<bool(QWidget *)> &answer)
+{
+    int answered = 0;
+    QTimer poll;
+    poll.setInterval(20);
+    QObject::connect(&poll, &QTimer::timeout, [&] {
+        QWidget *modal = QApplication::activeModalWidget();
+        if (modal && modal->isVisible() && answer(modal))
+            ++answered;
+    });
+    poll.start();
+    action();
+    return answered;
+}
+
+} // namespace
+
+class TestSettingsPanel final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void showsTheStoredEndpointSettings();
+    void createdTokenIsListedAndVerifies();
+    void badTokenNameIsShown();
+    void revokedTokenSaysRevoked();
+    void invalidEndpointSettingsChangeNothing_data();
+    void invalidEndpointSettingsChangeNothing();
+    void enablingTheEndpointReallyStartsIt();
+    void endpointThatCannotStartSaysWhy();
+    void newTokenButtonAsksForANameAndShowsTheSecretOnce();
+    void revokeButtonAsksFirst();
+
+private:
+    QCheckBox *enabledBox() const { return m_panel->findChild<QCheckBox *>(u"endpointEnabled"_s); }
+    QLineEdit *field(const QString &name) const { return m_panel->findChild<QLineEdit *>(name); }
+    QString stateColumn(const QString &tokenId) const
+    {
+        const TokensModel &model = m_panel->tokensModel();
+        return model.index(model.rowOf(tokenId), TokensModel::State).data().toString();
+    }
+
+    std::unique_ptr<UiCore> m_core;
+    std::unique_ptr<SettingsPanel> m_panel;
+};
+
+void TestSettingsPanel::init()
+{
+    m_core = UiCore::create();
+    QVERIFY(m_core);
+    m_panel = std::make_unique<SettingsPanel>(*m_core->settings, *m_core->tokens, *m_core->endpoint);
+    m_panel->resize(900, 640);
+    m_panel->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_panel.get()));
+}
+
+void TestSettingsPanel::cleanup()
+{
+    m_panel.reset();
+    m_core.reset();
+}
+
+void TestSettingsPanel::showsTheStoredEndpointSettings()
+{
+    // Off by default, on the documented address.
+    QVERIFY(!enabledBox()->isChecked());
+    QCOMPARE(field(u"listenAddress"_s)->text(), u"127.0.0.1:8420"_s);
+    QVERIFY(field(u"tlsCertificate"_s)->text().isEmpty());
+
+    KEYSTEAD_VERIFY_OK(m_core->settings->setValue(QString(endpoint_settings::kListen), u"127.0.0.1:9999"_s));
+    KEYSTEAD_VERIFY_OK(m_core->settings->setBoolValue(QString(endpoint_settings::kEnabled), true));
+    SettingsPanel again(*m_core->settings, *m_core->tokens, *m_core->endpoint);
+    QVERIFY(again.findChild<QCheckBox *>(u"endpointEnabled"_s)->isChecked());
+    QCOMPARE(again.findChild<QLineEdit *>(u"listenAddress"_s)->text(), u"127.0.0.1:9999"_s);
+    QCOMPARE(again.findChild<QLabel *>(u"endpointState"_s)->text(), u"Not running"_s);
+}
+
+void TestSettingsPanel::createdTokenIsListedAndVerifies()
+{
+    const TokensModel &model = m_panel->tokensModel();
+    QCOMPARE(model.rowCount(), 0);
+    QSignalSpy changed(m_core->tokens.get(), &TokenService::tokensChanged);
+    QSignalSpy inserted(&model, &TokensModel::rowsInserted);
+
+    const Result<NewApiToken> made = m_panel->createToken(u"  backup script "_s);
+    KEYSTEAD_VERIFY_OK(made);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(inserted.count(), 1);
+    QVERIFY(made->secret.startsWith(TokenService::kSecretPrefix));
+    QVERIFY(m_panel->tokenError().isEmpty());
+
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.index(0, TokensModel::Name).data().toString(), u"backup script"_s);
+    QCOMPARE(model.index(0, TokensModel::State).data().toString(), u"active"_s);
+    QCOMPARE(model.index(0, TokensModel::LastUsed).data().toString(), u"never"_s);
+    // The secret is nowhere in the model.
+    for (int column = 0; column < model.columnCount(); ++column) {
+        for (int role :
+             {int(Qt::DisplayRole), int(Qt::ToolTipRole), int(TokensModel::SortRole), int(TokensModel::IdRole)})
+            QVERIFY(!model.index(0, column).data(role).toString().contains(made->secret));
+    }
+
+    // The new token is selected, so the next click on Revoke is about it.
+    auto *view = m_panel->findChild<QTableView *>(u"tokens"_s);
+    QCOMPARE(view->selectionModel()->selectedRows().size(), 1);
+    QCOMPARE(view->selectionModel()->selectedRows().constFirst().data(TokensModel::IdRole).toString(), made->token.id);
+    QVERIFY(m_panel->findChild<QPushButton *>(u"revokeToken"_s)->isEnabled());
+
+    const std::optional<ApiToken> verified = m_core->tokens->verify(made->secret.toLatin1());
+    QVERIFY(verified);
+    QCOMPARE(verified->id, made->token.id);
+}
+
+void TestSettingsPanel::badTokenNameIsShown()
+{
+    QVERIFY(!m_panel->createToken(u"   "_s));
+    QVERIFY(!m_panel->tokenError().isEmpty());
+    QCOMPARE(m_panel->tokensModel().rowCount(), 0);
+
+    KEYSTEAD_VERIFY_OK(m_panel->createToken(u"twice"_s));
+    QVERIFY(m_panel->tokenError().isEmpty());
+    QVERIFY(!m_panel->createToken(u"twice"_s));
+    QVERIFY2(m_panel->tokenError().contains(u"exists already"_s), qPrintable(m_panel->tokenError()));
+    QCOMPARE(m_panel->tokensModel().rowCount(), 1);
+}
+
+void TestSettingsPanel::revokedTokenSaysRevoked()
+{
+    const Result<NewApiToken> kept = m_panel->createToken(u"kept"_s);
+    KEYSTEAD_VERIFY_OK(kept);
+    m_core->clock.advanceSeconds(5);
+    const Result<NewApiToken> doomed = m_panel->createToken(u"doomed"_s);
+    KEYSTEAD_VERIFY_OK(doomed);
+    QVERIFY(m_panel->selectToken(doomed->token.id));
+
+    QSignalSpy changed(m_core->tokens.get(), &TokenService::tokensChanged);
+    QSignalSpy dataChanged(&m_panel->tokensModel(), &TokensModel::dataChanged);
+    KEYSTEAD_VERIFY_OK(m_panel->revokeSelected());
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(dataChanged.count(), 1);
+
+    QCOMPARE(stateColumn(doomed->token.id), u"revoked"_s);
+    QCOMPARE(stateColumn(kept->token.id), u"active"_s);
+    QVERIFY(!m_core->tokens->verify(doomed->secret.toLatin1()));
+    QVERIFY(m_core->tokens->verify(kept->secret.toLatin1()));
+    // Still selected, and a revoked token cannot be revoked again.
+    QVERIFY(!m_panel->findChild<QPushButton *>(u"revokeToken"_s)->isEnabled());
+
+    m_panel->findChild<QTableView *>(u"tokens"_s)->clearSelection();
+    QVERIFY(!m_panel->revokeSelected());
+}
+
+void TestSettingsPanel::invalidEndpointSettingsChangeNothing_data()
+{
+    QTest::addColumn<QString>("listen");
+    QTest::addColumn<QString>("certificate");
+    QTest::addColumn<QString>("key");
+    QTest::newRow("no port") << u"127.0.0.1"_s << QString() << QString();
+    QTest::newRow("port too big") << u"127.0.0.1:70000"_s << QString() << QString();
+    QTest::newRow("not an address") << u"keystead.example:8420"_s << QString() << QString();
+    QTest::newRow("IPv6 without brackets") << u"::1:8420"_s << QString() << QString();
+    QTest::newRow("certificate without key")
+        << u"127.0.0.1:0"_s << QCoreApplication::applicationFilePath() << QString();
+    QTest::newRow("unreadable files") << u"127.0.0.1:0"_s << u"/nonexistent/cert.pem"_s << u"/nonexistent/key.pem"_s;
+}
+
+void TestSettingsPanel::invalidEndpointSettingsChangeNothing()
+{
+    QFETCH(QString, listen);
+    QFETCH(QString, certificate);
+    QFETCH(QString, key);
+
+    QSignalSpy settingsChanged(m_core->settings.get(), &SettingsStore::changed);
+    QSignalSpy states(m_core->endpoint.get(), &ApiEndpoint::stateChanged);
+    enabledBox()->setChecked(true);
+    field(u"listenAddress"_s)->setText(listen);
+    field(u"tlsCertificate"_s)->setText(certificate);
+    field(u"tlsKey"_s)->setText(key);
+    m_panel->findChild<QPushButton *>(u"applyEndpoint"_s)->click();
+
+    QVERIFY(!m_panel->endpointError().isEmpty());
+    QVERIFY(m_panel->findChild<QLabel *>(u"endpointError"_s)->isVisible());
+    QCOMPARE(settingsChanged.count(), 0);
+    QCOMPARE(states.count(), 0);
+    QVERIFY(!endpoint_settings::isEnabled(*m_core->settings));
+    QVERIFY(m_core->settings->value(QString(endpoint_settings::kListen)).isEmpty());
+    QCOMPARE(m_core->endpoint->state(), ApiEndpoint::State::Stopped);
+    // What was typed stays, to be corrected.
+    QCOMPARE(field(u"listenAddress"_s)->text(), listen);
+
+    // Correcting it clears the error.
+    field(u"listenAddress"_s)->setText(u"127.0.0.1:0"_s);
+    field(u"tlsCertificate"_s)->clear();
+    field(u"tlsKey"_s)->clear();
+    enabledBox()->setChecked(false);
+    KEYSTEAD_VERIFY_OK(m_panel->applyEndpointSettings());
+    QVERIFY(m_panel->endpointError().isEmpty());
+}
+
+void TestSettingsPanel::enablingTheEndpointReallyStartsIt()
+{
+    QSignalSpy states(m_core->endpoint.get(), &ApiEndpoint::stateChanged);
+    enabledBox()->setChecked(true);
+    field(u"listenAddress"_s)->setText(u"localhost:0"_s);
+    m_panel->findChild<QPushButton *>(u"applyEndpoint"_s)->click();
+
+    QVERIFY2(m_panel->endpointError().isEmpty(), qPrintable(m_panel->endpointError()));
+    QCOMPARE(states.count(), 1);
+    QCOMPARE(m_core->endpoint->state(), ApiEndpoint::State::Running);
+    QVERIFY(endpoint_settings::isEnabled(*m_core->settings));
+    // Stored, and shown back, in its normal form.
+    QCOMPARE(m_core->settings->value(QString(endpoint_settings::kListen)), u"127.0.0.1:0"_s);
+    QCOMPARE(field(u"listenAddress"_s)->text(), u"127.0.0.1:0"_s);
+    const QString url = m_core->endpoint->url();
+    QVERIFY(url.startsWith(u"http://127.0.0.1:"_s));
+    QCOMPARE(m_panel->findChild<QLabel *>(u"endpointState"_s)->text(), u"Running at "_s + url);
+
+    const HttpReply health = httpRequest("GET", QUrl(url + u"/api/health"_s));
+    QCOMPARE(health.status, 200);
+
+    enabledBox()->setChecked(false);
+    KEYSTEAD_VERIFY_OK(m_panel->applyEndpointSettings());
+    QCOMPARE(states.count(), 2);
+    QCOMPARE(m_core->endpoint->state(), ApiEndpoint::State::Stopped);
+    QVERIFY(!endpoint_settings::isEnabled(*m_core->settings));
+    QCOMPARE(httpRequest("GET", QUrl(url + u"/api/health"_s), {}, {}, 2000).status, 0);
+    QCOMPARE(m_panel->findChild<QLabel *>(u"endpointState"_s)->text(), u"Not running"_s);
+}
+
+void TestSettingsPanel::endpointThatCannotStartSaysWhy()
+{
+    QTcpServer occupant;
+    QVERIFY(occupant.listen(QHostAddress::LocalHost, 0));
+    enabledBox()->setChecked(true);
+    field(u"listenAddress"_s)->setText(u"127.0.0.1:%1"_s.arg(occupant.serverPort()));
+    QVERIFY(!m_panel->applyEndpointSettings());
+    QCOMPARE(m_core->endpoint->state(), ApiEndpoint::State::Failed);
+    QVERIFY(!m_panel->endpointError().isEmpty());
+    QVERIFY(m_panel->findChild<QLabel *>(u"endpointState"_s)->text().startsWith(u"Failed to start: "_s));
+}
+
+void TestSettingsPanel::newTokenButtonAsksForANameAndShowsTheSecretOnce()
+{
+    QString shownSecret;
+    QString copied;
+    auto *newToken = m_panel->findChild<QPushButton *>(u"newToken"_s);
+    const int answered = answeringDialogs([newToken] { newToken->click(); },
+                                          [&](QWidget *modal) {
+                                              if (auto *input = qobject_cast<QInputDialog *>(modal)) {
+                                                  input->setTextValue(u"from the dialog"_s);
+                                                  input->accept();
+                                                  return true;
+                                              }
+                                              if (auto *secret = qobject_cast<ui::TokenSecretDialog *>(modal)) {
+                                                  shownSecret = secret->findChild<QLineEdit *>(u"secret"_s)->text();
+                                                  secret->findChild<QPushButton *>(u"copy"_s)->click();
+                                                  copied = QGuiApplication::clipboard()->text();
+                                                  secret->accept();
+                                                  return true;
+                                              }
+                                              return false;
+                                          });
+    QCOMPARE(answered, 2);
+    QVERIFY(shownSecret.startsWith(TokenService::kSecretPrefix));
+    QCOMPARE(copied, shownSecret);
+    QCOMPARE(m_panel->tokensModel().rowCount(), 1);
+    QCOMPARE(m_panel->tokensModel().tokenAt(0).name, u"from the dialog"_s);
+    QVERIFY(m_core->tokens->verify(shownSecret.toLatin1()));
+
+    // Cancelling the name makes nothing.
+    const int cancelled = answeringDialogs([newToken] { newToken->click(); },
+                                           [](QWidget *modal) {
+                                               if (auto *input = qobject_cast<QInputDialog *>(modal)) {
+                                                   input->reject();
+                                                   return true;
+                                               }
+                                               return false;
+                                           });
+    QCOMPARE(cancelled, 1);
+    QCOMPARE(m_panel->tokensModel().rowCount(), 1);
+}
+
+void TestSettingsPanel::revokeButtonAsksFirst()
+{
+    const Result<NewApiToken> made = m_panel->createToken(u"asked about"_s);
+    KEYSTEAD_VERIFY_OK(made);
+    auto *revoke = m_panel->findChild<QPushButton *>(u"revokeToken"_s);
+
+    const auto answerWith = [](QMessageBox::StandardButton choice) {
+        return [choice](QWidget *modal) {
+            auto *box = qobject_cast<QMessageBox *>(modal);
+            if (!box)
+                return false;
+            box->button(choice)->click();
+            return true;
+        };
+    };
+    QCOMPARE(answeringDialogs([revoke] { revoke->click(); }, answerWith(QMessageBox::Cancel)), 1);
+    QCOMPARE(stateColumn(made->token.id), u"active"_s);
+
+    QCOMPARE(answeringDialogs([revoke] { revoke->click(); }, answerWith(QMessageBox::Yes)), 1);
+    QCOMPARE(stateColumn(made->token.id), u"revoked"_s);
+    QVERIFY(!revoke->isEnabled());
+}
+
+KEYSTEAD_UI_TEST_MAIN(TestSettingsPanel)
+#include "tst_settingspanel.moc"

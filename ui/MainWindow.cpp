@@ -1,0 +1,235 @@
+#include "MainWindow.h"
+
+#include "AboutDialog.h"
+#include "Icons.h"
+#include "api/ApiEndpoint.h"
+#include "panels/CertificatesPanel.h"
+#include "panels/CollectPanel.h"
+#include "panels/ConnectionsPanel.h"
+#include "panels/HostKeysPanel.h"
+#include "panels/KeysPanel.h"
+#include "panels/SettingsPanel.h"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QMetaEnum>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QToolBar>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace keystead::ui {
+
+namespace {
+
+constexpr QSize kDefaultSize(1100, 700);
+constexpr int kStatusMessageMs = 15'000;
+
+constexpr QLatin1StringView kGeometryKey{"window/geometry"};
+constexpr QLatin1StringView kStateKey{"window/state"};
+constexpr QLatin1StringView kPanelKey{"window/panel"};
+
+} // namespace
+
+MainWindow::MainWindow(UiServices services, QWidget *parent)
+    : MainWindow(services, std::make_unique<QSettings>(QSettings::UserScope, u"keystead"_s, u"window"_s), nullptr,
+                 parent)
+{
+}
+
+MainWindow::MainWindow(UiServices services, QSettings &windowSettings, QWidget *parent)
+    : MainWindow(services, nullptr, &windowSettings, parent)
+{
+}
+
+MainWindow::MainWindow(UiServices services, std::unique_ptr<QSettings> ownSettings, QSettings *windowSettings,
+                       QWidget *parent)
+    : QMainWindow(parent)
+    , m_services(services)
+    , m_ownSettings(std::move(ownSettings))
+    , m_windowSettings(windowSettings ? *windowSettings : *m_ownSettings)
+{
+    setWindowTitle(tr("Keystead"));
+
+    m_navigation = new QListWidget(this);
+    m_navigation->setObjectName(u"navigation"_s);
+    m_navigation->setIconSize(QSize(22, 22));
+    m_navigation->setSpacing(2);
+    m_navigation->setUniformItemSizes(true);
+    m_navigation->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+
+    m_panels = new QStackedWidget(this);
+    m_panels->setObjectName(u"panels"_s);
+
+    addPanel(Panel::Collect, u"collect"_s, tr("Collect sessions"), new CollectPanel(m_panels));
+    addPanel(Panel::Keys, u"keys"_s, tr("Keys"), new KeysPanel(m_panels));
+    addPanel(Panel::Certificates, u"certificates"_s, tr("Certificates"), new CertificatesPanel(m_panels));
+    addPanel(Panel::Connections, u"connections"_s, tr("Connections"), new ConnectionsPanel(m_panels));
+    addPanel(Panel::HostKeys, u"hostkeys"_s, tr("Host keys"), new HostKeysPanel(m_panels));
+    m_settingsPanel = new SettingsPanel(services.settings, services.tokens, services.endpoint, m_panels);
+    addPanel(Panel::Settings, u"settings"_s, tr("Settings"), m_settingsPanel);
+
+    // Wide enough for the longest title in the language shown, no wider.
+    int widest = 0;
+    for (int row = 0; row < m_navigation->count(); ++row)
+        widest = std::max(widest, m_navigation->fontMetrics().horizontalAdvance(m_navigation->item(row)->text()));
+    m_navigation->setFixedWidth(widest + m_navigation->iconSize().width() + 2 * m_navigation->frameWidth() + 40);
+    connect(m_navigation, &QListWidget::currentRowChanged, m_panels, &QStackedWidget::setCurrentIndex);
+
+    auto *central = new QWidget(this);
+    auto *layout = new QHBoxLayout(central);
+    layout->setContentsMargins(6, 6, 6, 0);
+    layout->addWidget(m_navigation);
+    layout->addWidget(m_panels, 1);
+    setCentralWidget(central);
+
+    createActions();
+    createStatusBar();
+    restoreWindowSettings();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::addPanel(Panel panel, const QString &iconName, const QString &title, QWidget *widget)
+{
+    Q_ASSERT(m_panels->count() == static_cast<int>(panel));
+    widget->setObjectName(QString::fromLatin1(QMetaEnum::fromType<Panel>().valueToKey(static_cast<int>(panel))));
+    m_panels->addWidget(widget);
+    const QColor selected = m_navigation->palette().color(QPalette::HighlightedText);
+    auto *item = new QListWidgetItem(keysteadIcon(iconName, selected, m_navigation->iconSize()), title, m_navigation);
+    item->setSizeHint(QSize(0, 36));
+}
+
+void MainWindow::createActions()
+{
+    auto *toolBar = addToolBar(tr("Main"));
+    toolBar->setObjectName(u"mainToolBar"_s);
+    toolBar->setMovable(false);
+    toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolBar->setIconSize(QSize(20, 20));
+
+    QIcon startStop;
+    startStop.addFile(u":/keystead/icons/start.svg"_s, {}, QIcon::Normal, QIcon::Off);
+    startStop.addFile(u":/keystead/icons/stop.svg"_s, {}, QIcon::Normal, QIcon::On);
+    m_collectServerAction = toolBar->addAction(startStop, tr("Start collect server"));
+    m_collectServerAction->setObjectName(u"collectServer"_s);
+    m_collectServerAction->setCheckable(true);
+    m_collectServerAction->setEnabled(false);
+    m_collectServerAction->setToolTip(tr("The collect server arrives with collect sessions."));
+
+    auto *spacer = new QWidget(toolBar);
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    toolBar->addWidget(spacer);
+
+    m_aboutAction = toolBar->addAction(keysteadIcon(u"about"), tr("About Keystead"));
+    m_aboutAction->setObjectName(u"about"_s);
+    m_aboutAction->setMenuRole(QAction::AboutRole);
+    connect(m_aboutAction, &QAction::triggered, this, &MainWindow::showAbout);
+}
+
+void MainWindow::createStatusBar()
+{
+    m_collectServerStatus = new QLabel(tr("Collect server: stopped"), this);
+    m_collectServerStatus->setObjectName(u"collectServerStatus"_s);
+    m_endpointStatus = new QLabel(this);
+    m_endpointStatus->setObjectName(u"endpointStatus"_s);
+    m_endpointStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    statusBar()->addPermanentWidget(m_collectServerStatus);
+    statusBar()->addPermanentWidget(m_endpointStatus);
+    showEndpointState();
+    connect(&m_services.endpoint, &ApiEndpoint::stateChanged, this, &MainWindow::showEndpointState);
+}
+
+void MainWindow::showEndpointState()
+{
+    const ApiEndpoint &endpoint = m_services.endpoint;
+    switch (endpoint.state()) {
+    case ApiEndpoint::State::Stopped:
+        m_endpointStatus->setText(tr("HTTP API: off"));
+        m_endpointStatus->setToolTip(tr("Turn the HTTP endpoint on in Settings."));
+        break;
+    case ApiEndpoint::State::Running:
+        m_endpointStatus->setText(tr("HTTP API: %1").arg(endpoint.url()));
+        m_endpointStatus->setToolTip(QString());
+        break;
+    case ApiEndpoint::State::Failed:
+        m_endpointStatus->setText(tr("HTTP API: failed – %1").arg(endpoint.lastError()));
+        m_endpointStatus->setToolTip(endpoint.lastError());
+        break;
+    }
+}
+
+void MainWindow::showPanel(Panel panel)
+{
+    m_navigation->setCurrentRow(static_cast<int>(panel));
+}
+
+MainWindow::Panel MainWindow::currentPanel() const
+{
+    return static_cast<Panel>(m_panels->currentIndex());
+}
+
+QWidget *MainWindow::panel(Panel panel) const
+{
+    return m_panels->widget(static_cast<int>(panel));
+}
+
+void MainWindow::showStatusMessage(const QString &message)
+{
+    statusBar()->showMessage(message, kStatusMessageMs);
+}
+
+QString MainWindow::endpointStatusText() const
+{
+    return m_endpointStatus->text();
+}
+
+QString MainWindow::collectServerStatusText() const
+{
+    return m_collectServerStatus->text();
+}
+
+void MainWindow::showAbout()
+{
+    // Not exec(): the window keeps running (and tests keep control) while it is open.
+    auto *dialog = new AboutDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+}
+
+void MainWindow::restoreWindowSettings()
+{
+    if (!restoreGeometry(m_windowSettings.value(kGeometryKey).toByteArray()))
+        resize(kDefaultSize);
+    restoreState(m_windowSettings.value(kStateKey).toByteArray());
+
+    // Saved by name, so reordering the list does not send anyone to the wrong panel.
+    bool known = false;
+    const int saved = QMetaEnum::fromType<Panel>().keyToValue(
+        m_windowSettings.value(kPanelKey).toString().toLatin1().constData(), &known);
+    showPanel(known ? static_cast<Panel>(saved) : Panel::Collect);
+}
+
+void MainWindow::saveWindowSettings() const
+{
+    m_windowSettings.setValue(kGeometryKey, saveGeometry());
+    m_windowSettings.setValue(kStateKey, saveState());
+    m_windowSettings.setValue(
+        kPanelKey, QString::fromLatin1(QMetaEnum::fromType<Panel>().valueToKey(static_cast<int>(currentPanel()))));
+    m_windowSettings.sync();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveWindowSettings();
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace keystead::ui

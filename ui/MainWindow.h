@@ -1,0 +1,83 @@
+#pragma once
+
+#include "UiServices.h"
+
+#include <QMainWindow>
+
+#include <memory>
+
+QT_BEGIN_NAMESPACE
+class QAction;
+class QLabel;
+class QListWidget;
+class QSettings;
+class QStackedWidget;
+QT_END_NAMESPACE
+
+namespace keystead::ui {
+
+class SettingsPanel;
+
+// The console window: a navigation list on the left, one panel per area on
+// the right, the collect server and HTTP endpoint states at the bottom.
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    // In the order of the navigation list.
+    enum class Panel { Collect, Keys, Certificates, Connections, HostKeys, Settings };
+    Q_ENUM(Panel)
+    static constexpr int kPanelCount = 6;
+
+    // Window geometry and the last panel shown live in the user's QSettings
+    // ("keystead/window"), apart from the store: they belong to this desktop,
+    // not to every instance sharing a database.
+    explicit MainWindow(UiServices services, QWidget *parent = nullptr);
+    // Same, with the window's settings kept in `windowSettings`, which must outlive the window.
+    MainWindow(UiServices services, QSettings &windowSettings, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    void showPanel(Panel panel);
+    Panel currentPanel() const;
+    QWidget *panel(Panel panel) const;
+    SettingsPanel &settingsPanel() const { return *m_settingsPanel; }
+
+    // The collect issue wires this to the collect server; until then it is disabled.
+    QAction *collectServerAction() const { return m_collectServerAction; }
+    QAction *aboutAction() const { return m_aboutAction; }
+
+    // A message for the status bar, e.g. why the endpoint did not start at launch.
+    void showStatusMessage(const QString &message);
+    QString endpointStatusText() const;
+    QString collectServerStatusText() const;
+
+    // Written on close; public so a caller that quits another way can save too.
+    void saveWindowSettings() const;
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    MainWindow(UiServices services, std::unique_ptr<QSettings> ownSettings, QSettings *windowSettings, QWidget *parent);
+    void addPanel(Panel panel, const QString &iconName, const QString &title, QWidget *widget);
+    void createActions();
+    void createStatusBar();
+    void restoreWindowSettings();
+    void showEndpointState();
+    void showAbout();
+
+    UiServices m_services;
+    std::unique_ptr<QSettings> m_ownSettings;
+    QSettings &m_windowSettings;
+
+    QListWidget *m_navigation = nullptr;
+    QStackedWidget *m_panels = nullptr;
+    SettingsPanel *m_settingsPanel = nullptr;
+    QAction *m_collectServerAction = nullptr;
+    QAction *m_aboutAction = nullptr;
+    QLabel *m_collectServerStatus = nullptr;
+    QLabel *m_endpointStatus = nullptr;
+};
+
+} // namespace keystead::ui

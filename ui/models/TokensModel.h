@@ -1,0 +1,49 @@
+#pragma once
+
+#include "api/TokenService.h"
+
+#include <QAbstractTableModel>
+
+namespace keystead::ui {
+
+// The API tokens, oldest first, as TokenService lists them (never their secrets).
+// Follows TokenService::tokensChanged; refresh() also picks up "last used" times,
+// which the service records without announcing them.
+class TokensModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+
+public:
+    enum Column { Name, Created, LastUsed, State, ColumnCount };
+    Q_ENUM(Column)
+
+    enum Role {
+        SortRole = Qt::UserRole + 1, // the raw value: text, UTC date-time (invalid: never), bool active
+        IdRole,
+    };
+
+    explicit TokensModel(TokenService &tokens, QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    const ApiToken &tokenAt(int row) const { return m_rows.at(row); }
+    int rowOf(const QString &id) const;
+    // Empty while the last refresh worked.
+    QString lastError() const { return m_lastError; }
+
+public Q_SLOTS:
+    void refresh();
+
+Q_SIGNALS:
+    void refreshFailed(const QString &message);
+
+private:
+    TokenService &m_service;
+    QList<ApiToken> m_rows;
+    QString m_lastError;
+};
+
+} // namespace keystead::ui

@@ -1,0 +1,333 @@
+#include "SettingsPanel.h"
+
+#include "api/EndpointSettings.h"
+#include "dialogs/TokenSecretDialog.h"
+#include "models/TokensModel.h"
+#include "store/SettingsStore.h"
+
+#include <QCheckBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QVBoxLayout>
+
+using namespace Qt::StringLiterals;
+
+namespace keystead::ui {
+
+namespace {
+
+QLabel *hintLabel(const QString &text, QWidget *parent)
+{
+    auto *label = new QLabel(text, parent);
+    label->setWordWrap(true);
+    label->setForegroundRole(QPalette::PlaceholderText);
+    return label;
+}
+
+QLabel *errorLabel(const QString &objectName, QWidget *parent)
+{
+    auto *label = new QLabel(parent);
+    label->setObjectName(objectName);
+    label->setWordWrap(true);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QPalette palette = label->palette();
+    palette.setColor(QPalette::WindowText, QColor(0xb0, 0x1c, 0x1c));
+    label->setPalette(palette);
+    label->hide();
+    return label;
+}
+
+} // namespace
+
+SettingsPanel::SettingsPanel(SettingsStore &settings, TokenService &tokens, ApiEndpoint &endpoint, QWidget *parent)
+    : QWidget(parent)
+    , m_settings(settings)
+    , m_tokens(tokens)
+    , m_endpoint(endpoint)
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(createEndpointGroup());
+    layout->addWidget(createTokensGroup(), 1);
+
+    loadEndpointSettings();
+    showEndpointState();
+    connect(&m_endpoint, &ApiEndpoint::stateChanged, this, &SettingsPanel::showEndpointState);
+}
+
+QWidget *SettingsPanel::createEndpointGroup()
+{
+    auto *group = new QGroupBox(tr("HTTP endpoint"), this);
+
+    m_endpointEnabled = new QCheckBox(tr("Run the HTTP endpoint in this window"), group);
+    m_endpointEnabled->setObjectName(u"endpointEnabled"_s);
+
+    m_listenAddress = new QLineEdit(group);
+    m_listenAddress->setObjectName(u"listenAddress"_s);
+    m_listenAddress->setPlaceholderText(EndpointConfig().listen.toString());
+
+    m_tlsCertificate = new QLineEdit(group);
+    m_tlsCertificate->setObjectName(u"tlsCertificate"_s);
+    m_tlsCertificate->setPlaceholderText(tr("none: plain HTTP"));
+    m_tlsKey = new QLineEdit(group);
+    m_tlsKey->setObjectName(u"tlsKey"_s);
+    m_tlsKey->setPlaceholderText(tr("none: plain HTTP"));
+
+    const auto fileRow = [this, group](QLineEdit *field, const QString &dialogTitle) {
+        auto *choose = new QPushButton(tr("Choose…"), group);
+        connect(choose, &QPushButton::clicked, this, [this, field, dialogTitle] { chooseFile(field, dialogTitle); });
+        auto *row = new QHBoxLayout;
+        row->addWidget(field, 1);
+        row->addWidget(choose);
+        return row;
+    };
+
+    auto *form = new QFormLayout;
+    form->addRow(tr("Listen address:"), m_listenAddress);
+    form->addRow(tr("TLS certificate:"), fileRow(m_tlsCertificate, tr("TLS certificate (PEM)")));
+    form->addRow(tr("TLS key:"), fileRow(m_tlsKey, tr("TLS private key (PEM)")));
+
+    m_endpointState = new QLabel(group);
+    m_endpointState->setObjectName(u"endpointState"_s);
+    m_endpointState->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto *apply = new QPushButton(tr("Apply"), group);
+    apply->setObjectName(u"applyEndpoint"_s);
+    connect(apply, &QPushButton::clicked, this, [this] { (void)applyEndpointSettings(); });
+
+    auto *stateRow = new QHBoxLayout;
+    stateRow->addWidget(m_endpointState, 1);
+    stateRow->addWidget(apply);
+
+    m_endpointError = errorLabel(u"endpointError"_s, group);
+
+    auto *layout = new QVBoxLayout(group);
+    layout->addWidget(m_endpointEnabled);
+    layout->addWidget(hintLabel(tr("Scripts and other tools reach the same operations as this window over HTTP, "
+                                   "for as long as the window is open."),
+                                group));
+    layout->addLayout(form);
+    layout->addWidget(hintLabel(tr("The address is HOST:PORT; port 0 picks a free port. An address other than "
+                                   "127.0.0.1 opens the API to your network: give it a TLS certificate and key then."),
+                                group));
+    layout->addLayout(stateRow);
+    layout->addWidget(m_endpointError);
+    return group;
+}
+
+QWidget *SettingsPanel::createTokensGroup()
+{
+    auto *group = new QGroupBox(tr("API tokens"), this);
+
+    m_tokensModel = new TokensModel(m_tokens, this);
+    m_sortedTokens = new QSortFilterProxyModel(this);
+    m_sortedTokens->setSourceModel(m_tokensModel);
+    m_sortedTokens->setSortRole(TokensModel::SortRole);
+    m_sortedTokens->setSortCaseSensitivity(Qt::CaseInsensitive);
+
+    m_tokensView = new QTableView(group);
+    m_tokensView->setObjectName(u"tokens"_s);
+    m_tokensView->setModel(m_sortedTokens);
+    m_tokensView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_tokensView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_tokensView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_tokensView->setAlternatingRowColors(true);
+    m_tokensView->setWordWrap(false);
+    m_tokensView->verticalHeader()->hide();
+    m_tokensView->horizontalHeader()->setSectionResizeMode(TokensModel::Name, QHeaderView::Stretch);
+    for (int column : {TokensModel::Created, TokensModel::LastUsed, TokensModel::State})
+        m_tokensView->horizontalHeader()->setSectionResizeMode(column, QHeaderView::ResizeToContents);
+    m_tokensView->setSortingEnabled(true);
+    m_tokensView->sortByColumn(TokensModel::Created, Qt::AscendingOrder);
+    connect(m_tokensView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &SettingsPanel::updateTokenButtons);
+    // A revocation changes a row in place: the selection stays, its buttons must follow.
+    connect(m_tokensModel, &TokensModel::dataChanged, this, &SettingsPanel::updateTokenButtons);
+    connect(m_tokensModel, &TokensModel::modelReset, this, &SettingsPanel::updateTokenButtons);
+    connect(m_tokensModel, &TokensModel::refreshFailed, this,
+            [this](const QString &message) { showError(m_tokenError, message); });
+
+    auto *newToken = new QPushButton(tr("New token…"), group);
+    newToken->setObjectName(u"newToken"_s);
+    connect(newToken, &QPushButton::clicked, this, &SettingsPanel::askForNewToken);
+    m_revokeButton = new QPushButton(tr("Revoke…"), group);
+    m_revokeButton->setObjectName(u"revokeToken"_s);
+    connect(m_revokeButton, &QPushButton::clicked, this, &SettingsPanel::confirmRevoke);
+
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(newToken);
+    buttons->addWidget(m_revokeButton);
+    buttons->addStretch(1);
+
+    m_tokenError = errorLabel(u"tokenError"_s, group);
+
+    auto *layout = new QVBoxLayout(group);
+    layout->addWidget(hintLabel(tr("Scripts authenticate with a token, sent as \"Authorization: Bearer <token>\". "
+                                   "Keystead stores only a hash: a token's secret is shown once, when it is made."),
+                                group));
+    layout->addWidget(m_tokensView, 1);
+    layout->addLayout(buttons);
+    layout->addWidget(m_tokenError);
+
+    // The model's first listing ran before anyone listened.
+    showError(m_tokenError, m_tokensModel->lastError());
+    updateTokenButtons();
+    return group;
+}
+
+void SettingsPanel::loadEndpointSettings()
+{
+    m_endpointEnabled->setChecked(endpoint_settings::isEnabled(m_settings));
+    m_listenAddress->setText(m_settings.value(QString(endpoint_settings::kListen), EndpointConfig().listen.toString()));
+    m_tlsCertificate->setText(m_settings.value(QString(endpoint_settings::kTlsCertificate)));
+    m_tlsKey->setText(m_settings.value(QString(endpoint_settings::kTlsKey)));
+}
+
+Status SettingsPanel::applyEndpointSettings()
+{
+    Status saved = endpoint_settings::save(m_settings, m_endpointEnabled->isChecked(), m_listenAddress->text(),
+                                           m_tlsCertificate->text().trimmed(), m_tlsKey->text().trimmed());
+    if (!saved) {
+        showError(m_endpointError, saved.error().message);
+        return saved;
+    }
+    // The store holds the address in its normal form ("localhost:80" becomes "127.0.0.1:80").
+    loadEndpointSettings();
+    Status applied = endpoint_settings::apply(m_endpoint, m_settings);
+    showError(m_endpointError, applied ? QString() : applied.error().message);
+    showEndpointState();
+    return applied;
+}
+
+void SettingsPanel::showEndpointState()
+{
+    switch (m_endpoint.state()) {
+    case ApiEndpoint::State::Running: m_endpointState->setText(tr("Running at %1").arg(m_endpoint.url())); break;
+    case ApiEndpoint::State::Stopped: m_endpointState->setText(tr("Not running")); break;
+    case ApiEndpoint::State::Failed:
+        m_endpointState->setText(tr("Failed to start: %1").arg(m_endpoint.lastError()));
+        break;
+    }
+}
+
+Result<NewApiToken> SettingsPanel::createToken(const QString &name)
+{
+    Result<NewApiToken> made = m_tokens.create(name);
+    if (!made) {
+        showError(m_tokenError, made.error().message);
+        return made;
+    }
+    showError(m_tokenError, {});
+    // tokensChanged has already reached the model (same thread), so the row exists.
+    selectToken(made.value().token.id);
+    return made;
+}
+
+Status SettingsPanel::revokeSelected()
+{
+    const QString id = selectedTokenId();
+    if (id.isEmpty())
+        return Error::invalid(tr("Select a token to revoke."));
+    Status revoked = m_tokens.revoke(id);
+    showError(m_tokenError, revoked ? QString() : revoked.error().message);
+    updateTokenButtons();
+    return revoked;
+}
+
+bool SettingsPanel::selectToken(const QString &id)
+{
+    const int row = m_tokensModel->rowOf(id);
+    if (row < 0)
+        return false;
+    const QModelIndex index = m_sortedTokens->mapFromSource(m_tokensModel->index(row, 0));
+    m_tokensView->selectRow(index.row());
+    m_tokensView->scrollTo(index);
+    return true;
+}
+
+QString SettingsPanel::selectedTokenId() const
+{
+    const QModelIndexList rows = m_tokensView->selectionModel()->selectedRows();
+    if (rows.isEmpty())
+        return {};
+    return rows.constFirst().data(TokensModel::IdRole).toString();
+}
+
+void SettingsPanel::updateTokenButtons()
+{
+    const int row = m_tokensModel->rowOf(selectedTokenId());
+    m_revokeButton->setEnabled(row >= 0 && m_tokensModel->tokenAt(row).isActive());
+}
+
+QString SettingsPanel::endpointError() const
+{
+    return m_endpointError->isHidden() ? QString() : m_endpointError->text();
+}
+
+QString SettingsPanel::tokenError() const
+{
+    return m_tokenError->isHidden() ? QString() : m_tokenError->text();
+}
+
+void SettingsPanel::showError(QLabel *label, const QString &message)
+{
+    label->setText(message);
+    label->setVisible(!message.isEmpty());
+}
+
+void SettingsPanel::showEvent(QShowEvent *event)
+{
+    // Using a token records when it was last used without a signal: catch up when looked at.
+    m_tokensModel->refresh();
+    QWidget::showEvent(event);
+}
+
+void SettingsPanel::askForNewToken()
+{
+    bool ok = false;
+    const QString name
+        = QInputDialog::getText(this, tr("New API token"), tr("Name of the token, e.g. who or what uses it:"),
+                                QLineEdit::Normal, QString(), &ok);
+    if (!ok)
+        return;
+    Result<NewApiToken> made = createToken(name);
+    if (!made)
+        return;
+    TokenSecretDialog dialog(made.value().token.name, made.value().secret, this);
+    dialog.exec();
+}
+
+void SettingsPanel::confirmRevoke()
+{
+    const int row = m_tokensModel->rowOf(selectedTokenId());
+    if (row < 0)
+        return;
+    const QMessageBox::StandardButton answer = QMessageBox::question(
+        this, tr("Revoke token"),
+        tr("Revoke the token \"%1\"? Every script that uses it is refused from now on. This cannot be undone.")
+            .arg(m_tokensModel->tokenAt(row).name),
+        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+    if (answer == QMessageBox::Yes)
+        (void)revokeSelected();
+}
+
+void SettingsPanel::chooseFile(QLineEdit *field, const QString &title)
+{
+    const QString start = field->text().isEmpty() ? QString() : QFileInfo(field->text()).absolutePath();
+    const QString chosen
+        = QFileDialog::getOpenFileName(this, title, start, tr("PEM files (*.pem *.crt *.cer *.key);;All files (*)"));
+    if (!chosen.isEmpty())
+        field->setText(chosen);
+}
+
+} // namespace keystead::ui

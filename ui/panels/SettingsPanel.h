@@ -1,0 +1,84 @@
+#pragma once
+
+#include "api/ApiEndpoint.h"
+#include "api/TokenService.h"
+#include "common/Result.h"
+
+#include <QWidget>
+
+QT_BEGIN_NAMESPACE
+class QCheckBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSortFilterProxyModel;
+class QTableView;
+QT_END_NAMESPACE
+
+namespace keystead {
+class SettingsStore;
+}
+
+namespace keystead::ui {
+
+class TokensModel;
+
+// The window's own HTTP endpoint and the API tokens. The operations are public
+// methods with no dialog in them, so tests drive them offscreen; the buttons
+// wrap them in the questions a person should be asked.
+class SettingsPanel final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    SettingsPanel(SettingsStore &settings, TokenService &tokens, ApiEndpoint &endpoint, QWidget *parent = nullptr);
+
+    // Saves the endpoint form, then starts, restarts or stops the endpoint to
+    // match. A bad value changes nothing; any error is also shown under the form.
+    Status applyEndpointSettings();
+    // Makes a token and selects it; the secret is in the result, nowhere else.
+    Result<NewApiToken> createToken(const QString &name);
+    // Revokes the selected token, without asking.
+    Status revokeSelected();
+    bool selectToken(const QString &id);
+
+    TokensModel &tokensModel() const { return *m_tokensModel; }
+    // What the panel shows under each form; empty when all went well.
+    QString endpointError() const;
+    QString tokenError() const;
+
+protected:
+    void showEvent(QShowEvent *event) override;
+
+private:
+    QWidget *createEndpointGroup();
+    QWidget *createTokensGroup();
+    void loadEndpointSettings();
+    void showEndpointState();
+    void updateTokenButtons();
+    QString selectedTokenId() const;
+    void showError(QLabel *label, const QString &message);
+    // The modal parts: thin wrappers around the operations above.
+    void askForNewToken();
+    void confirmRevoke();
+    void chooseFile(QLineEdit *field, const QString &title);
+
+    SettingsStore &m_settings;
+    TokenService &m_tokens;
+    ApiEndpoint &m_endpoint;
+
+    QCheckBox *m_endpointEnabled = nullptr;
+    QLineEdit *m_listenAddress = nullptr;
+    QLineEdit *m_tlsCertificate = nullptr;
+    QLineEdit *m_tlsKey = nullptr;
+    QLabel *m_endpointState = nullptr;
+    QLabel *m_endpointError = nullptr;
+
+    TokensModel *m_tokensModel = nullptr;
+    QSortFilterProxyModel *m_sortedTokens = nullptr;
+    QTableView *m_tokensView = nullptr;
+    QPushButton *m_revokeButton = nullptr;
+    QLabel *m_tokenError = nullptr;
+};
+
+} // namespace keystead::ui
