@@ -9,7 +9,7 @@ namespace keystead::app {
 // Exit statuses of the command line contract.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1; // the command ran and failed (database, port in use, ...)
-inline constexpr int kExitUsage = 2;   // a bad flag or value: one line on stderr
+inline constexpr int kExitUsage = 2; // a bad flag or value: one line on stderr
 
 int runServe(const QStringList &arguments);
 int runToken(const QStringList &arguments);

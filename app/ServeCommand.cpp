@@ -16,7 +16,10 @@ namespace {
 // `serve` logs one line per event to stderr, for journald or a terminal.
 void logLine(QtMsgType type, const QMessageLogContext &, const QString &message)
 {
-    const char *level = type == QtDebugMsg ? "debug" : type == QtInfoMsg ? "info" : type == QtWarningMsg ? "warning" : "error";
+    const char *level = type == QtDebugMsg ? "debug"
+        : type == QtInfoMsg                ? "info"
+        : type == QtWarningMsg             ? "warning"
+                                           : "error";
     std::fprintf(stderr, "%s %s: %s\n", qPrintable(QDateTime::currentDateTimeUtc().toString(Qt::ISODate)), level,
                  qPrintable(message));
     std::fflush(stderr);
@@ -28,10 +31,15 @@ int runServe(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(u"Runs Keystead with no window: the HTTP endpoint and the collect server."_s);
-    const QCommandLineOption dataDir(u"data-dir"_s, u"Data folder (default: $KEYSTEAD_DATA_DIR or %1)."_s.arg(defaultDataDir()), u"DIR"_s);
-    const QCommandLineOption database(u"database"_s, u"sqlite: (default) or postgresql://user:pass@host:port/db."_s, u"URL"_s);
-    const QCommandLineOption apiListen(u"api-listen"_s, u"Address of the HTTP endpoint (default 127.0.0.1:%1)."_s.arg(EndpointConfig::kDefaultPort), u"HOST:PORT"_s);
-    const QCommandLineOption collectListen(u"collect-listen"_s, u"Address of the SSH collect server."_s, u"HOST:PORT"_s);
+    const QCommandLineOption dataDir(
+        u"data-dir"_s, u"Data folder (default: $KEYSTEAD_DATA_DIR or %1)."_s.arg(defaultDataDir()), u"DIR"_s);
+    const QCommandLineOption database(u"database"_s, u"sqlite: (default) or postgresql://user:pass@host:port/db."_s,
+                                      u"URL"_s);
+    const QCommandLineOption apiListen(
+        u"api-listen"_s, u"Address of the HTTP endpoint (default 127.0.0.1:%1)."_s.arg(EndpointConfig::kDefaultPort),
+        u"HOST:PORT"_s);
+    const QCommandLineOption collectListen(u"collect-listen"_s, u"Address of the SSH collect server."_s,
+                                           u"HOST:PORT"_s);
     const QCommandLineOption tlsCert(u"tls-cert"_s, u"PEM certificate for HTTPS (with --tls-key)."_s, u"FILE"_s);
     const QCommandLineOption tlsKey(u"tls-key"_s, u"PEM private key for HTTPS (with --tls-cert)."_s, u"FILE"_s);
     parser.addOptions({dataDir, database, apiListen, collectListen, tlsCert, tlsKey});
@@ -64,7 +72,8 @@ int runServe(const QStringList &arguments)
     endpointConfig.tlsKeyFile = parser.value(tlsKey);
 
     qInstallMessageHandler(&logLine);
-    Result<std::unique_ptr<Services>> opened = Services::open(storeLocation(parser.value(dataDir), parser.value(database)));
+    Result<std::unique_ptr<Services>> opened
+        = Services::open(storeLocation(parser.value(dataDir), parser.value(database)));
     if (!opened)
         return failure(opened.error().message);
     Services &services = *opened.value();

@@ -15,7 +15,7 @@ namespace keystead::app {
 // Where the store is, from the command line and the environment.
 struct StoreLocation
 {
-    QString dataDir;     // --data-dir, else KEYSTEAD_DATA_DIR, else the platform's data folder
+    QString dataDir; // --data-dir, else KEYSTEAD_DATA_DIR, else the platform's data folder
     QString databaseUrl; // --database, else sqlite: in the data folder
 };
 

@@ -13,13 +13,13 @@ int runToken(const QStringList &arguments)
     // arguments: program, "token", ACTION, options...
     const QString action = arguments.value(2);
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        u"keystead token create --name NAME   prints a new API token once, on stdout\n"
-        "keystead token list                 lists tokens (never their secrets)\n"
-        "keystead token revoke ID            revokes a token"_s);
+    parser.setApplicationDescription(u"keystead token create --name NAME   prints a new API token once, on stdout\n"
+                                     "keystead token list                 lists tokens (never their secrets)\n"
+                                     "keystead token revoke ID            revokes a token"_s);
     const QCommandLineOption name(u"name"_s, u"Name of the new token."_s, u"NAME"_s);
     const QCommandLineOption dataDir(u"data-dir"_s, u"Data folder."_s, u"DIR"_s);
-    const QCommandLineOption database(u"database"_s, u"sqlite: (default) or postgresql://user:pass@host:port/db."_s, u"URL"_s);
+    const QCommandLineOption database(u"database"_s, u"sqlite: (default) or postgresql://user:pass@host:port/db."_s,
+                                      u"URL"_s);
     parser.addOptions({name, dataDir, database});
     const QCommandLineOption help = parser.addHelpOption();
 
@@ -42,7 +42,8 @@ int runToken(const QStringList &arguments)
     if (action != u"revoke"_s && !parser.positionalArguments().isEmpty())
         return usageError(u"unexpected argument \"%1\""_s.arg(parser.positionalArguments().constFirst()));
 
-    Result<std::unique_ptr<Services>> opened = Services::open(storeLocation(parser.value(dataDir), parser.value(database)));
+    Result<std::unique_ptr<Services>> opened
+        = Services::open(storeLocation(parser.value(dataDir), parser.value(database)));
     if (!opened)
         return failure(opened.error().message);
     TokenService &tokens = *opened.value()->tokens;
@@ -67,8 +68,7 @@ int runToken(const QStringList &arguments)
         return failure(all.error().message);
     for (const ApiToken &token : all.value()) {
         std::printf("%s\t%s\t%s\t%s\n", qPrintable(token.id), qPrintable(token.name),
-                    qPrintable(token.createdAt.toString(Qt::ISODate)),
-                    token.isActive() ? "active" : "revoked");
+                    qPrintable(token.createdAt.toString(Qt::ISODate)), token.isActive() ? "active" : "revoked");
     }
     return kExitOk;
 }

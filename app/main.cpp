@@ -11,23 +11,22 @@ namespace {
 
 void printTopLevelHelp()
 {
-    std::printf(
-        "Usage:\n"
-        "  keystead [--data-dir DIR] [--database URL]   the console window\n"
-        "  keystead serve [--data-dir DIR] [--database URL] [--api-listen HOST:PORT]\n"
-        "                 [--collect-listen HOST:PORT] [--tls-cert F --tls-key F]\n"
-        "  keystead token create --name NAME [--data-dir DIR] [--database URL]\n"
-        "  keystead token list | token revoke ID\n"
-        "  keystead --help | --version\n"
-        "\n"
-        "KEYSTEAD_DATA_DIR sets the data folder; --database defaults to sqlite: in it.\n");
+    std::printf("Usage:\n"
+                "  keystead [--data-dir DIR] [--database URL]   the console window\n"
+                "  keystead serve [--data-dir DIR] [--database URL] [--api-listen HOST:PORT]\n"
+                "                 [--collect-listen HOST:PORT] [--tls-cert F --tls-key F]\n"
+                "  keystead token create --name NAME [--data-dir DIR] [--database URL]\n"
+                "  keystead token list | token revoke ID\n"
+                "  keystead --help | --version\n"
+                "\n"
+                "KEYSTEAD_DATA_DIR sets the data folder; --database defaults to sqlite: in it.\n");
 }
 
 bool isCommand(const char *argument)
 {
     const QByteArray text(argument);
     return text == "serve" || text == "token" || text == "--help" || text == "-h" || text == "--version"
-           || text == "-v";
+        || text == "-v";
 }
 
 } // namespace

@@ -139,8 +139,8 @@ Status ApiEndpoint::start(const EndpointConfig &config)
     m_thread->start();
 
     std::optional<Result<quint16>> bound;
-    QMetaObject::invokeMethod(m_worker, [this, &bound, config] { bound = m_worker->listen(config); },
-                              Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_worker, [this, &bound, config] { bound = m_worker->listen(config); }, Qt::BlockingQueuedConnection);
     if (!bound->ok()) {
         m_lastError = bound->error().message;
         stop();
@@ -157,8 +157,10 @@ void ApiEndpoint::stop()
 {
     if (!m_thread)
         return;
-    QMetaObject::invokeMethod(m_worker, [this] { m_worker->shutdown(); }, Qt::BlockingQueuedConnection);
-    QMetaObject::invokeMethod(m_worker, [this] { delete m_worker; }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_worker, [this] { m_worker->shutdown(); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_worker, [this] { delete m_worker; }, Qt::BlockingQueuedConnection);
     m_worker = nullptr;
     m_thread->quit();
     m_thread->wait();

@@ -22,7 +22,7 @@ struct EndpointConfig
     QString tlsCertificateFile; // PEM; TLS is on when both files are given
     QString tlsKeyFile;
     int requestTimeoutMs = 30'000; // a request must arrive whole within this
-    int idleTimeoutMs = 120'000;   // a kept-alive connection with nothing to do is closed
+    int idleTimeoutMs = 120'000; // a kept-alive connection with nothing to do is closed
     bool usesTls() const { return !tlsCertificateFile.isEmpty() || !tlsKeyFile.isEmpty(); }
 };
 

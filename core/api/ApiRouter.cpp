@@ -78,8 +78,11 @@ HttpResponse ApiRouter::error(const Error &error, const HttpRequest &request) co
 std::optional<HttpResponse> ApiRouter::authenticate(HttpRequest &request)
 {
     if (const qint64 wait = m_throttle.retryAfterSeconds(request.peer); wait > 0) {
-        return error(429, Error{Error::Kind::Unauthorized,
-                                u"too many failed authentications from this address; try again in %1 s"_s.arg(wait), {}, {}},
+        return error(429,
+                     Error{Error::Kind::Unauthorized,
+                           u"too many failed authentications from this address; try again in %1 s"_s.arg(wait),
+                           {},
+                           {}},
                      request)
             .withHeader("Retry-After", QByteArray::number(wait));
     }
@@ -99,8 +102,8 @@ std::optional<HttpResponse> ApiRouter::authenticate(HttpRequest &request)
         m_throttle.recordFailure(request.peer);
     }
     const QString message = secret.isEmpty()
-                                ? u"authentication required: send Authorization: Bearer <token> or x-api-key: <token>"_s
-                                : u"the token is not valid"_s;
+        ? u"authentication required: send Authorization: Bearer <token> or x-api-key: <token>"_s
+        : u"the token is not valid"_s;
     return error(401, Error{Error::Kind::Unauthorized, message, {}, {}}, request)
         .withHeader("WWW-Authenticate", "Bearer realm=\"keystead\"");
 }
@@ -135,7 +138,7 @@ HttpResponse ApiRouter::dispatch(HttpRequest request)
         allowed.sort();
         return error(405,
                      Error::invalid(u"%1 is not allowed here; allowed: %2"_s.arg(QString::fromLatin1(request.method),
-                                                                                allowed.join(u", "_s))),
+                                                                                 allowed.join(u", "_s))),
                      request)
             .withHeader("Allow", allowed.join(u", "_s).toLatin1());
     }
@@ -149,12 +152,12 @@ HttpResponse ApiRouter::dispatch(HttpRequest request)
         QJsonParseError parseError{};
         const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
         if (parseError.error != QJsonParseError::NoError)
-            return error(400,
-                         Error::invalid(u"the request body is not valid JSON: %1 at offset %2"_s.arg(
-                                            parseError.errorString())
-                                            .arg(parseError.offset),
-                                        u"body"_s),
-                         request);
+            return error(
+                400,
+                Error::invalid(u"the request body is not valid JSON: %1 at offset %2"_s.arg(parseError.errorString())
+                                   .arg(parseError.offset),
+                               u"body"_s),
+                request);
         if (document.isNull())
             return error(400, Error::invalid(u"the request body must be a JSON object or array"_s, u"body"_s), request);
     }

@@ -16,7 +16,7 @@ class Clock;
 class TokenService;
 
 enum class RouteBody {
-    None,         // any body is ignored
+    None, // any body is ignored
     JsonRequired, // a JSON object or array, else 400
     JsonOptional, // empty, or a JSON object or array
 };

@@ -18,14 +18,14 @@ namespace keystead {
 // A request as the controllers see it: no Qt HttpServer type leaks past the adapter.
 struct HttpRequest
 {
-    QByteArray method;                     // upper case: GET, POST, ...
-    QString path;                          // as sent, percent-encoded; the router decodes per segment
+    QByteArray method; // upper case: GET, POST, ...
+    QString path; // as sent, percent-encoded; the router decodes per segment
     QUrlQuery query;
     QHash<QByteArray, QByteArray> headers; // names in lower case
     QByteArray body;
     QHostAddress peer;
     QHash<QString, QString> pathArguments; // from `{name}` in the route's pattern
-    std::optional<ApiToken> token;         // set once authenticated
+    std::optional<ApiToken> token; // set once authenticated
 
     QByteArray header(const QByteArray &lowerCaseName) const { return headers.value(lowerCaseName); }
     QString argument(const QString &name) const { return pathArguments.value(name); }

@@ -115,8 +115,7 @@ void RequestGuard::feed(QByteArrayView data)
                 m_phase = Phase::ChunkSize;
             break;
         }
-        case Phase::Refused:
-            return;
+        case Phase::Refused: return;
         }
     }
 }

@@ -60,8 +60,8 @@ private:
     Phase m_phase = Phase::Headers;
     QByteArray m_lineBuffer; // the header block, or a chunk-size or trailer line
     QString m_path;
-    qint64 m_remaining = 0;  // body bytes still to come in this part
-    qint64 m_bodyTotal = 0;  // chunked: data bytes so far
+    qint64 m_remaining = 0; // body bytes still to come in this part
+    qint64 m_bodyTotal = 0; // chunked: data bytes so far
 };
 
 } // namespace keystead

@@ -54,8 +54,8 @@ Result<NewApiToken> TokenService::create(const QString &name)
     Result<QByteArray> random = crypto::randomBytes(kSecretBytes);
     if (!random)
         return random.error();
-    const QString secret = kSecretPrefix + QString::fromLatin1(random.value().toBase64(
-                                               QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+    const QString secret = kSecretPrefix
+        + QString::fromLatin1(random.value().toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
 
     NewApiToken made;
     made.token.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
@@ -65,15 +65,15 @@ Result<NewApiToken> TokenService::create(const QString &name)
 
     QSqlDatabase db = m_database.connection();
     const Status stored = sql::inTransaction(db, [&]() -> Status {
-        Result<QSqlQuery> clash = sql::exec(db,
-            u"SELECT 1 FROM api_tokens WHERE name = ? AND revoked_at IS NULL"_s, {trimmed});
+        Result<QSqlQuery> clash
+            = sql::exec(db, u"SELECT 1 FROM api_tokens WHERE name = ? AND revoked_at IS NULL"_s, {trimmed});
         if (!clash)
             return clash.error();
         if (clash.value().first())
             return Error::conflict(u"an active token named \"%1\" exists already"_s.arg(trimmed));
-        Result<QSqlQuery> inserted = sql::exec(db,
-            u"INSERT INTO api_tokens (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)"_s,
-            {made.token.id, trimmed, hashOf(secret.toLatin1()), sql::toStoreTime(made.token.createdAt)});
+        Result<QSqlQuery> inserted
+            = sql::exec(db, u"INSERT INTO api_tokens (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)"_s,
+                        {made.token.id, trimmed, hashOf(secret.toLatin1()), sql::toStoreTime(made.token.createdAt)});
         if (!inserted)
             return inserted.error();
         return {};
@@ -86,8 +86,9 @@ Result<NewApiToken> TokenService::create(const QString &name)
 
 Result<QList<ApiToken>> TokenService::list() const
 {
-    Result<QSqlQuery> query = sql::exec(m_database.connection(),
-        u"SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY created_at, id"_s);
+    Result<QSqlQuery> query
+        = sql::exec(m_database.connection(),
+                    u"SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY created_at, id"_s);
     if (!query)
         return query.error();
     QList<ApiToken> tokens;
@@ -99,8 +100,8 @@ Result<QList<ApiToken>> TokenService::list() const
 Status TokenService::revoke(const QString &id)
 {
     Result<QSqlQuery> updated = sql::exec(m_database.connection(),
-        u"UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"_s,
-        {sql::toStoreTime(m_database.clock().now()), id});
+                                          u"UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"_s,
+                                          {sql::toStoreTime(m_database.clock().now()), id});
     if (!updated)
         return updated.error();
     if (updated.value().numRowsAffected() != 1)
@@ -114,7 +115,8 @@ std::optional<ApiToken> TokenService::verify(QByteArrayView secret)
     if (secret.isEmpty() || secret.size() > 256)
         return std::nullopt;
     const QByteArray presented = hashOf(secret).toLatin1();
-    Result<QSqlQuery> query = sql::exec(m_database.connection(),
+    Result<QSqlQuery> query = sql::exec(
+        m_database.connection(),
         u"SELECT id, name, created_at, last_used_at, revoked_at, token_hash FROM api_tokens WHERE revoked_at IS NULL"_s);
     if (!query)
         return std::nullopt;

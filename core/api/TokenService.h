@@ -18,7 +18,7 @@ struct ApiToken
     QString name;
     QDateTime createdAt;
     QDateTime lastUsedAt; // null when never used
-    QDateTime revokedAt;  // null while active
+    QDateTime revokedAt; // null while active
     bool isActive() const { return revokedAt.isNull(); }
 };
 

@@ -16,13 +16,13 @@ struct OpenCollectSession
     QString connectionIdentifier;
     bool multiKey = true;
     bool mustConfirm = false;
-    QString sshBanner;  // shown before authentication; empty for none
+    QString sshBanner; // shown before authentication; empty for none
     QString sshMessage; // shown at the end; empty for none
 };
 
 enum class ConnectionOutcome {
-    Kept,      // the keys stay collected (confirmed, or no confirmation asked)
-    Declined,  // the user declined (or input ended): the keys are discarded and marked so
+    Kept, // the keys stay collected (confirmed, or no confirmation asked)
+    Declined, // the user declined (or input ended): the keys are discarded and marked so
     Abandoned, // the client went away before the end: keys of a must_confirm session are discarded
 };
 
@@ -39,7 +39,8 @@ public:
     // A client reached an open session: recorded at once, so the panel shows it live.
     // Returns the connection's id.
     virtual Result<QString> connectionOpened(const QString &sessionId, const QString &ipAddress,
-                                             const QString &clientVersion) = 0;
+                                             const QString &clientVersion)
+        = 0;
     // A key whose signature verified (proof of possession). Fails when the
     // session no longer accepts keys (completed, expired, deleted meanwhile).
     virtual Status keyProven(const QString &connectionId, const SshPublicKey &key) = 0;

@@ -20,8 +20,8 @@ QByteArray sha256(QByteArrayView data)
 {
     QByteArray digest(32, Qt::Uninitialized);
     unsigned int length = 0;
-    EVP_Digest(data.data(), static_cast<size_t>(data.size()), reinterpret_cast<unsigned char *>(digest.data()),
-               &length, EVP_sha256(), nullptr);
+    EVP_Digest(data.data(), static_cast<size_t>(data.size()), reinterpret_cast<unsigned char *>(digest.data()), &length,
+               EVP_sha256(), nullptr);
     return digest;
 }
 

@@ -14,12 +14,12 @@ namespace keystead {
 struct Error
 {
     enum class Kind {
-        InvalidInput,   // the caller's mistake: bad field, bad value
+        InvalidInput, // the caller's mistake: bad field, bad value
         NotFound,
-        Conflict,       // exists already, or the state forbids it
+        Conflict, // exists already, or the state forbids it
         Unauthorized,
         Forbidden,
-        Unavailable,    // a dependency (keychain, database) does not answer
+        Unavailable, // a dependency (keychain, database) does not answer
         Internal,
     };
 
@@ -44,8 +44,14 @@ template <typename T>
 class [[nodiscard]] Result
 {
 public:
-    Result(T value) : m_data(std::in_place_index<0>, std::move(value)) {}
-    Result(Error error) : m_data(std::in_place_index<1>, std::move(error)) {}
+    Result(T value)
+        : m_data(std::in_place_index<0>, std::move(value))
+    {
+    }
+    Result(Error error)
+        : m_data(std::in_place_index<1>, std::move(error))
+    {
+    }
 
     bool ok() const { return m_data.index() == 0; }
     explicit operator bool() const { return ok(); }
@@ -68,7 +74,10 @@ class [[nodiscard]] Status
 {
 public:
     Status() = default;
-    Status(Error error) : m_error(std::move(error)) {}
+    Status(Error error)
+        : m_error(std::move(error))
+    {
+    }
 
     bool ok() const { return !m_error.has_value(); }
     explicit operator bool() const { return ok(); }

@@ -121,7 +121,8 @@ Result<QSqlDatabase> Database::openConnection(const QString &name)
     if (!db.isValid())
         return Error::unavailable(u"the Qt SQL driver for %1 is not installed"_s.arg(m_config.displayName()));
     if (!db.open())
-        return Error::unavailable(u"cannot open the database %1: %2"_s.arg(m_config.displayName(), db.lastError().text()));
+        return Error::unavailable(
+            u"cannot open the database %1: %2"_s.arg(m_config.displayName(), db.lastError().text()));
 
     if (m_config.backend == DatabaseConfig::Backend::Sqlite) {
         // Per-connection settings only: nothing here writes to the file.
@@ -156,12 +157,10 @@ Status Database::migrate()
         return present.error();
     // Checked before anything is written: a newer database is left exactly as it is.
     if (present.value() > knownSchemaVersion()) {
-        return Error::conflict(
-            u"the database %1 has schema version %2, newer than this Keystead knows (%3); "
-            "use a newer Keystead. The database was not changed."_s
-                .arg(m_config.displayName())
-                .arg(present.value())
-                .arg(knownSchemaVersion()));
+        return Error::conflict(u"the database %1 has schema version %2, newer than this Keystead knows (%3); "
+                               "use a newer Keystead. The database was not changed."_s.arg(m_config.displayName())
+                                   .arg(present.value())
+                                   .arg(knownSchemaVersion()));
     }
     if (present.value() == knownSchemaVersion())
         return {};
@@ -174,10 +173,10 @@ Status Database::migrate()
     }
     if (!db.tables().contains(u"schema_version"_s)) {
         Result<QSqlQuery> created = sql::exec(db,
-            u"CREATE TABLE IF NOT EXISTS schema_version ("
-            "  version INTEGER PRIMARY KEY,"
-            "  description TEXT NOT NULL,"
-            "  applied_at TEXT NOT NULL)"_s);
+                                              u"CREATE TABLE IF NOT EXISTS schema_version ("
+                                              "  version INTEGER PRIMARY KEY,"
+                                              "  description TEXT NOT NULL,"
+                                              "  applied_at TEXT NOT NULL)"_s);
         if (!created)
             return created.error();
     }
@@ -197,7 +196,8 @@ Status Database::applyMigration(QSqlDatabase &db, int version)
                                    [version](const Migration &m) { return m.version == version; });
     return sql::inTransaction(db, [&]() -> Status {
         if (isPostgres()) {
-            if (Result<QSqlQuery> locked = sql::exec(db, u"SELECT pg_advisory_xact_lock(?)"_s, {kMigrationLockKey}); !locked)
+            if (Result<QSqlQuery> locked = sql::exec(db, u"SELECT pg_advisory_xact_lock(?)"_s, {kMigrationLockKey});
+                !locked)
                 return locked.error();
         }
         // Another instance may have applied this step while we waited for the lock.
@@ -206,16 +206,16 @@ Status Database::applyMigration(QSqlDatabase &db, int version)
             return seen.error();
         if (seen.value().first())
             return {};
-        const QStringList &statements = (isPostgres() && !step->postgresStatements.isEmpty())
-                                            ? step->postgresStatements
-                                            : step->sqliteStatements;
+        const QStringList &statements
+            = (isPostgres() && !step->postgresStatements.isEmpty()) ? step->postgresStatements : step->sqliteStatements;
         for (const QString &statement : statements) {
             if (Result<QSqlQuery> done = sql::exec(db, statement); !done)
-                return Error::internal(u"migration %1 (%2) failed: %3"_s.arg(version).arg(step->description, done.error().message));
+                return Error::internal(
+                    u"migration %1 (%2) failed: %3"_s.arg(version).arg(step->description, done.error().message));
         }
-        Result<QSqlQuery> recorded = sql::exec(db,
-            u"INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)"_s,
-            {version, step->description, sql::toStoreTime(m_clock.now())});
+        Result<QSqlQuery> recorded
+            = sql::exec(db, u"INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)"_s,
+                        {version, step->description, sql::toStoreTime(m_clock.now())});
         if (!recorded)
             return recorded.error();
         return {};

@@ -12,8 +12,8 @@ struct DatabaseConfig
     enum class Backend { Sqlite, Postgres };
 
     Backend backend = Backend::Sqlite;
-    QString sqliteFile;      // SQLite: absolute path of the database file
-    QString host;            // PostgreSQL
+    QString sqliteFile; // SQLite: absolute path of the database file
+    QString host; // PostgreSQL
     int port = 5432;
     QString databaseName;
     QString userName;

@@ -16,7 +16,8 @@ SettingsStore::SettingsStore(Database &database, QObject *parent)
 
 QString SettingsStore::value(const QString &name, const QString &fallback) const
 {
-    Result<QSqlQuery> query = sql::exec(m_database.connection(), u"SELECT value FROM settings WHERE name = ?"_s, {name});
+    Result<QSqlQuery> query
+        = sql::exec(m_database.connection(), u"SELECT value FROM settings WHERE name = ?"_s, {name});
     if (!query || !query.value().first())
         return fallback;
     return query.value().value(0).toString();
@@ -33,10 +34,11 @@ bool SettingsStore::boolValue(const QString &name, bool fallback) const
 Status SettingsStore::setValue(const QString &name, const QString &value)
 {
     // One statement that both backends read as an upsert.
-    Result<QSqlQuery> written = sql::exec(m_database.connection(),
-        u"INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?) "
-        "ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"_s,
-        {name, value, sql::toStoreTime(m_database.clock().now())});
+    Result<QSqlQuery> written
+        = sql::exec(m_database.connection(),
+                    u"INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"_s,
+                    {name, value, sql::toStoreTime(m_database.clock().now())});
     if (!written)
         return written.error();
     Q_EMIT changed(name);

@@ -70,9 +70,10 @@ CurlReply curl(const QStringList &arguments)
 {
     QTemporaryDir dir;
     QProcess process;
-    process.start(u"curl"_s, QStringList{u"-sk"_s, u"--max-time"_s, u"20"_s, u"-o"_s, dir.filePath(u"body"_s), u"-D"_s,
-                                         dir.filePath(u"headers"_s), u"-w"_s, u"%{http_code} %{content_type}"_s}
-                                 + arguments);
+    process.start(u"curl"_s,
+                  QStringList{u"-sk"_s, u"--max-time"_s, u"20"_s, u"-o"_s, dir.filePath(u"body"_s), u"-D"_s,
+                              dir.filePath(u"headers"_s), u"-w"_s, u"%{http_code} %{content_type}"_s}
+                      + arguments);
     CurlReply reply;
     if (!process.waitForFinished(30'000))
         return reply;
@@ -196,7 +197,8 @@ void TestServe::versionAndHelp()
     QVERIFY(help.out.contains("keystead token create --name NAME"));
     const Finished serveHelp = run({u"serve"_s, u"--help"_s});
     QCOMPARE(serveHelp.exitCode, 0);
-    for (const char *option : {"--data-dir", "--database", "--api-listen", "--collect-listen", "--tls-cert", "--tls-key"})
+    for (const char *option :
+         {"--data-dir", "--database", "--api-listen", "--collect-listen", "--tls-cert", "--tls-key"})
         QVERIFY2(serveHelp.out.contains(option), option);
 }
 
@@ -205,10 +207,14 @@ void TestServe::badUsageExitsTwo_data()
     QTest::addColumn<QStringList>("arguments");
     QTest::addColumn<QByteArray>("mentions");
     QTest::newRow("unknown serve flag") << QStringList{u"serve"_s, u"--bogus"_s} << QByteArray("bogus");
-    QTest::newRow("bad api address") << QStringList{u"serve"_s, u"--api-listen"_s, u"nowhere"_s} << QByteArray("--api-listen");
-    QTest::newRow("bad api port") << QStringList{u"serve"_s, u"--api-listen"_s, u"127.0.0.1:99999"_s} << QByteArray("port");
-    QTest::newRow("bad collect address") << QStringList{u"serve"_s, u"--collect-listen"_s, u"x:y"_s} << QByteArray("--collect-listen");
-    QTest::newRow("tls cert without key") << QStringList{u"serve"_s, u"--tls-cert"_s, u"/tmp/c.pem"_s} << QByteArray("--tls-key");
+    QTest::newRow("bad api address") << QStringList{u"serve"_s, u"--api-listen"_s, u"nowhere"_s}
+                                     << QByteArray("--api-listen");
+    QTest::newRow("bad api port") << QStringList{u"serve"_s, u"--api-listen"_s, u"127.0.0.1:99999"_s}
+                                  << QByteArray("port");
+    QTest::newRow("bad collect address") << QStringList{u"serve"_s, u"--collect-listen"_s, u"x:y"_s}
+                                         << QByteArray("--collect-listen");
+    QTest::newRow("tls cert without key")
+        << QStringList{u"serve"_s, u"--tls-cert"_s, u"/tmp/c.pem"_s} << QByteArray("--tls-key");
     QTest::newRow("serve argument") << QStringList{u"serve"_s, u"extra"_s} << QByteArray("extra");
     QTest::newRow("missing option value") << QStringList{u"serve"_s, u"--data-dir"_s} << QByteArray("data-dir");
     QTest::newRow("token without action") << QStringList{u"token"_s} << QByteArray("create");
@@ -237,7 +243,8 @@ void TestServe::tokenCreatePrintsOnceAndStoresNoSecret()
     const Finished made = run({u"token"_s, u"create"_s, u"--name"_s, u"ci bot"_s, u"--data-dir"_s, dir.path()});
     QCOMPARE(made.exitCode, 0);
     const QByteArray secret = made.out.trimmed();
-    QVERIFY2(QRegularExpression(u"^kst_[A-Za-z0-9_-]{43}$"_s).match(QString::fromLatin1(secret)).hasMatch(), secret.constData());
+    QVERIFY2(QRegularExpression(u"^kst_[A-Za-z0-9_-]{43}$"_s).match(QString::fromLatin1(secret)).hasMatch(),
+             secret.constData());
     QCOMPARE(made.out.count('\n'), 1); // the token and nothing else on stdout
     QVERIFY(!made.err.contains(secret));
 
@@ -342,8 +349,9 @@ void TestServe::refusesNewerDatabase()
         config.sqliteFile = dir.filePath(u"keystead.sqlite"_s);
         Result<std::unique_ptr<Database>> database = Database::open(config, m_clock);
         KEYSTEAD_VERIFY_OK(database);
-        KEYSTEAD_VERIFY_OK(sql::exec(database.value()->connection(),
-                                     u"INSERT INTO schema_version (version, description, applied_at) VALUES (999, 'future', 'x')"_s));
+        KEYSTEAD_VERIFY_OK(
+            sql::exec(database.value()->connection(),
+                      u"INSERT INTO schema_version (version, description, applied_at) VALUES (999, 'future', 'x')"_s));
     }
     Server server({u"--data-dir"_s, dir.path()});
     QVERIFY(server.url().isEmpty());
@@ -356,8 +364,8 @@ void TestServe::busyPortFailsWithOneLine()
     QTcpServer occupier;
     QVERIFY(occupier.listen(QHostAddress::LocalHost, 0));
     QTemporaryDir dir;
-    const Finished finished = run({u"serve"_s, u"--data-dir"_s, dir.path(), u"--api-listen"_s,
-                                   u"127.0.0.1:%1"_s.arg(occupier.serverPort())});
+    const Finished finished = run(
+        {u"serve"_s, u"--data-dir"_s, dir.path(), u"--api-listen"_s, u"127.0.0.1:%1"_s.arg(occupier.serverPort())});
     QCOMPARE(finished.exitCode, 1);
     QVERIFY2(finished.err.contains("cannot listen on 127.0.0.1:"), finished.err.constData());
 }
@@ -366,9 +374,10 @@ void TestServe::servesHttps()
 {
     QTemporaryDir dir;
     QProcess openssl;
-    openssl.start(u"openssl"_s, {u"req"_s, u"-x509"_s, u"-newkey"_s, u"rsa:2048"_s, u"-nodes"_s, u"-days"_s, u"2"_s,
-                                 u"-subj"_s, u"/CN=127.0.0.1"_s, u"-keyout"_s, dir.filePath(u"key.pem"_s), u"-out"_s,
-                                 dir.filePath(u"cert.pem"_s)});
+    openssl.start(u"openssl"_s,
+                  {u"req"_s, u"-x509"_s, u"-newkey"_s, u"rsa:2048"_s, u"-nodes"_s, u"-days"_s, u"2"_s, u"-subj"_s,
+                   u"/CN=127.0.0.1"_s, u"-keyout"_s, dir.filePath(u"key.pem"_s), u"-out"_s,
+                   dir.filePath(u"cert.pem"_s)});
     QVERIFY(openssl.waitForFinished(60'000));
     QCOMPARE(openssl.exitCode(), 0);
     const QString token = makeToken(dir.path());

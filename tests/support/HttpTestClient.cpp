@@ -46,7 +46,8 @@ HttpReply httpRequest(const QByteArray &method, const QUrl &url, const QByteArra
         request.setRawHeader("Content-Type", "application/json");
     QNetworkReply *reply = manager.sendCustomRequest(request, method, body);
     // Test servers use self-signed certificates.
-    QObject::connect(reply, &QNetworkReply::sslErrors, reply, [reply](const QList<QSslError> &) { reply->ignoreSslErrors(); });
+    QObject::connect(reply, &QNetworkReply::sslErrors, reply,
+                     [reply](const QList<QSslError> &) { reply->ignoreSslErrors(); });
 
     QEventLoop loop;
     QTimer timer;
@@ -83,7 +84,8 @@ QByteArray rawExchange(quint16 port, const QByteArray &bytes, int timeoutMs)
     socket.write(bytes);
     QByteArray received;
     const QDeadlineTimer deadline(timeoutMs);
-    while (!deadline.hasExpired() && socket.state() == QAbstractSocket::ConnectedState && !isCompleteResponse(received)) {
+    while (!deadline.hasExpired() && socket.state() == QAbstractSocket::ConnectedState
+           && !isCompleteResponse(received)) {
         if (socket.waitForReadyRead(static_cast<int>(std::max<qint64>(1, deadline.remainingTime()))))
             received += socket.readAll();
     }

@@ -60,7 +60,8 @@ std::unique_ptr<TestDatabase> TestDatabase::create(const QString &backend, const
         test->m_config = server.value();
         test->m_config.databaseName = name;
     }
-    test->m_config.backend = backend == u"sqlite"_s ? DatabaseConfig::Backend::Sqlite : DatabaseConfig::Backend::Postgres;
+    test->m_config.backend
+        = backend == u"sqlite"_s ? DatabaseConfig::Backend::Sqlite : DatabaseConfig::Backend::Postgres;
     Result<std::unique_ptr<Database>> opened = Database::open(test->m_config, clock);
     if (!opened) {
         qWarning("cannot open the test store: %s", qPrintable(opened.error().message));

@@ -44,11 +44,11 @@ private:
 };
 
 // Fails the current test with the error's message when `result` is not ok.
-#define KEYSTEAD_VERIFY_OK(result)                                                                            \
-    do {                                                                                                       \
-        const auto &keysteadResult_ = (result);                                                                \
-        if (!keysteadResult_.ok())                                                                             \
-            QFAIL(qPrintable(QStringLiteral("expected success, got: ") + keysteadResult_.error().message));   \
+#define KEYSTEAD_VERIFY_OK(result)                                                                                     \
+    do {                                                                                                               \
+        const auto &keysteadResult_ = (result);                                                                        \
+        if (!keysteadResult_.ok())                                                                                     \
+            QFAIL(qPrintable(QStringLiteral("expected success, got: ") + keysteadResult_.error().message));            \
     } while (false)
 
 } // namespace keystead::test

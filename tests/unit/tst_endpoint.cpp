@@ -67,10 +67,13 @@ void TestEndpoint::init()
     m_tokens = std::make_unique<TokenService>(m_store->database());
     m_router = std::make_unique<ApiRouter>(*m_tokens, m_clock);
     m_system = std::make_unique<SystemController>(*m_router);
-    m_router->addRoute("POST", u"/api/echo"_s, [this](const HttpRequest &request) {
-        m_handlerThread = QThread::currentThreadId();
-        return HttpResponse::json(200, QJsonDocument(QJsonObject{{u"bytes"_s, request.body.size()}}));
-    }, {RouteBody::JsonRequired, true});
+    m_router->addRoute(
+        "POST", u"/api/echo"_s,
+        [this](const HttpRequest &request) {
+            m_handlerThread = QThread::currentThreadId();
+            return HttpResponse::json(200, QJsonDocument(QJsonObject{{u"bytes"_s, request.body.size()}}));
+        },
+        {RouteBody::JsonRequired, true});
     m_endpoint = std::make_unique<ApiEndpoint>(*m_router, m_store->database());
     const Result<NewApiToken> made = m_tokens->create(u"tester"_s);
     KEYSTEAD_VERIFY_OK(made);
@@ -131,9 +134,10 @@ void TestEndpoint::oversizedBodyRefusedBeforeItArrives()
 {
     KEYSTEAD_VERIFY_OK(start());
     // Only the headers are sent: the answer must come without waiting for 2 MB.
-    const QByteArray answer = rawExchange(m_endpoint->port(),
-        "POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + m_secret
-            + "\r\nContent-Type: application/json\r\nContent-Length: 2097152\r\n\r\n{\"a\":");
+    const QByteArray answer
+        = rawExchange(m_endpoint->port(),
+                      "POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + m_secret
+                          + "\r\nContent-Type: application/json\r\nContent-Length: 2097152\r\n\r\n{\"a\":");
     QVERIFY2(answer.startsWith("HTTP/1.1 413"), answer.constData());
     QVERIFY(answer.contains("application/problem+json"));
     QVERIFY(answer.contains("Connection: close"));
@@ -150,7 +154,7 @@ void TestEndpoint::oversizedChunkedBodyIs413()
 {
     KEYSTEAD_VERIFY_OK(start());
     QByteArray request = "POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + m_secret
-                         + "\r\nTransfer-Encoding: chunked\r\n\r\n";
+        + "\r\nTransfer-Encoding: chunked\r\n\r\n";
     const QByteArray chunk(256 * 1024, 'x');
     for (int i = 0; i < 5; ++i)
         request += QByteArray::number(chunk.size(), 16) + "\r\n" + chunk + "\r\n";
@@ -160,7 +164,7 @@ void TestEndpoint::oversizedChunkedBodyIs413()
 
     // A small chunked body passes the guard and reaches the handler whole.
     const QByteArray small = "POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + m_secret
-                             + "\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n";
+        + "\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n";
     const QByteArray ok = rawExchange(m_endpoint->port(), small);
     QVERIFY2(ok.startsWith("HTTP/1.1 200"), ok.constData());
 }
@@ -241,9 +245,10 @@ void TestEndpoint::servesTls()
 {
     QTemporaryDir dir;
     QProcess openssl;
-    openssl.start(u"openssl"_s, {u"req"_s, u"-x509"_s, u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s, u"ec_paramgen_curve:P-256"_s,
-                                 u"-nodes"_s, u"-days"_s, u"2"_s, u"-subj"_s, u"/CN=127.0.0.1"_s, u"-keyout"_s,
-                                 dir.filePath(u"key.pem"_s), u"-out"_s, dir.filePath(u"cert.pem"_s)});
+    openssl.start(u"openssl"_s,
+                  {u"req"_s, u"-x509"_s, u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s, u"ec_paramgen_curve:P-256"_s,
+                   u"-nodes"_s, u"-days"_s, u"2"_s, u"-subj"_s, u"/CN=127.0.0.1"_s, u"-keyout"_s,
+                   dir.filePath(u"key.pem"_s), u"-out"_s, dir.filePath(u"cert.pem"_s)});
     QVERIFY(openssl.waitForFinished(30'000));
     QCOMPARE(openssl.exitCode(), 0);
 

@@ -20,7 +20,8 @@ class FlatErrorShape final : public ErrorShape
 public:
     HttpResponse render(int status, const Error &error, const HttpRequest &) const override
     {
-        return HttpResponse::json(status, QJsonDocument(QJsonObject{{u"status_code"_s, status}, {u"msg"_s, error.message}}));
+        return HttpResponse::json(status,
+                                  QJsonDocument(QJsonObject{{u"status_code"_s, status}, {u"msg"_s, error.message}}));
     }
 };
 
@@ -29,8 +30,10 @@ HttpResponse echoArguments(const HttpRequest &request)
     QJsonObject arguments;
     for (auto it = request.pathArguments.cbegin(); it != request.pathArguments.cend(); ++it)
         arguments.insert(it.key(), it.value());
-    return HttpResponse::json(200, QJsonDocument(QJsonObject{{u"arguments"_s, arguments},
-                                                             {u"token"_s, request.token ? request.token->name : QString()}}));
+    return HttpResponse::json(
+        200,
+        QJsonDocument(
+            QJsonObject{{u"arguments"_s, arguments}, {u"token"_s, request.token ? request.token->name : QString()}}));
 }
 
 } // namespace
@@ -169,7 +172,8 @@ void TestRouter::pathArgumentsKeepEncodedSlashes()
 {
     const HttpResponse response = m_router->dispatch(request("GET", u"/api/things/ssh-ed25519-10.0.0.1%2F24%3A22"_s));
     QCOMPARE(response.status, 200);
-    QCOMPARE(body(response).value(u"arguments"_s).toObject().value(u"id"_s).toString(), u"ssh-ed25519-10.0.0.1/24:22"_s);
+    QCOMPARE(body(response).value(u"arguments"_s).toObject().value(u"id"_s).toString(),
+             u"ssh-ed25519-10.0.0.1/24:22"_s);
 }
 
 void TestRouter::trailingSlashIsOptional()

@@ -90,7 +90,8 @@ void TestStore::databaseUrls_data()
     QTest::newRow("sqlite absolute") << u"sqlite:/srv/k.db"_s << true << false << u"/srv/k.db"_s;
     QTest::newRow("postgresql") << u"postgresql://kuser:s%40cret@db.example:5433/keystead"_s << true << true
                                 << u"db.example:5433/keystead kuser s@cret"_s;
-    QTest::newRow("postgres default port") << u"postgres://u:pw0rd@127.0.0.1/k"_s << true << true << u"127.0.0.1:5432/k u pw0rd"_s;
+    QTest::newRow("postgres default port")
+        << u"postgres://u:pw0rd@127.0.0.1/k"_s << true << true << u"127.0.0.1:5432/k u pw0rd"_s;
     QTest::newRow("no database") << u"postgresql://u:p@host:5432/"_s << false << true << QString();
     QTest::newRow("no host") << u"postgresql:///db"_s << false << true << QString();
     QTest::newRow("mysql") << u"mysql://u:p@h/db"_s << false << false << QString();
@@ -111,8 +112,9 @@ void TestStore::databaseUrls()
     }
     QCOMPARE(config->backend == DatabaseConfig::Backend::Postgres, postgres);
     if (postgres) {
-        QCOMPARE(u"%1:%2/%3 %4 %5"_s.arg(config->host).arg(config->port).arg(config->databaseName, config->userName,
-                                                                             config->password),
+        QCOMPARE(u"%1:%2/%3 %4 %5"_s.arg(config->host)
+                     .arg(config->port)
+                     .arg(config->databaseName, config->userName, config->password),
                  expected);
         QVERIFY2(!config->displayName().contains(config->password), "the password must never be displayed");
     } else {
@@ -168,9 +170,10 @@ void TestStore::refusesNewerSchemaUntouched()
     auto store = TestDatabase::create(backend, m_clock);
     QVERIFY(store);
     const int newer = Database::knownSchemaVersion() + 7;
-    KEYSTEAD_VERIFY_OK(sql::exec(store->database().connection(),
-                                 u"INSERT INTO schema_version (version, description, applied_at) VALUES (?, 'from the future', ?)"_s,
-                                 {newer, sql::toStoreTime(m_clock.now())}));
+    KEYSTEAD_VERIFY_OK(
+        sql::exec(store->database().connection(),
+                  u"INSERT INTO schema_version (version, description, applied_at) VALUES (?, 'from the future', ?)"_s,
+                  {newer, sql::toStoreTime(m_clock.now())}));
     store->database().releaseThreadConnection();
     if (backend == u"sqlite"_s) {
         // A first refused open settles the files (the WAL folded in, side files
@@ -190,8 +193,8 @@ void TestStore::refusesNewerSchemaUntouched()
 
     if (backend == u"sqlite"_s)
         QCOMPARE(folderDigest(store->dataDir()), before);
-    Result<QSqlQuery> rows = sql::exec(store->database().connection(),
-                                       u"SELECT COUNT(*), MAX(version) FROM schema_version"_s);
+    Result<QSqlQuery> rows
+        = sql::exec(store->database().connection(), u"SELECT COUNT(*), MAX(version) FROM schema_version"_s);
     KEYSTEAD_VERIFY_OK(rows);
     QVERIFY(rows.value().first());
     QCOMPARE(rows.value().value(0).toInt(), static_cast<int>(allMigrations().size()) + 1);
@@ -248,7 +251,8 @@ void TestStore::transactionRollsBackOnError()
     QVERIFY(store);
     QSqlDatabase db = store->database().connection();
     const Status failed = sql::inTransaction(db, [&]() -> Status {
-        Result<QSqlQuery> written = sql::exec(db, u"INSERT INTO settings (name, value, updated_at) VALUES ('half', 'x', 'now')"_s);
+        Result<QSqlQuery> written
+            = sql::exec(db, u"INSERT INTO settings (name, value, updated_at) VALUES ('half', 'x', 'now')"_s);
         if (!written)
             return written.error();
         return Error::invalid(u"changed my mind"_s);

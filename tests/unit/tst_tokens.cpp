@@ -127,7 +127,8 @@ void TestTokens::wrongTokensFail()
     QVERIFY(!tokens.verify("").has_value());
     QVERIFY(!tokens.verify(QByteArray(10'000, 'k')).has_value());
     // The hash itself is no key.
-    QVERIFY(!tokens.verify(QCryptographicHash::hash(made->secret.toLatin1(), QCryptographicHash::Sha256).toHex()).has_value());
+    QVERIFY(!tokens.verify(QCryptographicHash::hash(made->secret.toLatin1(), QCryptographicHash::Sha256).toHex())
+                 .has_value());
 }
 
 void TestTokens::revokedTokenFails()
