@@ -44,7 +44,8 @@ struct OpenSslDeleter
     void operator()(BIGNUM *p) const { BN_free(p); }
     void operator()(BIO *p) const { BIO_free(p); }
 };
-template <typename T> using OpenSslPtr = std::unique_ptr<T, OpenSslDeleter>;
+template <typename T>
+using OpenSslPtr = std::unique_ptr<T, OpenSslDeleter>;
 
 enum class KeyKind { Ed25519, SkEd25519, Ecdsa, SkEcdsa, Rsa, Dsa };
 
