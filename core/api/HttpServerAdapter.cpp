@@ -104,7 +104,9 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
         return;
     }
     ++m_open;
-    connect(socket, &QObject::destroyed, this, [this] { --m_open; });
+    // Counted down on disconnect, not on deletion: stop() waits for this count
+    // inside processEvents(), which never runs deferred deletes.
+    connect(socket, &QTcpSocket::disconnected, this, [this] { --m_open; });
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
     new RequestGuard(socket, m_limits, m_renderer);
 
