@@ -5,6 +5,8 @@
 #include <QCoreApplication>
 #include <QDateTime>
 
+#include <optional>
+
 #include <cstdio>
 
 using namespace Qt::StringLiterals;
@@ -61,10 +63,12 @@ int runServe(const QStringList &arguments)
             return usageError(u"--api-listen: "_s + listen.error().message);
         endpointConfig.listen = listen.value();
     }
+    std::optional<ListenAddress> collectAddress;
     if (parser.isSet(collectListen)) {
         Result<ListenAddress> listen = ListenAddress::parse(parser.value(collectListen));
         if (!listen)
             return usageError(u"--collect-listen: "_s + listen.error().message);
+        collectAddress = listen.value();
     }
     if (parser.isSet(tlsCert) != parser.isSet(tlsKey))
         return usageError(u"--tls-cert and --tls-key go together"_s);
@@ -80,9 +84,22 @@ int runServe(const QStringList &arguments)
     qInfo("store: %s (schema version %d)", qPrintable(services.database->config().displayName()),
           Database::knownSchemaVersion());
 
+    if (Status started = services.startBackgroundWork(); !started)
+        return failure(started.error().message);
     if (Status started = services.endpoint->start(endpointConfig); !started)
         return failure(started.error().message);
     qInfo("API listening on %s", qPrintable(services.endpoint->url()));
+    if (collectAddress) {
+        CollectServerConfig collectConfig;
+        collectConfig.listen = *collectAddress;
+        collectConfig.dataDir = services.dataDir;
+        if (Status started = services.collectServer->start(collectConfig); !started)
+            return failure(started.error().message);
+        qInfo("collect server listening on %s", qPrintable(services.collectServer->listenAddress()));
+        // Users compare these with what their ssh client shows on first connection.
+        for (const HostKeyFingerprint &key : services.collectServer->hostKeyFingerprints())
+            qInfo("collect server host key %s %s", qPrintable(key.algorithm), qPrintable(key.sha256));
+    }
 
     UnixSignals signals;
     QObject::connect(&signals, &UnixSignals::terminationRequested, qApp, [](int number) {
@@ -92,6 +109,7 @@ int runServe(const QStringList &arguments)
     const int status = QCoreApplication::exec();
     // Listeners close first, answers in flight are written, then the store closes.
     services.endpoint->stop();
+    services.collectServer->stop();
     opened.value().reset();
     qInfo("stopped");
     return status;

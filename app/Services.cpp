@@ -19,22 +19,44 @@ Result<std::unique_ptr<Services>> Services::open(const StoreLocation &location)
         return config.error();
 
     auto services = std::make_unique<Services>();
-    Result<std::unique_ptr<Database>> database = Database::open(config.value(), services->clock);
-    if (!database)
-        return database.error();
-    services->database = std::move(database).value();
+    Result<std::unique_ptr<Database>> opened = Database::open(config.value(), services->clock);
+    if (!opened)
+        return opened.error();
+    services->database = std::move(opened).value();
     services->settings = std::make_unique<SettingsStore>(*services->database);
     services->tokens = std::make_unique<TokenService>(*services->database);
     services->router = std::make_unique<ApiRouter>(*services->tokens, services->clock);
     services->systemController = std::make_unique<SystemController>(*services->router);
-    services->endpoint = std::make_unique<ApiEndpoint>(*services->router, *services->database);
+    services->dataDir = location.dataDir;
+
+    Database &database = *services->database;
+    services->webhookOutbox = std::make_unique<WebhookOutbox>(database, services->clock);
+    services->webhookSigner = std::make_unique<WebhookSigner>(location.dataDir, database, services->clock);
+    services->webhooks = std::make_unique<WebhookDispatcher>(database, services->clock, *services->webhookSigner);
+    services->collect = std::make_unique<CollectService>(database, services->clock, *services->webhookOutbox);
+    services->collectController = std::make_unique<CollectController>(*services->router, *services->collect);
+    services->collectServer = std::make_unique<CollectServer>(*services->collect, &database);
+    // On SQLite nothing else tells the dispatcher that a change queued a delivery.
+    QObject::connect(services->collect.get(), &CollectService::sessionChanged, services->webhooks.get(),
+                     &WebhookDispatcher::wake);
+
+    services->endpoint = std::make_unique<ApiEndpoint>(*services->router, database);
     return services;
+}
+
+Status Services::startBackgroundWork()
+{
+    collect->startExpirySweep(5000);
+    return webhooks->start();
 }
 
 Services::~Services()
 {
-    // The endpoint's thread calls into the services: stop it before they go.
+    // Threads that call into the services stop before the services go:
+    // the endpoint and the collect server first, then webhook delivery.
     endpoint.reset();
+    collectServer.reset();
+    webhooks.reset();
 }
 
 } // namespace keystead::app

@@ -2,8 +2,14 @@
 
 #include "api/ApiEndpoint.h"
 #include "api/ApiRouter.h"
+#include "api/CollectController.h"
 #include "api/SystemController.h"
 #include "api/TokenService.h"
+#include "collect/CollectServer.h"
+#include "collect/CollectService.h"
+#include "collect/WebhookDispatcher.h"
+#include "collect/WebhookOutbox.h"
+#include "collect/WebhookSigner.h"
 #include "common/Clock.h"
 #include "store/Database.h"
 #include "store/SettingsStore.h"
@@ -28,9 +34,19 @@ struct Services
     std::unique_ptr<TokenService> tokens;
     std::unique_ptr<ApiRouter> router;
     std::unique_ptr<SystemController> systemController;
+    std::unique_ptr<WebhookOutbox> webhookOutbox;
+    std::unique_ptr<WebhookSigner> webhookSigner;
+    std::unique_ptr<WebhookDispatcher> webhooks;
+    std::unique_ptr<CollectService> collect;
+    std::unique_ptr<CollectController> collectController;
+    std::unique_ptr<CollectServer> collectServer;
     std::unique_ptr<ApiEndpoint> endpoint;
+    QString dataDir;
 
+    // Builds every object; background work (webhook delivery, expiry) starts
+    // with startBackgroundWork(), so one-shot commands such as `token create` stay quick.
     static Result<std::unique_ptr<Services>> open(const StoreLocation &location);
+    Status startBackgroundWork();
     ~Services();
 };
 

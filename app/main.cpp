@@ -3,6 +3,7 @@
 #include <QCoreApplication>
 
 #include <cstdio>
+#include <sys/resource.h>
 
 using namespace Qt::StringLiterals;
 using namespace keystead::app;
@@ -22,6 +23,17 @@ void printTopLevelHelp()
                 "KEYSTEAD_DATA_DIR sets the data folder; --database defaults to sqlite: in it.\n");
 }
 
+// Every SSH connection to the collect server is a file descriptor: thousands of
+// users at a confirmation prompt need more than the usual soft limit of 1024.
+void raiseFileDescriptorLimit()
+{
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
 bool isCommand(const char *argument)
 {
     const QByteArray text(argument);
@@ -35,6 +47,7 @@ int main(int argc, char **argv)
 {
     QCoreApplication::setApplicationName(u"keystead"_s);
     QCoreApplication::setApplicationVersion(QStringLiteral(KEYSTEAD_VERSION));
+    raiseFileDescriptorLimit();
 
     // The window needs a QApplication (and a display); every other command runs headless.
     if (argc < 2 || !isCommand(argv[1])) {

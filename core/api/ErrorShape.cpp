@@ -24,13 +24,24 @@ int ErrorShape::defaultStatus(Error::Kind kind)
 HttpResponse ProblemJsonShape::render(int status, const Error &error, const HttpRequest &request) const
 {
     QJsonObject problem{
-        {u"type"_s, u"about:blank"_s},
-        {u"title"_s, QString::fromLatin1(reasonPhrase(status))},
-        {u"status"_s, status},
-        {u"detail"_s, error.message},
+        {u"type"_s, u"about:blank"_s}, {u"title"_s, QString::fromLatin1(reasonPhrase(status))},
+        {u"status"_s, status},         {u"detail"_s, error.message},
         {u"instance"_s, request.path},
     };
-    if (!error.location.isEmpty()) {
+    if (error.details.contains(u"errors"_s)) {
+        // Several bad fields at once: details["errors"] lists {location, message, value}.
+        QJsonArray items;
+        const QVariantList list = error.details.value(u"errors"_s).toList();
+        for (const QVariant &entry : list) {
+            const QVariantMap map = entry.toMap();
+            QJsonObject item{{u"location"_s, map.value(u"location"_s).toString()},
+                             {u"message"_s, map.value(u"message"_s).toString()}};
+            if (map.contains(u"value"_s))
+                item.insert(u"value"_s, QJsonValue::fromVariant(map.value(u"value"_s)));
+            items.append(item);
+        }
+        problem.insert(u"errors"_s, items);
+    } else if (!error.location.isEmpty()) {
         QJsonObject item{{u"location"_s, error.location}, {u"message"_s, error.message}};
         if (error.details.contains(u"value"_s))
             item.insert(u"value"_s, QJsonValue::fromVariant(error.details.value(u"value"_s)));

@@ -5,12 +5,18 @@
 #include <QJsonObject>
 #include <QSqlDatabase>
 #include <QString>
+#include <QStringList>
+
+#include <optional>
 
 namespace keystead {
 
 // The seed's webhook events.
 enum class WebhookEvent { KeyCollected, NewConnection, StatusChanged };
 QString webhookEventName(WebhookEvent event); // "key_collected", "new_connection", "status_changed"
+// The event of that name, for validating a webhook's `events`; nothing for an unknown name.
+std::optional<WebhookEvent> webhookEventFromName(const QString &name);
+QStringList webhookEventNames(); // every name, in the seed's order
 
 class Database;
 class Clock;
@@ -27,6 +33,10 @@ public:
     // `event` (no events listed: all). `payload` is the session as the API shows it.
     // Runs on `db`, inside the caller's transaction.
     Status enqueue(QSqlDatabase &db, const QString &sessionId, WebhookEvent event, const QJsonObject &payload);
+
+    // PostgreSQL channel on which enqueue announces new deliveries (delivered at commit),
+    // so dispatchers of every instance sharing the store send them without waiting to poll.
+    static QString notificationChannel();
 
 private:
     Database &m_database;

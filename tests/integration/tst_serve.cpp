@@ -3,6 +3,8 @@
 #include "store/Sql.h"
 
 #include <QDirIterator>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTcpServer>
@@ -132,6 +134,16 @@ public:
         return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
     }
     QByteArray log() const { return m_log; }
+    // Reads the log until `needle` appears, `count` times; false when the time runs out.
+    bool waitForLog(const QByteArray &needle, int count = 1, int timeoutMs = 15'000)
+    {
+        QDeadlineTimer deadline(timeoutMs);
+        while (m_log.count(needle) < count && !deadline.hasExpired() && m_process.state() != QProcess::NotRunning) {
+            m_process.waitForReadyRead(100);
+            m_log += m_process.readAllStandardError();
+        }
+        return m_log.count(needle) >= count;
+    }
 
 private:
     QProcess m_process;
@@ -159,6 +171,7 @@ private Q_SLOTS:
     void busyPortFailsWithOneLine();
     void servesHttps();
     void dataDirFromEnvironment();
+    void collectsKeysEndToEnd();
 
 private:
     static void backends()
@@ -398,6 +411,71 @@ void TestServe::dataDirFromEnvironment()
     const Finished made = run({u"token"_s, u"create"_s, u"--name"_s, u"env"_s}, environment);
     QCOMPARE(made.exitCode, 0);
     QVERIFY(QFile::exists(dir.filePath(u"from-env/keystead.sqlite"_s)));
+}
+
+void TestServe::collectsKeysEndToEnd()
+{
+    // The operator's whole flow with real tools only: curl creates a session,
+    // OpenSSH's ssh hands over two keys, curl reads them back.
+    QTemporaryDir dir;
+    const QString token = makeToken(dir.path());
+    Server server({u"--data-dir"_s, dir.path(), u"--collect-listen"_s, u"127.0.0.1:0"_s});
+    QVERIFY2(!server.url().isEmpty(), server.log().constData());
+    QVERIFY2(server.waitForLog("collect server host key ", 3), server.log().constData());
+    static const QRegularExpression collectLine(u"collect server listening on 127.0.0.1:([0-9]+)"_s);
+    QRegularExpressionMatch listening = collectLine.match(QString::fromUtf8(server.log()));
+    QVERIFY2(listening.hasMatch(), server.log().constData());
+    const QString sshPort = listening.captured(1);
+    QCOMPARE(server.log().count("collect server host key "), 3);
+
+    const CurlReply created
+        = curl({u"-H"_s, u"x-api-key: "_s + token, u"-H"_s, u"Content-Type: application/json"_s, u"-d"_s,
+                uR"({"multi_key":true,"ssh_message":"all done"})"_s, server.url() + u"/api/v1/ssh/collect/sessions"_s});
+    QCOMPARE(created.status, 201);
+    const QJsonObject session = QJsonDocument::fromJson(created.body).object();
+    const QString identifier = session.value(u"connection_identifier"_s).toString();
+    QVERIFY(!identifier.isEmpty());
+
+    QStringList fingerprints;
+    QStringList identities;
+    for (const QString &type : {u"ed25519"_s, u"ecdsa"_s}) {
+        const QString file = dir.filePath(u"id_"_s + type);
+        QCOMPARE(QProcess::execute(u"ssh-keygen"_s, {u"-q"_s, u"-t"_s, type, u"-N"_s, QString(), u"-f"_s, file}), 0);
+        QProcess print;
+        print.start(u"ssh-keygen"_s, {u"-l"_s, u"-E"_s, u"sha256"_s, u"-f"_s, file + u".pub"_s});
+        QVERIFY(print.waitForFinished(10'000));
+        fingerprints << QString::fromLatin1(print.readAllStandardOutput().split(' ').value(1));
+        identities << u"-i"_s << file;
+    }
+    QProcess ssh;
+    QProcessEnvironment environment = headlessEnvironment();
+    environment.insert(u"HOME"_s, dir.path());
+    ssh.setProcessEnvironment(environment);
+    ssh.start(u"ssh"_s,
+              QStringList{u"-F"_s, u"none"_s, u"-o"_s, u"StrictHostKeyChecking=no"_s, u"-o"_s,
+                          u"UserKnownHostsFile=/dev/null"_s, u"-o"_s, u"IdentitiesOnly=yes"_s, u"-o"_s,
+                          u"BatchMode=yes"_s, u"-p"_s, sshPort}
+                  + identities + QStringList{identifier + u"@127.0.0.1"_s});
+    QVERIFY(ssh.waitForFinished(30'000));
+    const QByteArray output = ssh.readAllStandardOutput();
+    QCOMPARE(ssh.exitCode(), 0);
+    QVERIFY2(output.contains("all done"), output.constData());
+
+    const CurlReply read
+        = curl({u"-H"_s, u"x-api-key: "_s + token,
+                server.url() + u"/api/v1/ssh/collect/sessions/"_s + session.value(u"id"_s).toString()});
+    QCOMPARE(read.status, 200);
+    const QJsonObject after = QJsonDocument::fromJson(read.body).object();
+    QCOMPARE(after.value(u"status"_s).toString(), u"completed"_s);
+    QStringList collected;
+    for (const QJsonValue &connection : after.value(u"connections"_s).toArray()) {
+        for (const QJsonValue &key : connection.toObject().value(u"keys"_s).toArray())
+            collected << key.toObject().value(u"public_key_sha256"_s).toString();
+    }
+    collected.sort();
+    fingerprints.sort();
+    QCOMPARE(collected, fingerprints);
+    QCOMPARE(server.stop(SIGTERM), 0);
 }
 
 QTEST_GUILESS_MAIN(TestServe)

@@ -1,0 +1,171 @@
+#pragma once
+
+#include "collect/CollectGate.h"
+#include "collect/CollectServerConfig.h"
+#include "collect/LibsshHandles.h"
+
+#include <libssh/callbacks.h>
+
+#include <QHostAddress>
+#include <QList>
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+#include <optional>
+
+QT_BEGIN_NAMESPACE
+class QSocketNotifier;
+QT_END_NAMESPACE
+
+namespace keystead {
+
+// One client of the collect server, from the accepted socket to the end: the
+// key exchange, key collection with proof of possession, the terminal
+// dialog, and the report to the gate. Lives in the server's thread and owns
+// its ssh_session and its own ssh_event, which QSocketNotifiers on the
+// session's socket drive: nothing here ever blocks.
+//
+// The flow. The username names the collect session. A key probe is answered
+// so that the client signs; a signed request (libssh has verified the
+// signature) records the key and is answered "partial success", so OpenSSH
+// offers its next key. OpenSSH starts its list again after a partial
+// success, so a proven key offered a second time means every key was seen:
+// that request, or a client turning to keyboard-interactive, lets the client
+// in. On the single session channel it gets one line per key, the prompt
+// when the session wants a confirmation, the session's message, exit status.
+class CollectConnection final : public QObject
+{
+    Q_OBJECT
+
+public:
+    // Takes over `socket` (an accepted, connected TCP socket).
+    CollectConnection(CollectGate &gate, const CollectServerConfig &config, ssh_bind bind, int socket,
+                      const QHostAddress &peer, QObject *parent = nullptr);
+    ~CollectConnection() override;
+    CollectConnection(const CollectConnection &) = delete;
+    CollectConnection &operator=(const CollectConnection &) = delete;
+
+    // Sends the server's version line and starts the key exchange. On
+    // failure the connection has finished (finished() was emitted).
+    bool start();
+    // Disconnects at once (the server is stopping).
+    void abort();
+
+    const QHostAddress &peer() const { return m_peer; }
+    bool isAuthenticated() const { return m_authenticated; }
+
+Q_SIGNALS:
+    // The client passed authentication: it no longer counts as unauthenticated.
+    void authenticated();
+    // Every libssh object is freed; the owner deletes this object later.
+    void finished();
+
+private:
+    enum class Phase {
+        Handshake, // key exchange and authentication, under the login grace timer
+        Admitted, // authenticated, waiting for the session channel and its shell/exec request
+        Confirming, // the prompt is on the terminal, waiting for the answer
+        Closing, // exit status, EOF and close sent; waiting for the client to go
+        Finished,
+    };
+
+    // libssh callbacks (userdata is the connection).
+    static int onAuthNone(ssh_session session, const char *user, void *userdata);
+    static int onAuthPubkey(ssh_session session, const char *user, ssh_key_struct *key, char signatureState,
+                            void *userdata);
+    static ssh_channel onChannelOpen(ssh_session session, void *userdata);
+    static int onMessage(ssh_session session, ssh_message message, void *userdata);
+    static int onPtyRequest(ssh_session session, ssh_channel channel, const char *term, int width, int height,
+                            int pixelWidth, int pixelHeight, void *userdata);
+    static int onShellRequest(ssh_session session, ssh_channel channel, void *userdata);
+    static int onExecRequest(ssh_session session, ssh_channel channel, const char *command, void *userdata);
+    static int onSubsystemRequest(ssh_session session, ssh_channel channel, const char *subsystem, void *userdata);
+    static int onEnvRequest(ssh_session session, ssh_channel channel, const char *name, const char *value,
+                            void *userdata);
+    static int onChannelData(ssh_session session, ssh_channel channel, void *data, uint32_t length, int isStderr,
+                             void *userdata);
+    static void onChannelEof(ssh_session session, ssh_channel channel, void *userdata);
+    static void onChannelClose(ssh_session session, ssh_channel channel, void *userdata);
+
+    int authPubkey(const QString &user, ssh_key key, char signatureState);
+    int keyboardInteractive(ssh_message message);
+    // Looks the username up once (and shows the session's banner); false
+    // when the client must be refused.
+    bool identify(const QString &user);
+    // identify(), then records the connection with the gate on the client's
+    // first real offer (a key, keyboard-interactive), so the panel shows it.
+    bool open(const QString &user);
+    void refuseUnknown();
+    void sendBanner(const QString &text);
+    // Counts one authentication attempt; false once the client is over the cap.
+    bool countAttempt();
+    void admit();
+    ssh_channel openChannel();
+    bool acceptTerminalRequest();
+    // The user's answer once the input holds one.
+    std::optional<ConnectionOutcome> answerSoFar() const;
+
+    // Driving libssh.
+    void drive();
+    void afterLibssh(bool pollFailed);
+    void updateWriteNotifier();
+    void onDeadline();
+
+    // The dialog on the terminal.
+    void startDialog();
+    void conclude(ConnectionOutcome outcome);
+    void say(const QString &text);
+    void write(const QByteArray &bytes);
+    void endChannel(int exitStatus);
+    // Tells the gate how the connection ended, once; nothing when it never opened.
+    Status report(ConnectionOutcome outcome);
+
+    void teardown();
+
+    CollectGate &m_gate;
+    const CollectServerConfig &m_config;
+    ssh_bind m_bind;
+    int m_socket;
+    QHostAddress m_peer;
+
+    // Declared so that the channel goes before the event and the session.
+    libssh::SessionPtr m_ssh;
+    libssh::EventPtr m_event;
+    libssh::ChannelPtr m_channel;
+    ssh_server_callbacks_struct m_serverCallbacks{};
+    ssh_channel_callbacks_struct m_channelCallbacks{};
+    std::unique_ptr<QSocketNotifier> m_readNotifier;
+    std::unique_ptr<QSocketNotifier> m_writeNotifier;
+    QTimer m_deadline;
+
+    Phase m_phase = Phase::Handshake;
+    bool m_insideLibssh = false;
+    int m_idlePolls = 0;
+    bool m_authenticated = false;
+
+    // Authentication.
+    bool m_identified = false;
+    QString m_username;
+    std::optional<OpenCollectSession> m_session;
+    QString m_connectionId; // set once the gate recorded the connection
+    bool m_reported = false;
+    int m_attempts = 0; // authentication requests (a probe and its signature count once)
+    int m_keysOffered = 0; // of which key offers
+    QByteArray m_lastProbe;
+    QList<SshPublicKey> m_keys;
+    bool m_keyLimitReached = false;
+    QString m_sessionProblem; // the gate stopped accepting keys: why
+
+    // The terminal.
+    bool m_pty = false;
+    bool m_terminalStarted = false;
+    QByteArray m_line; // the client's input, up to one answer's length
+    bool m_inputEnded = false;
+
+    // Set inside libssh callbacks, acted on once libssh has returned.
+    bool m_dialogDue = false;
+    bool m_endDue = false; // teardown as soon as libssh has returned
+};
+
+} // namespace keystead

@@ -1,0 +1,32 @@
+#pragma once
+
+#include "collect/CollectSession.h"
+
+#include <QJsonObject>
+
+// The one mapping between collect sessions and the seed's JSON, shared by the
+// HTTP controller, the webhook payloads and the panel (copy as JSON).
+namespace keystead::collectjson {
+
+QJsonObject sessionToJson(const CollectSession &session);
+QJsonObject connectionToJson(const CollectSessionConnection &connection);
+// id, created_at, public_key_algorithm, public_key_sha256 ("SHA256:..."), public_key_md5
+// ("MD5:..."), public_key_ssh (RFC 4716), public_key_pem (null for the -sk kinds),
+// public_key_openssh (an authorized_keys line), state.
+QJsonObject keyToJson(const CollectSessionKey &key);
+// Header values that carry credentials (Authorization, Cookie, x-api-key, names with
+// "token" or "secret") show as kRedacted: the session JSON goes to every webhook receiver.
+QJsonObject webhookToJson(const CollectWebhook &webhook);
+inline constexpr QLatin1StringView kRedacted{"[redacted]"};
+bool isCredentialHeader(const QString &name);
+
+QString timeToJson(const QDateTime &time); // RFC 3339 UTC with milliseconds
+
+// The body of POST .../sessions. Type errors (and unknown fields) go to `errors`
+// with locations relative to the body ("timeout", "webhooks[0].url"); the fields
+// that were well typed are filled in, so semantic checks can run on them too.
+CollectSessionInput sessionInputFromJson(const QJsonObject &body, FieldErrors &errors);
+// The body of PATCH .../sessions/{session}.
+CollectSessionPatch sessionPatchFromJson(const QJsonObject &body, FieldErrors &errors);
+
+} // namespace keystead::collectjson

@@ -1,0 +1,262 @@
+#include "CollectServer.h"
+
+#include "collect/CollectConnection.h"
+#include "collect/LibsshHandles.h"
+#include "store/Database.h"
+
+#include <QHash>
+#include <QTcpServer>
+#include <QThread>
+#include <QTimer>
+
+#include <functional>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace Qt::StringLiterals;
+
+namespace keystead {
+
+namespace {
+
+// After a failed accept() for want of resources (no file descriptor left),
+// how long the listener rests before it tries again.
+constexpr int kAcceptRetryMs = 250;
+
+// Hands over the raw socket of each accepted connection: libssh takes it, and
+// a connection over the caps is closed before any object is made for it.
+class Listener final : public QTcpServer
+{
+public:
+    explicit Listener(std::function<void(qintptr)> accepted, QObject *parent)
+        : QTcpServer(parent)
+        , m_accepted(std::move(accepted))
+    {
+    }
+
+protected:
+    void incomingConnection(qintptr socket) override { m_accepted(socket); }
+
+private:
+    std::function<void(qintptr)> m_accepted;
+};
+
+std::optional<QHostAddress> peerAddress(int socket)
+{
+    sockaddr_storage storage = {};
+    socklen_t length = sizeof storage;
+    if (::getpeername(socket, reinterpret_cast<sockaddr *>(&storage), &length) != 0)
+        return std::nullopt;
+    QHostAddress address(reinterpret_cast<const sockaddr *>(&storage));
+    // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d.
+    bool isIpv4 = false;
+    const quint32 ipv4 = address.toIPv4Address(&isIpv4);
+    if (isIpv4)
+        address = QHostAddress(ipv4);
+    return address;
+}
+
+struct Started
+{
+    quint16 port = 0;
+    QList<HostKeyFingerprint> fingerprints;
+};
+
+} // namespace
+
+// Lives in the server's thread and owns the listener, the libssh bind and every connection.
+class CollectServer::Worker final : public QObject
+{
+public:
+    Worker(CollectGate &gate, Database *database, std::atomic<int> &connectionCount)
+        : m_gate(gate)
+        , m_database(database)
+        , m_connectionCount(connectionCount)
+    {
+    }
+    ~Worker() override { shutdown(); }
+    Worker(const Worker &) = delete;
+    Worker &operator=(const Worker &) = delete;
+
+    Result<Started> listen(const CollectServerConfig &config)
+    {
+        m_config = config;
+        Result<HostKeys> keys = HostKeys::loadOrCreate(config.hostKeyDir());
+        if (!keys)
+            return keys.error();
+        m_bind.reset(ssh_bind_new());
+        if (!m_bind)
+            return Error::internal(u"libssh: cannot create the server"_s);
+        const int quiet = SSH_LOG_NOLOG;
+        ssh_bind_options_set(m_bind.get(), SSH_BIND_OPTIONS_LOG_VERBOSITY, &quiet);
+        // The software version in our identification line, "SSH-2.0-Keystead_x.y.z".
+        ssh_bind_options_set(m_bind.get(), SSH_BIND_OPTIONS_BANNER, "Keystead_" KEYSTEAD_VERSION);
+        if (Status installed = keys.value().installInto(m_bind.get()); !installed)
+            return installed.error();
+
+        m_listener = new Listener([this](qintptr socket) { accept(int(socket)); }, this);
+        // QTcpServer stops accepting after any failed accept(), even a client
+        // that reset its connection early or a moment without free file
+        // descriptors: the listener must not stay paused.
+        connect(m_listener, &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError error) {
+            const int delayMs = error == QAbstractSocket::SocketResourceError ? kAcceptRetryMs : 0;
+            QTimer::singleShot(delayMs, this, [this] {
+                if (m_listener)
+                    m_listener->resumeAccepting();
+            });
+        });
+        // Many clients may connect at once; a short backlog turns a burst into SYN retries.
+        m_listener->setListenBacklogSize(1024);
+        if (!m_listener->listen(config.listen.address, config.listen.port)) {
+            const QString reason = m_listener->errorString();
+            delete m_listener;
+            m_listener = nullptr;
+            m_bind.reset();
+            return Error::unavailable(u"cannot listen on %1: %2"_s.arg(config.listen.toString(), reason));
+        }
+        return Started{m_listener->serverPort(), keys.value().fingerprints()};
+    }
+
+    void shutdown()
+    {
+        delete m_listener;
+        m_listener = nullptr;
+        const QList<CollectConnection *> open = m_connections.keys();
+        for (CollectConnection *connection : open) {
+            disconnect(connection, nullptr, this, nullptr);
+            connection->abort();
+            delete connection;
+        }
+        m_connections.clear();
+        m_connectionCount.store(0);
+        m_unauthenticated = 0;
+        m_unauthenticatedByAddress.clear();
+        m_bind.reset();
+        if (m_database)
+            m_database->releaseThreadConnection();
+    }
+
+private:
+    void accept(int socket)
+    {
+        const std::optional<QHostAddress> peer = peerAddress(socket);
+        if (!peer || m_unauthenticated >= m_config.maxUnauthenticated
+            || m_unauthenticatedByAddress.value(*peer) >= m_config.maxUnauthenticatedPerAddress) {
+            // Refused before any SSH work: an attacker's connection costs an accept and a close.
+            ::close(socket);
+            return;
+        }
+        ++m_unauthenticated;
+        ++m_unauthenticatedByAddress[*peer];
+
+        auto *connection = new CollectConnection(m_gate, m_config, m_bind.get(), socket, *peer, this);
+        m_connections.insert(connection, true);
+        m_connectionCount.fetch_add(1);
+        connect(connection, &CollectConnection::authenticated, this,
+                [this, connection] { leaveUnauthenticated(connection); });
+        connect(connection, &CollectConnection::finished, this, [this, connection] {
+            leaveUnauthenticated(connection);
+            if (m_connections.remove(connection))
+                m_connectionCount.fetch_sub(1);
+            connection->deleteLater();
+        });
+        connection->start();
+    }
+
+    void leaveUnauthenticated(CollectConnection *connection)
+    {
+        auto counted = m_connections.find(connection);
+        if (counted == m_connections.end() || !counted.value())
+            return;
+        counted.value() = false;
+        --m_unauthenticated;
+        auto perAddress = m_unauthenticatedByAddress.find(connection->peer());
+        if (perAddress != m_unauthenticatedByAddress.end() && --perAddress.value() <= 0)
+            m_unauthenticatedByAddress.erase(perAddress);
+    }
+
+    CollectGate &m_gate;
+    Database *m_database;
+    std::atomic<int> &m_connectionCount;
+    CollectServerConfig m_config;
+    libssh::BindPtr m_bind;
+    Listener *m_listener = nullptr; // child of this
+    // Each connection, and whether it still counts as unauthenticated.
+    QHash<CollectConnection *, bool> m_connections;
+    int m_unauthenticated = 0;
+    QHash<QHostAddress, int> m_unauthenticatedByAddress;
+};
+
+CollectServer::CollectServer(CollectGate &gate, Database *database, QObject *parent)
+    : QObject(parent)
+    , m_gate(gate)
+    , m_database(database)
+{
+}
+
+CollectServer::~CollectServer()
+{
+    stop();
+}
+
+Status CollectServer::start(const CollectServerConfig &config)
+{
+    stop();
+    m_config = config;
+    m_thread = new QThread(this);
+    m_thread->setObjectName(u"keystead-collect"_s);
+    m_worker = new Worker(m_gate, m_database, m_connectionCount);
+    m_worker->moveToThread(m_thread);
+    m_thread->start();
+
+    std::optional<Result<Started>> started;
+    QMetaObject::invokeMethod(
+        m_worker, [this, &started, config] { started = m_worker->listen(config); }, Qt::BlockingQueuedConnection);
+    if (!started->ok()) {
+        m_lastError = started->error().message;
+        stop();
+        setState(State::Failed);
+        return started->error();
+    }
+    m_port = started->value().port;
+    m_fingerprints = started->value().fingerprints;
+    m_lastError.clear();
+    setState(State::Running);
+    return {};
+}
+
+void CollectServer::stop()
+{
+    if (!m_thread)
+        return;
+    QMetaObject::invokeMethod(
+        m_worker, [this] { delete m_worker; }, Qt::BlockingQueuedConnection);
+    m_worker = nullptr;
+    m_thread->quit();
+    m_thread->wait();
+    delete m_thread;
+    m_thread = nullptr;
+    m_port = 0;
+    if (m_state == State::Running)
+        setState(State::Stopped);
+}
+
+QString CollectServer::listenAddress() const
+{
+    if (m_state != State::Running)
+        return {};
+    ListenAddress bound = m_config.listen;
+    bound.port = m_port;
+    return bound.toString();
+}
+
+void CollectServer::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+} // namespace keystead
