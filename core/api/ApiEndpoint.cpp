@@ -10,7 +10,6 @@
 #include <QFile>
 #include <QSslCertificate>
 #include <QSslKey>
-#include <QThread>
 
 using namespace Qt::StringLiterals;
 
@@ -120,6 +119,7 @@ ApiEndpoint::ApiEndpoint(ApiRouter &router, Database &database, QObject *parent)
     : QObject(parent)
     , m_router(router)
     , m_database(database)
+    , m_workerThread(u"keystead-http"_s)
 {
 }
 
@@ -132,15 +132,11 @@ Status ApiEndpoint::start(const EndpointConfig &config)
 {
     stop();
     m_config = config;
-    m_thread = new QThread(this);
-    m_thread->setObjectName(u"keystead-http"_s);
     m_worker = new Worker(m_router, m_database);
-    m_worker->moveToThread(m_thread);
-    m_thread->start();
+    m_workerThread.start(m_worker);
 
     std::optional<Result<quint16>> bound;
-    QMetaObject::invokeMethod(
-        m_worker, [this, &bound, config] { bound = m_worker->listen(config); }, Qt::BlockingQueuedConnection);
+    m_workerThread.run([this, &bound, config] { bound = m_worker->listen(config); });
     if (!bound->ok()) {
         m_lastError = bound->error().message;
         stop();
@@ -155,17 +151,11 @@ Status ApiEndpoint::start(const EndpointConfig &config)
 
 void ApiEndpoint::stop()
 {
-    if (!m_thread)
+    if (!m_workerThread.isRunning())
         return;
-    QMetaObject::invokeMethod(
-        m_worker, [this] { m_worker->shutdown(); }, Qt::BlockingQueuedConnection);
-    QMetaObject::invokeMethod(
-        m_worker, [this] { delete m_worker; }, Qt::BlockingQueuedConnection);
+    m_workerThread.run([this] { m_worker->shutdown(); });
+    m_workerThread.stop();
     m_worker = nullptr;
-    m_thread->quit();
-    m_thread->wait();
-    delete m_thread;
-    m_thread = nullptr;
     m_port = 0;
     if (m_state == State::Running)
         setState(State::Stopped);

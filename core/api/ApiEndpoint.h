@@ -2,12 +2,9 @@
 
 #include "common/ListenAddress.h"
 #include "common/Result.h"
+#include "common/WorkerThread.h"
 
 #include <QObject>
-
-QT_BEGIN_NAMESPACE
-class QThread;
-QT_END_NAMESPACE
 
 namespace keystead {
 
@@ -60,8 +57,8 @@ private:
     ApiRouter &m_router;
     Database &m_database;
     class Worker;
-    Worker *m_worker = nullptr; // lives in m_thread
-    QThread *m_thread = nullptr;
+    WorkerThread m_workerThread;
+    Worker *m_worker = nullptr; // lives in m_workerThread
     State m_state = State::Stopped;
     EndpointConfig m_config;
     quint16 m_port = 0;

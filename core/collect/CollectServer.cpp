@@ -192,6 +192,7 @@ CollectServer::CollectServer(CollectGate &gate, Database *database, QObject *par
     : QObject(parent)
     , m_gate(gate)
     , m_database(database)
+    , m_workerThread(u"keystead-collect"_s)
 {
 }
 
@@ -204,15 +205,11 @@ Status CollectServer::start(const CollectServerConfig &config)
 {
     stop();
     m_config = config;
-    m_thread = new QThread(this);
-    m_thread->setObjectName(u"keystead-collect"_s);
     m_worker = new Worker(m_gate, m_database, m_connectionCount);
-    m_worker->moveToThread(m_thread);
-    m_thread->start();
+    m_workerThread.start(m_worker);
 
     std::optional<Result<Started>> started;
-    QMetaObject::invokeMethod(
-        m_worker, [this, &started, config] { started = m_worker->listen(config); }, Qt::BlockingQueuedConnection);
+    m_workerThread.run([this, &started, config] { started = m_worker->listen(config); });
     if (!started->ok()) {
         m_lastError = started->error().message;
         stop();
@@ -228,15 +225,10 @@ Status CollectServer::start(const CollectServerConfig &config)
 
 void CollectServer::stop()
 {
-    if (!m_thread)
+    if (!m_workerThread.isRunning())
         return;
-    QMetaObject::invokeMethod(
-        m_worker, [this] { delete m_worker; }, Qt::BlockingQueuedConnection);
+    m_workerThread.stop(); // the worker's destructor closes every connection
     m_worker = nullptr;
-    m_thread->quit();
-    m_thread->wait();
-    delete m_thread;
-    m_thread = nullptr;
     m_port = 0;
     if (m_state == State::Running)
         setState(State::Stopped);

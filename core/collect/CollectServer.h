@@ -3,15 +3,12 @@
 #include "collect/CollectServerConfig.h"
 #include "collect/HostKeys.h"
 #include "common/Result.h"
+#include "common/WorkerThread.h"
 
 #include <QList>
 #include <QObject>
 
 #include <atomic>
-
-QT_BEGIN_NAMESPACE
-class QThread;
-QT_END_NAMESPACE
 
 namespace keystead {
 
@@ -65,8 +62,8 @@ private:
     CollectGate &m_gate;
     Database *m_database;
     class Worker;
-    Worker *m_worker = nullptr; // lives in m_thread
-    QThread *m_thread = nullptr;
+    WorkerThread m_workerThread;
+    Worker *m_worker = nullptr; // lives in m_workerThread
     State m_state = State::Stopped;
     CollectServerConfig m_config;
     quint16 m_port = 0;
