@@ -32,9 +32,14 @@ Result<std::unique_ptr<Services>> Services::open(const StoreLocation &location)
     Database &database = *services->database;
     services->webhookOutbox = std::make_unique<WebhookOutbox>(database, services->clock);
     services->webhookSigner = std::make_unique<WebhookSigner>(location.dataDir, database, services->clock);
+    services->webhookHeaderSeal = std::make_unique<WebhookHeaderSeal>(*services->webhookSigner);
     services->webhooks = std::make_unique<WebhookDispatcher>(database, services->clock, *services->webhookSigner);
-    services->collect = std::make_unique<CollectService>(database, services->clock, *services->webhookOutbox);
+    services->webhookLog = std::make_unique<WebhookDeliveryLog>(database);
+    services->collect = std::make_unique<CollectService>(database, services->clock, *services->webhookOutbox,
+                                                         *services->webhookHeaderSeal);
     services->collectController = std::make_unique<CollectController>(*services->router, *services->collect);
+    services->webhookController = std::make_unique<WebhookController>(
+        *services->router, *services->collect, *services->webhookSigner, *services->webhookLog, *services->webhooks);
     services->collectServer = std::make_unique<CollectServer>(*services->collect, &database);
     // On SQLite nothing else tells the dispatcher that a change queued a delivery.
     QObject::connect(services->collect.get(), &CollectService::sessionChanged, services->webhooks.get(),

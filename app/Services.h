@@ -5,9 +5,12 @@
 #include "api/CollectController.h"
 #include "api/SystemController.h"
 #include "api/TokenService.h"
+#include "api/WebhookController.h"
 #include "collect/CollectServer.h"
 #include "collect/CollectService.h"
+#include "collect/WebhookDeliveryLog.h"
 #include "collect/WebhookDispatcher.h"
+#include "collect/WebhookHeaderSeal.h"
 #include "collect/WebhookOutbox.h"
 #include "collect/WebhookSigner.h"
 #include "common/Clock.h"
@@ -36,9 +39,12 @@ struct Services
     std::unique_ptr<SystemController> systemController;
     std::unique_ptr<WebhookOutbox> webhookOutbox;
     std::unique_ptr<WebhookSigner> webhookSigner;
+    std::unique_ptr<WebhookHeaderSeal> webhookHeaderSeal;
     std::unique_ptr<WebhookDispatcher> webhooks;
+    std::unique_ptr<WebhookDeliveryLog> webhookLog;
     std::unique_ptr<CollectService> collect;
     std::unique_ptr<CollectController> collectController;
+    std::unique_ptr<WebhookController> webhookController;
     std::unique_ptr<CollectServer> collectServer;
     std::unique_ptr<ApiEndpoint> endpoint;
     QString dataDir;

@@ -3,6 +3,7 @@
 #include "MainWindow.h"
 #include "Translations.h"
 #include "api/EndpointSettings.h"
+#include "collect/WebhookDeliveryLog.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -63,20 +64,30 @@ int runWindow(int &argc, char **argv)
 
     // The endpoint is optional in the window: if it cannot start, the window still opens and says why.
     const Status endpointApplied = endpoint_settings::apply(*services.endpoint, *services.settings);
+    // Webhook delivery and the expiry sweep run while the window is open; the collect server waits for the toolbar.
+    const Status backgroundStarted = services.startBackgroundWork();
+    WebhookDeliveryLog webhookLog(*services.database);
 
     int status = kExitOk;
     {
-        ui::MainWindow window(ui::UiServices{*services.settings, *services.tokens, *services.endpoint, services.clock});
+        ui::MainWindow window(ui::UiServices{*services.settings, *services.tokens, *services.endpoint, services.clock,
+                                             *services.collect, *services.collectServer, *services.webhooks, webhookLog,
+                                             services.dataDir});
         // A failed start shows in the status bar's endpoint label already; other errors (a bad stored address) do not.
         if (!endpointApplied && services.endpoint->state() != ApiEndpoint::State::Failed) {
             window.showStatusMessage(QCoreApplication::translate("WindowCommand", "The HTTP endpoint did not start: %1")
                                          .arg(endpointApplied.error().message));
         }
+        if (!backgroundStarted) {
+            window.showStatusMessage(QCoreApplication::translate("WindowCommand", "Webhook delivery did not start: %1")
+                                         .arg(backgroundStarted.error().message));
+        }
         window.show();
         status = QApplication::exec();
     }
-    // The window holds references into the services: it went first. Then answers
-    // in flight are written, and the store closes.
+    // The window holds references into the services: it went first. Then the
+    // collect server closes its connections, answers in flight are written, and the store closes.
+    services.collectServer->stop();
     services.endpoint->stop();
     opened.value().reset();
     return status;

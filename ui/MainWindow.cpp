@@ -1,8 +1,12 @@
 #include "MainWindow.h"
 
 #include "AboutDialog.h"
+#include "CollectServerSettings.h"
+#include "DesktopNotifier.h"
 #include "Icons.h"
 #include "api/ApiEndpoint.h"
+#include "collect/CollectServer.h"
+#include "collect/CollectService.h"
 #include "panels/CertificatesPanel.h"
 #include "panels/CollectPanel.h"
 #include "panels/ConnectionsPanel.h"
@@ -11,6 +15,7 @@
 #include "panels/SettingsPanel.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QCloseEvent>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -68,13 +73,19 @@ MainWindow::MainWindow(UiServices services, std::unique_ptr<QSettings> ownSettin
     m_panels = new QStackedWidget(this);
     m_panels->setObjectName(u"panels"_s);
 
-    addPanel(Panel::Collect, u"collect"_s, tr("Collect sessions"), new CollectPanel(m_panels));
+    m_collectPanel = new CollectPanel(services, m_panels);
+    addPanel(Panel::Collect, u"collect"_s, tr("Collect sessions"), m_collectPanel);
     addPanel(Panel::Keys, u"keys"_s, tr("Keys"), new KeysPanel(m_panels));
     addPanel(Panel::Certificates, u"certificates"_s, tr("Certificates"), new CertificatesPanel(m_panels));
     addPanel(Panel::Connections, u"connections"_s, tr("Connections"), new ConnectionsPanel(m_panels));
     addPanel(Panel::HostKeys, u"hostkeys"_s, tr("Host keys"), new HostKeysPanel(m_panels));
     m_settingsPanel = new SettingsPanel(services.settings, services.tokens, services.endpoint, m_panels);
     addPanel(Panel::Settings, u"settings"_s, tr("Settings"), m_settingsPanel);
+    connect(m_settingsPanel, &SettingsPanel::collectSettingsApplied, this, &MainWindow::collectSettingsApplied);
+
+    m_notifier = new DesktopNotifier(this);
+    // Queued when the SSH server's thread records the key.
+    connect(&m_services.collect, &CollectService::keyCollected, this, &MainWindow::notifyKeyCollected);
 
     // Wide enough for the longest title in the language shown, no wider.
     int widest = 0;
@@ -121,8 +132,13 @@ void MainWindow::createActions()
     m_collectServerAction = toolBar->addAction(startStop, tr("Start collect server"));
     m_collectServerAction->setObjectName(u"collectServer"_s);
     m_collectServerAction->setCheckable(true);
-    m_collectServerAction->setEnabled(false);
-    m_collectServerAction->setToolTip(tr("The collect server arrives with collect sessions."));
+    // triggered, not toggled: following the server's state must not start or stop it again.
+    connect(m_collectServerAction, &QAction::triggered, this, [this](bool checked) {
+        if (checked)
+            (void)startCollectServer();
+        else
+            stopCollectServer();
+    });
 
     auto *spacer = new QWidget(toolBar);
     spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
@@ -136,8 +152,9 @@ void MainWindow::createActions()
 
 void MainWindow::createStatusBar()
 {
-    m_collectServerStatus = new QLabel(tr("Collect server: stopped"), this);
+    m_collectServerStatus = new QLabel(this);
     m_collectServerStatus->setObjectName(u"collectServerStatus"_s);
+    m_collectServerStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_endpointStatus = new QLabel(this);
     m_endpointStatus->setObjectName(u"endpointStatus"_s);
     m_endpointStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -145,6 +162,95 @@ void MainWindow::createStatusBar()
     statusBar()->addPermanentWidget(m_endpointStatus);
     showEndpointState();
     connect(&m_services.endpoint, &ApiEndpoint::stateChanged, this, &MainWindow::showEndpointState);
+    showCollectServerState();
+    connect(&m_services.collectServer, &CollectServer::stateChanged, this, [this] {
+        m_collectServerProblem.clear();
+        showCollectServerState();
+    });
+}
+
+Status MainWindow::startCollectServer()
+{
+    Result<ListenAddress> listen = collect_settings::listenAddress(m_services.settings);
+    if (!listen) {
+        m_collectServerProblem = listen.error().message;
+        showCollectServerState();
+        return listen.error();
+    }
+    CollectServerConfig config;
+    config.listen = listen.value();
+    config.dataDir = m_services.dataDir;
+    // The first start makes the host keys (RSA 3072 takes a moment); the window waits for it.
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    Status started = m_services.collectServer.start(config);
+    QApplication::restoreOverrideCursor();
+    m_collectListen = config.listen;
+    showCollectServerState();
+    return started;
+}
+
+void MainWindow::stopCollectServer()
+{
+    m_services.collectServer.stop();
+    showCollectServerState();
+}
+
+void MainWindow::showCollectServerState()
+{
+    const CollectServer &server = m_services.collectServer;
+    const bool running = server.state() == CollectServer::State::Running;
+    m_collectServerAction->setChecked(running);
+    m_collectServerAction->setText(running ? tr("Stop collect server") : tr("Start collect server"));
+    if (!m_collectServerProblem.isEmpty()) {
+        m_collectServerStatus->setText(tr("Collect server: failed – %1").arg(m_collectServerProblem));
+        m_collectServerAction->setToolTip(m_collectServerProblem);
+        return;
+    }
+    switch (server.state()) {
+    case CollectServer::State::Running:
+        m_collectServerStatus->setText(tr("Collect server: listening on %1").arg(server.listenAddress()));
+        m_collectServerAction->setToolTip(tr("Stop the SSH server users connect to; open connections end."));
+        break;
+    case CollectServer::State::Stopped:
+        m_collectServerStatus->setText(tr("Collect server: stopped"));
+        m_collectServerAction->setToolTip(tr("Start the SSH server users connect to (the address is in Settings)."));
+        break;
+    case CollectServer::State::Failed:
+        m_collectServerStatus->setText(tr("Collect server: failed – %1").arg(server.lastError()));
+        m_collectServerAction->setToolTip(server.lastError());
+        break;
+    }
+}
+
+void MainWindow::collectSettingsApplied()
+{
+    // A running server moves to the new address at once; a stopped one uses it at its next start.
+    if (m_services.collectServer.state() != CollectServer::State::Running)
+        return;
+    Result<ListenAddress> listen = collect_settings::listenAddress(m_services.settings);
+    if (listen && m_collectListen && listen->toString() == m_collectListen->toString())
+        return;
+    (void)startCollectServer();
+}
+
+void MainWindow::notifyKeyCollected(const QString &sessionId, const QString &keyId)
+{
+    if (!collect_settings::notificationsEnabled(m_services.settings))
+        return;
+    Result<CollectSession> session = m_services.collect.get(sessionId);
+    if (!session)
+        return; // deleted meanwhile: nothing left to tell
+    for (const CollectSessionConnection &connection : std::as_const(session->connections)) {
+        for (const CollectSessionKey &key : connection.keys) {
+            if (key.id != keyId)
+                continue;
+            m_notifier->notify(tr("Key collected"),
+                               tr("%1 key %2 from %3, session %4")
+                                   .arg(key.key.typeLabel(), key.key.fingerprintSha256(), connection.ipAddress,
+                                        session->connectionIdentifier));
+            return;
+        }
+    }
 }
 
 void MainWindow::showEndpointState()

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "UiServices.h"
+#include "common/ListenAddress.h"
+#include "common/Result.h"
 
 #include <QMainWindow>
 
@@ -16,6 +18,8 @@ QT_END_NAMESPACE
 
 namespace keystead::ui {
 
+class CollectPanel;
+class DesktopNotifier;
 class SettingsPanel;
 
 // The console window: a navigation list on the left, one panel per area on
@@ -42,9 +46,14 @@ public:
     Panel currentPanel() const;
     QWidget *panel(Panel panel) const;
     SettingsPanel &settingsPanel() const { return *m_settingsPanel; }
+    CollectPanel &collectPanel() const { return *m_collectPanel; }
+    DesktopNotifier &notifier() const { return *m_notifier; }
 
-    // The collect issue wires this to the collect server; until then it is disabled.
+    // Checked while the collect server runs; triggering it starts or stops the server.
     QAction *collectServerAction() const { return m_collectServerAction; }
+    // What the action does: start on the address in Settings (collect.listen), or stop.
+    Status startCollectServer();
+    void stopCollectServer();
     QAction *aboutAction() const { return m_aboutAction; }
 
     // A message for the status bar, e.g. why the endpoint did not start at launch.
@@ -65,6 +74,9 @@ private:
     void createStatusBar();
     void restoreWindowSettings();
     void showEndpointState();
+    void showCollectServerState();
+    void collectSettingsApplied();
+    void notifyKeyCollected(const QString &sessionId, const QString &keyId);
     void showAbout();
 
     UiServices m_services;
@@ -74,6 +86,12 @@ private:
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_panels = nullptr;
     SettingsPanel *m_settingsPanel = nullptr;
+    CollectPanel *m_collectPanel = nullptr;
+    DesktopNotifier *m_notifier = nullptr;
+    // The address the collect server was last started on, as configured (port 0 stays 0).
+    std::optional<ListenAddress> m_collectListen;
+    // Why the last start did not even reach the server (a bad stored address); cleared by the next state change.
+    QString m_collectServerProblem;
     QAction *m_collectServerAction = nullptr;
     QAction *m_aboutAction = nullptr;
     QLabel *m_collectServerStatus = nullptr;

@@ -1,10 +1,16 @@
 #pragma once
 
+#include <QString>
+
 namespace keystead {
 class ApiEndpoint;
 class Clock;
+class CollectServer;
+class CollectService;
 class SettingsStore;
 class TokenService;
+class WebhookDeliveryLog;
+class WebhookDispatcher;
 } // namespace keystead
 
 namespace keystead::ui {
@@ -16,6 +22,12 @@ struct UiServices
     TokenService &tokens;
     ApiEndpoint &endpoint;
     const Clock &clock;
+    CollectService &collect;
+    CollectServer &collectServer;
+    WebhookDispatcher &webhooks;
+    WebhookDeliveryLog &webhookLog;
+    // The data folder: the collect server keeps its host keys under it.
+    QString dataDir;
 };
 
 } // namespace keystead::ui

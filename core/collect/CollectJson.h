@@ -14,10 +14,13 @@ QJsonObject connectionToJson(const CollectSessionConnection &connection);
 // ("MD5:..."), public_key_ssh (RFC 4716), public_key_pem (null for the -sk kinds),
 // public_key_openssh (an authorized_keys line), state.
 QJsonObject keyToJson(const CollectSessionKey &key);
-// Header values that carry credentials (Authorization, Cookie, x-api-key, names with
-// "token" or "secret") show as kRedacted: the session JSON goes to every webhook receiver.
+// Header values that carry credentials (isCredentialHeader) show as kRedacted: the
+// session JSON goes to every webhook receiver.
 QJsonObject webhookToJson(const CollectWebhook &webhook);
 inline constexpr QLatin1StringView kRedacted{"[redacted]"};
+// The one rule for which headers carry credentials (Authorization, Proxy-Authorization,
+// Cookie, x-api-key, and names containing "token", "secret" or "password", in any case):
+// their values are masked in every JSON answer and stored sealed (WebhookHeaderSeal).
 bool isCredentialHeader(const QString &name);
 
 QString timeToJson(const QDateTime &time); // RFC 3339 UTC with milliseconds

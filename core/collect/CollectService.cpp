@@ -1,6 +1,7 @@
 #include "CollectService.h"
 
 #include "collect/CollectJson.h"
+#include "collect/WebhookHeaderSeal.h"
 #include "collect/WebhookOutbox.h"
 #include "common/Clock.h"
 #include "common/Crypto.h"
@@ -13,6 +14,7 @@
 #include <QJsonObject>
 #include <QMutexLocker>
 #include <QRegularExpression>
+#include <QSet>
 #include <QTimer>
 #include <QUrl>
 #include <QUuid>
@@ -122,7 +124,63 @@ QVariantList toVariants(const QStringList &values)
     return list;
 }
 
-CollectWebhook webhookFromRow(const QSqlQuery &row)
+// How header values leave the store: as stored (sealed ones sealed), for the service's
+// own rewrites, or masked, for everyone else.
+enum class HeaderValues { Stored, Masked };
+
+// Every credential header's values are sealed, and so is any value that merely looks
+// sealed: a stored value with the seal's prefix is then always one to open.
+bool needsSealing(const QString &name, const QString &value)
+{
+    return collectjson::isCredentialHeader(name) || WebhookHeaderSeal::isSealed(value);
+}
+
+QMap<QString, QStringList> headersFromColumn(const QString &column, HeaderValues form)
+{
+    QMap<QString, QStringList> headers;
+    const QJsonObject object = QJsonDocument::fromJson(column.toUtf8()).object();
+    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+        QStringList values;
+        for (const QJsonValue &value : it.value().toArray()) {
+            const QString text = value.toString();
+            values.append(form == HeaderValues::Masked && needsSealing(it.key(), text) ? QString(collectjson::kRedacted)
+                                                                                       : text);
+        }
+        headers.insert(it.key(), values);
+    }
+    return headers;
+}
+
+// The headers as the collect_webhooks column keeps them. Values in `carried` were read
+// from the store (sent back redacted): a sealed one stays as it is, bound to this
+// webhook and header already; a plain one from before values were sealed is sealed now.
+Result<QJsonObject> headersToColumn(WebhookHeaderSeal &seal, const QString &webhookId,
+                                    const QMap<QString, QStringList> &headers, const QSet<QString> &carried)
+{
+    QJsonObject column;
+    for (auto it = headers.constBegin(); it != headers.constEnd(); ++it) {
+        QJsonArray values;
+        for (const QString &value : it.value()) {
+            if ((carried.contains(it.key()) && WebhookHeaderSeal::isSealed(value)) || !needsSealing(it.key(), value)) {
+                values.append(value);
+                continue;
+            }
+            Result<QString> sealed = seal.seal(webhookId, it.key(), value);
+            if (!sealed)
+                return sealed.error();
+            values.append(sealed.value());
+        }
+        column.insert(it.key(), values);
+    }
+    return column;
+}
+
+QString compactJson(const QJsonObject &object)
+{
+    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+CollectWebhook webhookFromRow(const QSqlQuery &row, HeaderValues form)
 {
     CollectWebhook webhook;
     webhook.id = row.value(0).toString();
@@ -130,13 +188,7 @@ CollectWebhook webhookFromRow(const QSqlQuery &row)
     webhook.method = row.value(3).toString();
     for (const QJsonValue &event : QJsonDocument::fromJson(row.value(4).toString().toUtf8()).array())
         webhook.events.append(event.toString());
-    const QJsonObject headers = QJsonDocument::fromJson(row.value(5).toString().toUtf8()).object();
-    for (auto it = headers.constBegin(); it != headers.constEnd(); ++it) {
-        QStringList values;
-        for (const QJsonValue &value : it.value().toArray())
-            values.append(value.toString());
-        webhook.headers.insert(it.key(), values);
-    }
+    webhook.headers = headersFromColumn(row.value(5).toString(), form);
     webhook.retries = row.value(6).toLongLong();
     webhook.initialBackoff = row.value(7).toLongLong();
     webhook.backoffMultiplier = row.value(8).toDouble();
@@ -144,7 +196,7 @@ CollectWebhook webhookFromRow(const QSqlQuery &row)
 }
 
 // Fills in the connections (with their keys) and webhooks of `sessions`, three queries in all.
-Status attachDetails(const QSqlDatabase &db, QList<CollectSession> &sessions)
+Status attachDetails(const QSqlDatabase &db, QList<CollectSession> &sessions, HeaderValues form)
 {
     if (sessions.isEmpty())
         return {};
@@ -220,7 +272,7 @@ Status attachDetails(const QSqlDatabase &db, QList<CollectSession> &sessions)
     while (webhooks->next()) {
         const qsizetype owner = sessionIndex.value(webhooks->value(1).toString(), -1);
         if (owner >= 0)
-            sessions[owner].webhooks.append(webhookFromRow(webhooks.value()));
+            sessions[owner].webhooks.append(webhookFromRow(webhooks.value(), form));
     }
     return {};
 }
@@ -235,7 +287,7 @@ Result<QList<CollectSession>> selectSessions(const QSqlDatabase &db, const QStri
     QList<CollectSession> sessions;
     while (rows->next())
         sessions.append(sessionFromRow(rows.value(), now));
-    if (Status attached = attachDetails(db, sessions); !attached)
+    if (Status attached = attachDetails(db, sessions, HeaderValues::Masked); !attached)
         return attached.error();
     return sessions;
 }
@@ -274,29 +326,73 @@ Result<int> nextPosition(const QSqlDatabase &db, const QString &table, const QSt
     return row->next() ? row->value(0).toInt() + 1 : 1;
 }
 
-Status insertWebhooks(const QSqlDatabase &db, const QString &sessionId, const QList<CollectWebhook> &webhooks)
+// `carried[i]`: the headers of webhooks[i] whose values were read from the store (see headersToColumn).
+Status insertWebhooks(const QSqlDatabase &db, WebhookHeaderSeal &seal, const QString &sessionId,
+                      const QList<CollectWebhook> &webhooks, const QHash<qsizetype, QSet<QString>> &carried = {})
 {
     for (qsizetype i = 0; i < webhooks.size(); ++i) {
         const CollectWebhook &webhook = webhooks.at(i);
+        // Known before the values are sealed: each is sealed for this id.
+        const QString webhookId = webhook.id.isEmpty() ? newId() : webhook.id;
         QStringList events;
         for (const QString &event : webhook.events) {
             if (!events.contains(event))
                 events.append(event);
         }
-        QJsonObject headers;
-        for (auto it = webhook.headers.constBegin(); it != webhook.headers.constEnd(); ++it)
-            headers.insert(it.key(), QJsonArray::fromStringList(it.value()));
+        Result<QJsonObject> headers = headersToColumn(seal, webhookId, webhook.headers, carried.value(i));
+        if (!headers)
+            return headers.error();
         Result<QSqlQuery> inserted = sql::exec(
             db,
             u"INSERT INTO collect_webhooks (id, session_id, position, url, method, events, headers, retries, "
             "initial_backoff, backoff_multiplier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s,
-            {webhook.id.isEmpty() ? newId() : webhook.id, sessionId, static_cast<int>(i), text(webhook.url),
-             webhook.method,
+            {webhookId, sessionId, static_cast<int>(i), text(webhook.url), webhook.method,
              QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(events)).toJson(QJsonDocument::Compact)),
-             QString::fromUtf8(QJsonDocument(headers).toJson(QJsonDocument::Compact)), webhook.retries,
-             webhook.initialBackoff, webhook.backoffMultiplier});
+             compactJson(headers.value()), webhook.retries, webhook.initialBackoff, webhook.backoffMultiplier});
         if (!inserted)
             return inserted.error();
+    }
+    return {};
+}
+
+// The session's webhooks (id and stored headers) that still hold a credential in plain text,
+// written before values were sealed.
+Result<QList<std::pair<QString, QMap<QString, QStringList>>>> webhooksWithPlainCredentials(const QSqlDatabase &db,
+                                                                                           const QString &sessionId)
+{
+    Result<QSqlQuery> rows
+        = sql::exec(db, u"SELECT id, headers FROM collect_webhooks WHERE session_id = ?"_s, {sessionId});
+    if (!rows)
+        return rows.error();
+    QList<std::pair<QString, QMap<QString, QStringList>>> found;
+    while (rows->next()) {
+        const QMap<QString, QStringList> headers = headersFromColumn(rows->value(1).toString(), HeaderValues::Stored);
+        const bool plain = std::any_of(headers.keyValueBegin(), headers.keyValueEnd(), [](const auto &header) {
+            return std::any_of(header.second.cbegin(), header.second.cend(), [&header](const QString &value) {
+                return needsSealing(header.first, value) && !WebhookHeaderSeal::isSealed(value);
+            });
+        });
+        if (plain)
+            found.append({rows->value(0).toString(), headers});
+    }
+    return found;
+}
+
+Status resealPlainCredentials(const QSqlDatabase &db, WebhookHeaderSeal &seal, const QString &sessionId)
+{
+    Result<QList<std::pair<QString, QMap<QString, QStringList>>>> plain = webhooksWithPlainCredentials(db, sessionId);
+    if (!plain)
+        return plain.error();
+    for (const auto &[webhookId, headers] : std::as_const(plain.value())) {
+        const QStringList names = headers.keys();
+        Result<QJsonObject> column
+            = headersToColumn(seal, webhookId, headers, QSet<QString>(names.cbegin(), names.cend()));
+        if (!column)
+            return column.error();
+        Result<QSqlQuery> updated = sql::exec(db, u"UPDATE collect_webhooks SET headers = ? WHERE id = ?"_s,
+                                              {compactJson(column.value()), webhookId});
+        if (!updated)
+            return updated.error();
     }
     return {};
 }
@@ -429,11 +525,13 @@ struct CollectService::Changes
     }
 };
 
-CollectService::CollectService(Database &database, const Clock &clock, WebhookOutbox &outbox, QObject *parent)
+CollectService::CollectService(Database &database, const Clock &clock, WebhookOutbox &outbox,
+                               WebhookHeaderSeal &headerSeal, QObject *parent)
     : QObject(parent)
     , m_database(database)
     , m_clock(clock)
     , m_outbox(outbox)
+    , m_headerSeal(headerSeal)
 {
 }
 
@@ -549,6 +647,18 @@ Status CollectService::write(QSqlDatabase &db, const std::function<Status(Change
         return committed.error();
     }
     return {};
+}
+
+Status CollectService::prepareSeal(const QList<CollectWebhook> &webhooks)
+{
+    const bool anyToSeal = std::any_of(webhooks.cbegin(), webhooks.cend(), [](const CollectWebhook &webhook) {
+        return std::any_of(webhook.headers.keyValueBegin(), webhook.headers.keyValueEnd(), [](const auto &header) {
+            return std::any_of(header.second.cbegin(), header.second.cend(),
+                               [&header](const QString &value) { return needsSealing(header.first, value); });
+        });
+    });
+    // Loaded before the transaction: on first use the signer checks its key against the store.
+    return anyToSeal ? m_headerSeal.ensureReady() : Status();
 }
 
 void CollectService::announce(const Changes &changes)
@@ -717,6 +827,8 @@ Result<CollectSession> CollectService::create(const CollectSessionInput &input)
 {
     if (FieldErrors errors = validate(input); !errors.isEmpty())
         return errors.toError();
+    if (Status ready = prepareSeal(input.webhooks); !ready)
+        return ready.error();
 
     const QDateTime now = m_clock.now();
     CollectSession session;
@@ -769,7 +881,7 @@ Result<CollectSession> CollectService::create(const CollectSessionInput &input)
                  sql::toStoreTime(now), sql::toStoreTime(now)});
             if (!inserted)
                 return inserted.error();
-            if (Status webhooks = insertWebhooks(db, session.id, input.webhooks); !webhooks)
+            if (Status webhooks = insertWebhooks(db, m_headerSeal, session.id, input.webhooks); !webhooks)
                 return webhooks;
             changed.session(session.id);
             return {};
@@ -787,8 +899,17 @@ Result<CollectSession> CollectService::update(const QString &id, const CollectSe
         return errors.toError();
     if (Result<int> swept = expireDue(); !swept)
         return swept.error();
+    if (patch.webhooks) {
+        if (Status ready = prepareSeal(*patch.webhooks); !ready)
+            return ready.error();
+    }
 
     QSqlDatabase db = m_database.connection();
+    // Credentials stored before values were sealed are sealed by the next update, when the key is at hand.
+    Result<QList<std::pair<QString, QMap<QString, QStringList>>>> plain = webhooksWithPlainCredentials(db, id);
+    if (!plain)
+        return plain.error();
+    const bool reseal = !plain->isEmpty() && m_headerSeal.ensureReady().ok();
     Changes changes;
     const Status stored = write(
         db,
@@ -851,12 +972,13 @@ Result<CollectSession> CollectService::update(const QString &id, const CollectSe
 
             if (patch.webhooks) {
                 QList<CollectSession> withDetails{current};
-                if (Status attached = attachDetails(db, withDetails); !attached)
+                if (Status attached = attachDetails(db, withDetails, HeaderValues::Stored); !attached)
                     return attached;
                 QHash<QString, CollectWebhook> existing;
                 for (const CollectWebhook &webhook : std::as_const(withDetails.first().webhooks))
                     existing.insert(webhook.id, webhook);
                 QList<CollectWebhook> replacement = *patch.webhooks;
+                QHash<qsizetype, QSet<QString>> carried;
                 FieldErrors errors;
                 for (qsizetype i = 0; i < replacement.size(); ++i) {
                     CollectWebhook &webhook = replacement[i];
@@ -872,8 +994,10 @@ Result<CollectSession> CollectService::update(const QString &id, const CollectSe
                         const bool redacted = !header.value().isEmpty()
                             && std::all_of(header.value().cbegin(), header.value().cend(),
                                            [](const QString &v) { return v == collectjson::kRedacted; });
-                        if (redacted && previous->headers.contains(header.key()))
+                        if (redacted && previous->headers.contains(header.key())) {
                             header.value() = previous->headers.value(header.key());
+                            carried[i].insert(header.key());
+                        }
                     }
                 }
                 if (!errors.isEmpty())
@@ -882,8 +1006,11 @@ Result<CollectSession> CollectService::update(const QString &id, const CollectSe
                     = sql::exec(db, u"DELETE FROM collect_webhooks WHERE session_id = ?"_s, {id});
                     !cleared)
                     return cleared.error();
-                if (Status inserted = insertWebhooks(db, id, replacement); !inserted)
+                if (Status inserted = insertWebhooks(db, m_headerSeal, id, replacement, carried); !inserted)
                     return inserted;
+            } else if (reseal) {
+                if (Status resealed = resealPlainCredentials(db, m_headerSeal, id); !resealed)
+                    return resealed;
             }
             if (next.status != current.status) {
                 if (Status queued = queueEvent(db, id, WebhookEvent::StatusChanged); !queued)

@@ -18,6 +18,7 @@ namespace keystead {
 
 class Clock;
 class Database;
+class WebhookHeaderSeal;
 class WebhookOutbox;
 enum class WebhookEvent;
 
@@ -26,6 +27,11 @@ enum class WebhookEvent;
 // thread uses its own database connection, and changes are serialised so a
 // check and the write it allows happen in one transaction. Each change queues
 // its webhook deliveries in that same transaction.
+//
+// Values of credential headers (collectjson::isCredentialHeader) are stored sealed
+// by `headerSeal` and read back as collectjson::kRedacted: only the webhook
+// dispatcher, which reads the store itself, ever opens them. Sending kRedacted back
+// in update() keeps the stored value.
 //
 // Signals are emitted from the thread that made the change; receivers in
 // other threads get them queued (Qt's automatic connection).
@@ -36,7 +42,8 @@ class CollectService final
     Q_OBJECT
 
 public:
-    CollectService(Database &database, const Clock &clock, WebhookOutbox &outbox, QObject *parent = nullptr);
+    CollectService(Database &database, const Clock &clock, WebhookOutbox &outbox, WebhookHeaderSeal &headerSeal,
+                   QObject *parent = nullptr);
     ~CollectService() override;
 
     Result<CollectSession> create(const CollectSessionInput &input);
@@ -102,10 +109,12 @@ private:
     void announce(const Changes &changes);
     Status queueEvent(QSqlDatabase &db, const QString &sessionId, WebhookEvent event);
     Result<CollectSession> readOne(const QString &id);
+    Status prepareSeal(const QList<CollectWebhook> &webhooks);
 
     Database &m_database;
     const Clock &m_clock;
     WebhookOutbox &m_outbox;
+    WebhookHeaderSeal &m_headerSeal;
     QMutex m_writeMutex;
     QTimer *m_sweepTimer = nullptr;
 };

@@ -1,6 +1,7 @@
 #include "WebhookDispatcher.h"
 
 #include "collect/WebhookDeliveryLog.h"
+#include "collect/WebhookHeaderSeal.h"
 #include "collect/WebhookOutbox.h"
 #include "collect/WebhookSigner.h"
 #include "common/Clock.h"
@@ -96,6 +97,7 @@ public:
         , m_database(database)
         , m_clock(clock)
         , m_signer(signer)
+        , m_headerSeal(signer)
         , m_config(config)
         , m_instanceId(QUuid::createUuid().toString(QUuid::WithoutBraces))
     {
@@ -328,6 +330,21 @@ private:
             } else {
                 values.append(header.value().toString());
             }
+            // Sealed credentials are opened only here, for this one request; one that does not
+            // open fails the attempt rather than go out as the sealed text (or without it).
+            for (QString &value : values) {
+                Result<QString> opened = m_headerSeal.open(webhookId, header.key(), value);
+                if (!opened && opened.error().kind == Error::Kind::Unavailable) {
+                    // The key, not the value, is the trouble: as when the body cannot be signed.
+                    recordAttempt(flight, WebhookAttempt::Outcome::Interrupted, 0, opened.error().message);
+                    return false;
+                }
+                if (!opened) {
+                    recordAttempt(flight, WebhookAttempt::Outcome::Failed, 0, opened.error().message);
+                    return true;
+                }
+                value = std::move(opened).value();
+            }
             // HTTP lets repeated fields be joined with commas; Qt sends one field per name.
             const QString joined = values.join(u", "_s);
             if (isHeaderValue(joined))
@@ -534,6 +551,7 @@ private:
     Database &m_database;
     const Clock &m_clock;
     WebhookSigner &m_signer;
+    WebhookHeaderSeal m_headerSeal;
     const WebhookDispatcherConfig m_config;
     const QString m_instanceId; // claims made by this worker, so a crashed one's can be told apart
     QNetworkAccessManager *m_network = nullptr;
@@ -615,6 +633,14 @@ void WebhookDispatcher::wake()
 
 Status WebhookDispatcher::redeliver(const QString &deliveryId)
 {
+    Result<QString> queued = queueRedelivery(deliveryId);
+    if (!queued)
+        return queued.error();
+    return {};
+}
+
+Result<QString> WebhookDispatcher::queueRedelivery(const QString &deliveryId)
+{
     QSqlDatabase db = m_database.connection();
     const QString newId = QUuid::createUuid().toString(QUuid::WithoutBraces);
     const Status queued = sql::inTransaction(db, [&]() -> Status {
@@ -646,10 +672,10 @@ Status WebhookDispatcher::redeliver(const QString &deliveryId)
         return {};
     });
     if (!queued)
-        return queued;
+        return queued.error();
     Q_EMIT deliveryChanged(newId);
     wake();
-    return {};
+    return newId;
 }
 
 QByteArray WebhookDispatcher::secretFor(const QString &webhookId)

@@ -29,8 +29,10 @@ struct WebhookDispatcherConfig
 
 // Sends the deliveries queued by WebhookOutbox, in its own thread.
 //
-// Each attempt posts one signed JSON envelope; a 2xx answer delivers it, a
-// timeout, a connection error or any other answer fails the attempt. Retries
+// Each attempt posts one signed JSON envelope with the webhook's headers (sealed
+// credentials are opened for that request only, see WebhookHeaderSeal; one that
+// does not open fails the attempt). A 2xx answer delivers it, a timeout, a
+// connection error or any other answer fails the attempt. Retries
 // follow the webhook: retry r (attempt r + 1) is sent initial_backoff *
 // backoff_multiplier^(r - 1) seconds after the attempt before it failed, and a
 // delivery whose `retries` are spent is failed. Schedules follow the Clock, so
@@ -65,6 +67,8 @@ public:
     // Sends a finished (delivered or failed) delivery again, as a new delivery
     // with a new invocation id and the webhook's retries; the old one stays in the log.
     Status redeliver(const QString &deliveryId);
+    // The same, answering the new delivery's id.
+    Result<QString> queueRedelivery(const QString &deliveryId);
 
     // The webhook's secret for an operator to copy into the receiver (64 hex
     // characters); empty when the signing key cannot be used (see WebhookSigner).

@@ -12,7 +12,13 @@
 #include <QMutexLocker>
 #include <QUuid>
 
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+
 #include <cstdio>
+#include <memory>
 #include <unistd.h>
 
 using namespace Qt::StringLiterals;
@@ -33,6 +39,37 @@ QByteArray hmacSha256(QByteArrayView key, QByteArrayView message)
 QString keyCheckOf(QByteArrayView key)
 {
     return QString::fromLatin1(hmacSha256(key, kKeyCheckInput).toHex());
+}
+
+struct KdfFree
+{
+    void operator()(EVP_KDF *kdf) const { EVP_KDF_free(kdf); }
+    void operator()(EVP_KDF_CTX *context) const { EVP_KDF_CTX_free(context); }
+};
+
+// HKDF-SHA256 (RFC 5869) without salt: the input is a uniformly random key already.
+Result<QByteArray> hkdfSha256(QByteArrayView key, QByteArrayView info, qsizetype length)
+{
+    const std::unique_ptr<EVP_KDF, KdfFree> kdf(EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_HKDF, nullptr));
+    const std::unique_ptr<EVP_KDF_CTX, KdfFree> context(kdf ? EVP_KDF_CTX_new(kdf.get()) : nullptr);
+    if (!context)
+        return Error::internal(u"OpenSSL offers no HKDF"_s);
+    char digest[] = "SHA256";
+    QByteArray keyBytes = key.toByteArray();
+    QByteArray infoBytes = info.toByteArray();
+    const OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, keyBytes.data(), static_cast<size_t>(keyBytes.size())),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, infoBytes.data(), static_cast<size_t>(infoBytes.size())),
+        OSSL_PARAM_construct_end(),
+    };
+    QByteArray derived(length, Qt::Uninitialized);
+    const int done = EVP_KDF_derive(context.get(), reinterpret_cast<unsigned char *>(derived.data()),
+                                    static_cast<size_t>(derived.size()), params);
+    OPENSSL_cleanse(keyBytes.data(), static_cast<size_t>(keyBytes.size()));
+    if (done != 1)
+        return Error::internal(u"cannot derive a key with HKDF"_s);
+    return derived;
 }
 
 constexpr QFileDevice::Permissions kOthersMayTouch = QFileDevice::ReadGroup | QFileDevice::WriteGroup
@@ -87,6 +124,14 @@ Result<QByteArray> WebhookSigner::signatureFor(const QString &webhookId, QByteAr
 QByteArray WebhookSigner::signatureWithSecret(QByteArrayView secret, QByteArrayView body)
 {
     return "sha256=" + hmacSha256(secret, body).toHex();
+}
+
+Result<QByteArray> WebhookSigner::derivedKey(QByteArrayView info)
+{
+    if (Status ready = ensureReady(); !ready)
+        return ready.error();
+    QMutexLocker lock(&m_mutex);
+    return hkdfSha256(m_key, info, kKeyBytes);
 }
 
 Result<QByteArray> WebhookSigner::loadOrCreateKey() const

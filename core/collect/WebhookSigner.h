@@ -45,6 +45,9 @@ public:
     // exactly these bytes keyed with the webhook's secret.
     Result<QByteArray> signatureFor(const QString &webhookId, QByteArrayView body);
     static QByteArray signatureWithSecret(QByteArrayView secret, QByteArrayView body);
+    // A 32-byte key for another purpose, named by `info`, derived from the signing key
+    // with HKDF-SHA256: it needs no file of its own and changes whenever replaceKey() runs.
+    Result<QByteArray> derivedKey(QByteArrayView info);
 
     // Makes a new signing key (when the old one may have leaked) and records it as the
     // store's key. Every webhook's secret changes: receivers need the new ones, and

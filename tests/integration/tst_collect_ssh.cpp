@@ -6,7 +6,9 @@
 #include "collect/CollectGate.h"
 #include "collect/CollectServer.h"
 #include "collect/CollectService.h"
+#include "collect/WebhookHeaderSeal.h"
 #include "collect/WebhookOutbox.h"
+#include "collect/WebhookSigner.h"
 
 #include <QDeadlineTimer>
 #include <QMutex>
@@ -1195,7 +1197,9 @@ void TestCollectSsh::collectsIntoTheStore()
     auto store = TestDatabase::create(backend, m_clock);
     QVERIFY(store);
     WebhookOutbox outbox(store->database(), m_clock);
-    CollectService service(store->database(), m_clock, outbox);
+    WebhookSigner signer(store->dataDir(), store->database(), m_clock);
+    WebhookHeaderSeal seal(signer);
+    CollectService service(store->database(), m_clock, outbox, seal);
     CollectSessionInput input;
     input.multiKey = true;
     input.sshBanner = u"Welcome to the Keystead key collection"_s;
@@ -1247,7 +1251,9 @@ void TestCollectSsh::declinedAndExpiredSessionsInTheStore()
     auto store = TestDatabase::create(backend, m_clock);
     QVERIFY(store);
     WebhookOutbox outbox(store->database(), m_clock);
-    CollectService service(store->database(), m_clock, outbox);
+    WebhookSigner signer(store->dataDir(), store->database(), m_clock);
+    WebhookHeaderSeal seal(signer);
+    CollectService service(store->database(), m_clock, outbox, seal);
     CollectSessionInput confirmInput;
     confirmInput.multiKey = true;
     confirmInput.mustConfirm = true;

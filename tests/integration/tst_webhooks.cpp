@@ -3,6 +3,7 @@
 #include "collect/CollectService.h"
 #include "collect/WebhookDeliveryLog.h"
 #include "collect/WebhookDispatcher.h"
+#include "collect/WebhookHeaderSeal.h"
 #include "collect/WebhookOutbox.h"
 #include "collect/WebhookSigner.h"
 #include "ssh/SshPublicKey.h"
@@ -142,6 +143,7 @@ struct World
     std::unique_ptr<TestDatabase> store;
     std::unique_ptr<Database> reopened; // the store as a restarted Keystead opens it
     std::unique_ptr<WebhookSigner> signer;
+    std::unique_ptr<WebhookHeaderSeal> seal;
     std::unique_ptr<WebhookDispatcher> dispatcher;
     std::unique_ptr<WebhookOutbox> outbox;
     std::unique_ptr<CollectService> sessions;
@@ -161,13 +163,15 @@ struct World
         if (!store || !receiver.listen())
             return false;
         outbox = std::make_unique<WebhookOutbox>(store->database(), clock);
-        sessions = std::make_unique<CollectService>(store->database(), clock, *outbox);
         return startDispatcher();
     }
 
+    // The session service seals with the signer the dispatcher signs and opens with, as in app/Services.
     bool startDispatcher()
     {
         signer = std::make_unique<WebhookSigner>(store->dataDir(), database(), clock);
+        seal = std::make_unique<WebhookHeaderSeal>(*signer);
+        sessions = std::make_unique<CollectService>(store->database(), clock, *outbox, *seal);
         dispatcher = std::make_unique<WebhookDispatcher>(database(), clock, *signer);
         return dispatcher->start(config).ok();
     }
@@ -177,6 +181,8 @@ struct World
     bool restart()
     {
         dispatcher.reset();
+        sessions.reset();
+        seal.reset();
         signer.reset();
         reopened.reset();
         Result<std::unique_ptr<Database>> again = store->openAgain(clock);
@@ -265,6 +271,39 @@ struct World
     }
 };
 
+// Every table's every cell, as text and as bytes, that contains `needle`: "table.column" for each.
+QStringList cellsContaining(Database &database, const QByteArray &needle)
+{
+    QSqlDatabase db = database.connection();
+    Result<QSqlQuery> tables
+        = sql::exec(db,
+                    database.isPostgres() ? u"SELECT table_name FROM information_schema.tables"
+                                            " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"_s
+                                          : u"SELECT name FROM sqlite_master WHERE type = 'table'"_s);
+    if (!tables)
+        return {u"cannot list the tables: "_s + tables.error().message};
+    QStringList names;
+    while (tables.value().next())
+        names.append(tables.value().value(0).toString());
+    if (names.size() < 5)
+        return {u"only %1 tables found"_s.arg(names.size())};
+    QStringList found;
+    for (const QString &table : std::as_const(names)) {
+        Result<QSqlQuery> rows = sql::exec(db, u"SELECT * FROM "_s + table);
+        if (!rows)
+            return {u"cannot read %1: %2"_s.arg(table, rows.error().message)};
+        while (rows.value().next()) {
+            const QSqlRecord record = rows.value().record();
+            for (int column = 0; column < record.count(); ++column) {
+                const QVariant value = rows.value().value(column);
+                if (value.toString().toUtf8().contains(needle) || value.toByteArray().contains(needle))
+                    found.append(table + u'.' + record.fieldName(column));
+            }
+        }
+    }
+    return found;
+}
+
 bool signatureMatches(const Receiver::Request &request, const QByteArray &secret)
 {
     const QByteArray expected
@@ -302,6 +341,12 @@ private Q_SLOTS:
     void signingKeyIsOwnerOnlyAndNeverStored();
     void instancesWithDifferentKeysAreRefused_data() { backends(); }
     void instancesWithDifferentKeysAreRefused();
+    void credentialsAreSentButNeverStored_data() { backends(); }
+    void credentialsAreSentButNeverStored();
+    void sealedValueCopiedToAnotherWebhookFailsTheAttempt_data() { backends(); }
+    void sealedValueCopiedToAnotherWebhookFailsTheAttempt();
+    void replacedSigningKeyFailsTheAttemptCleanly_data() { backends(); }
+    void replacedSigningKeyFailsTheAttemptCleanly();
 
 private:
     static void backends()
@@ -889,6 +934,152 @@ void TestWebhooks::instancesWithDifferentKeysAreRefused()
     Result<QByteArray> shared = stranger.secretFor(webhookId);
     KEYSTEAD_VERIFY_OK(shared);
     QCOMPARE(shared.value(), secret);
+}
+
+void TestWebhooks::credentialsAreSentButNeverStored()
+{
+    QFETCH(QString, backend);
+    World world;
+    QVERIFY(world.open(backend));
+    const QList<QByteArray> credentials{"Bearer abc", "kst-9f2c71d4e8", "session=c00k1e-7b3e", "tok-5a8e0c2d",
+                                        "pa55-w0rd-41c9"};
+    WebhookSpec spec;
+    spec.url = world.receiver.url();
+    spec.retries = 1;
+    spec.initialBackoff = 1;
+    spec.headers = QJsonObject{{u"Authorization"_s, QJsonArray{QString::fromLatin1(credentials.at(0))}},
+                               {u"x-api-key"_s, QJsonArray{QString::fromLatin1(credentials.at(1))}},
+                               {u"Cookie"_s, QJsonArray{QString::fromLatin1(credentials.at(2))}},
+                               {u"X-Auth-Token"_s, QJsonArray{QString::fromLatin1(credentials.at(3))}},
+                               {u"X-Password"_s, QJsonArray{QString::fromLatin1(credentials.at(4))}},
+                               {u"X-Team"_s, QJsonArray{u"blue"_s}}};
+    Result<Session> session = world.createSession({spec});
+    KEYSTEAD_VERIFY_OK(session);
+
+    // Real changes queue real payloads (the session as the API shows it); the receiver fails once.
+    world.receiver.setScript({{Receiver::Action::Answer, 503}});
+    Result<QString> connection = world.sessions->connectionOpened(session->id, u"192.0.2.9"_s, u"SSH-2.0-x"_s);
+    KEYSTEAD_VERIFY_OK(connection);
+    const QString deliveryId = world.deliveries(session->id).constFirst().id;
+    QCOMPARE(world.dispatcher->processDue(), 1);
+    QVERIFY(world.waitForAttempt(deliveryId, 1));
+    world.clock.advanceSeconds(1);
+    QCOMPARE(world.dispatcher->processDue(), 1);
+    QVERIFY(world.waitForAttempt(deliveryId, 2));
+    QCOMPARE(world.delivery(deliveryId).status, WebhookDeliveryStatus::Delivered);
+
+    // The receiver gets the real values, every time.
+    QCOMPARE(world.receiver.requests().size(), 2);
+    for (const Receiver::Request &request : world.receiver.requests()) {
+        QCOMPARE(request.headers.value("authorization"), QByteArray("Bearer abc"));
+        QCOMPARE(request.headers.value("x-api-key"), credentials.at(1));
+        QCOMPARE(request.headers.value("cookie"), credentials.at(2));
+        QCOMPARE(request.headers.value("x-auth-token"), credentials.at(3));
+        QCOMPARE(request.headers.value("x-password"), credentials.at(4));
+        QCOMPARE(request.headers.value("x-team"), QByteArray("blue"));
+        // The payload shows the webhook, its credentials redacted.
+        QVERIFY(request.body.contains("[redacted]"));
+        for (const QByteArray &credential : credentials)
+            QVERIFY2(!request.body.contains(credential), credential.constData());
+    }
+
+    // The store, though, holds none of them in plain text, in any column of any table.
+    for (const QByteArray &credential : credentials) {
+        const QStringList cells = cellsContaining(world.database(), credential);
+        QVERIFY2(cells.isEmpty(), qPrintable(QString::fromLatin1(credential) + u": "_s + cells.join(u", "_s)));
+    }
+    // The scan does see the webhook's row: the sealed values are there.
+    QCOMPARE(cellsContaining(world.database(), "sealed:v1:"), QStringList{u"collect_webhooks.headers"_s});
+    QCOMPARE(cellsContaining(world.database(), "blue").size(), 2); // the column, and the payload's copy
+}
+
+void TestWebhooks::sealedValueCopiedToAnotherWebhookFailsTheAttempt()
+{
+    QFETCH(QString, backend);
+    World world;
+    QVERIFY(world.open(backend));
+    WebhookSpec first;
+    first.url = world.receiver.url(u"/first"_s);
+    first.headers = QJsonObject{{u"Authorization"_s, QJsonArray{u"Bearer abc"_s}}};
+    WebhookSpec second;
+    second.url = world.receiver.url(u"/second"_s);
+    second.headers = QJsonObject{{u"Authorization"_s, QJsonArray{u"Bearer other"_s}}};
+    Result<Session> session = world.createSession({first, second});
+    KEYSTEAD_VERIFY_OK(session);
+
+    // Someone with write access to the store copies the first webhook's sealed header onto the second.
+    QSqlDatabase db = world.database().connection();
+    KEYSTEAD_VERIFY_OK(sql::exec(db,
+                                 u"UPDATE collect_webhooks SET headers = (SELECT headers FROM collect_webhooks"
+                                 " WHERE id = ?) WHERE id = ?"_s,
+                                 {session->webhookIds.at(0), session->webhookIds.at(1)}));
+    KEYSTEAD_VERIFY_OK(world.trigger(session->id, WebhookEvent::KeyCollected, {}));
+    QString firstDelivery;
+    QString secondDelivery;
+    for (const WebhookDelivery &delivery : world.deliveries(session->id))
+        (delivery.webhookId == session->webhookIds.at(0) ? firstDelivery : secondDelivery) = delivery.id;
+
+    QCOMPARE(world.dispatcher->processDue(), 2);
+    QVERIFY(world.waitForAttempt(firstDelivery, 1));
+    QVERIFY(world.waitForAttempt(secondDelivery, 1));
+    QCOMPARE(world.delivery(firstDelivery).status, WebhookDeliveryStatus::Delivered);
+    // The copy does not open for the second webhook: its attempt fails, and says why.
+    const WebhookDelivery failed = world.delivery(secondDelivery);
+    QCOMPARE(failed.status, WebhookDeliveryStatus::Failed);
+    QCOMPARE(failed.attemptLog.size(), 1);
+    QCOMPARE(failed.attemptLog.constFirst().outcome, WebhookAttempt::Outcome::Failed);
+    QCOMPARE(failed.attemptLog.constFirst().statusCode, 0);
+    QVERIFY2(failed.lastError.contains(u"Authorization header cannot be opened"_s), qPrintable(failed.lastError));
+    // Only the first webhook was called; nothing sealed (or copied) left the building.
+    QCOMPARE(world.receiver.requests().size(), 1);
+    QCOMPARE(world.receiver.requests().constFirst().path, QByteArray("/first"));
+    QCOMPARE(world.receiver.requests().constFirst().headers.value("authorization"), QByteArray("Bearer abc"));
+}
+
+void TestWebhooks::replacedSigningKeyFailsTheAttemptCleanly()
+{
+    QFETCH(QString, backend);
+    World world;
+    QVERIFY(world.open(backend));
+    WebhookSpec spec;
+    spec.url = world.receiver.url();
+    spec.retries = 1;
+    spec.initialBackoff = 5;
+    spec.headers = QJsonObject{{u"Authorization"_s, QJsonArray{u"Bearer abc"_s}}, {u"X-Team"_s, QJsonArray{u"blue"_s}}};
+    Result<Session> session = world.createSession({spec});
+    KEYSTEAD_VERIFY_OK(session);
+    const QString webhookId = session->webhookIds.constFirst();
+
+    // The key may have leaked and is replaced: the sealed header no longer opens.
+    KEYSTEAD_VERIFY_OK(world.signer->replaceKey());
+    KEYSTEAD_VERIFY_OK(world.trigger(session->id, WebhookEvent::StatusChanged, {}));
+    const QString deliveryId = world.deliveries(session->id).constFirst().id;
+    QCOMPARE(world.dispatcher->processDue(), 1);
+    QVERIFY(world.waitForAttempt(deliveryId, 1));
+    WebhookDelivery state = world.delivery(deliveryId);
+    QCOMPARE(state.status, WebhookDeliveryStatus::Pending); // one retry left
+    QCOMPARE(state.attemptLog.constFirst().outcome, WebhookAttempt::Outcome::Failed);
+    QVERIFY2(state.lastError.contains(u"signing key was replaced"_s), qPrintable(state.lastError));
+    QVERIFY(!state.lastError.contains(u"sealed:"_s));
+    // Nothing was sent: not the sealed text, and not a request without the credential.
+    QTest::qWait(100);
+    QCOMPARE(world.receiver.requests().size(), 0);
+
+    // The operator enters the value again; the retry goes out with it, signed with the new key.
+    CollectSessionPatch patch;
+    CollectWebhook webhook = world.sessions->get(session->id)->webhooks.constFirst();
+    webhook.headers.insert(u"Authorization"_s, {u"Bearer abc"_s});
+    patch.webhooks = QList<CollectWebhook>{webhook};
+    KEYSTEAD_VERIFY_OK(world.sessions->update(session->id, patch));
+    world.clock.advanceSeconds(5);
+    QCOMPARE(world.dispatcher->processDue(), 1);
+    QVERIFY(world.waitForAttempt(deliveryId, 2));
+    QCOMPARE(world.delivery(deliveryId).status, WebhookDeliveryStatus::Delivered);
+    QCOMPARE(world.receiver.requests().size(), 1);
+    const Receiver::Request &request = world.receiver.requests().constFirst();
+    QCOMPARE(request.headers.value("authorization"), QByteArray("Bearer abc"));
+    QCOMPARE(request.headers.value("x-team"), QByteArray("blue"));
+    QVERIFY(signatureMatches(request, world.signer->secretFor(webhookId).value()));
 }
 
 QTEST_GUILESS_MAIN(TestWebhooks)

@@ -7,9 +7,19 @@
 #include "api/ApiRouter.h"
 #include "api/SystemController.h"
 #include "api/TokenService.h"
+#include "collect/CollectServer.h"
+#include "collect/CollectService.h"
+#include "collect/WebhookDeliveryLog.h"
+#include "collect/WebhookDispatcher.h"
+#include "collect/WebhookHeaderSeal.h"
+#include "collect/WebhookOutbox.h"
+#include "collect/WebhookSigner.h"
 #include "store/SettingsStore.h"
 
 #include <QApplication>
+#include <QDir>
+#include <QFile>
+#include <QProcess>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -27,6 +37,13 @@ struct UiCore
     std::unique_ptr<TokenService> tokens;
     std::unique_ptr<ApiRouter> router;
     std::unique_ptr<SystemController> system;
+    std::unique_ptr<WebhookOutbox> outbox;
+    std::unique_ptr<WebhookSigner> signer;
+    std::unique_ptr<WebhookHeaderSeal> headerSeal;
+    std::unique_ptr<WebhookDispatcher> webhooks;
+    std::unique_ptr<WebhookDeliveryLog> webhookLog;
+    std::unique_ptr<CollectService> collect;
+    std::unique_ptr<CollectServer> collectServer;
     std::unique_ptr<ApiEndpoint> endpoint;
 
     static std::unique_ptr<UiCore> create()
@@ -40,25 +57,66 @@ struct UiCore
         core->tokens = std::make_unique<TokenService>(database);
         core->router = std::make_unique<ApiRouter>(*core->tokens, core->clock);
         core->system = std::make_unique<SystemController>(*core->router);
+        core->outbox = std::make_unique<WebhookOutbox>(database, core->clock);
+        core->signer = std::make_unique<WebhookSigner>(core->store->dataDir(), database, core->clock);
+        core->headerSeal = std::make_unique<WebhookHeaderSeal>(*core->signer);
+        core->webhooks = std::make_unique<WebhookDispatcher>(database, core->clock, *core->signer);
+        core->webhookLog = std::make_unique<WebhookDeliveryLog>(database);
+        core->collect = std::make_unique<CollectService>(database, core->clock, *core->outbox, *core->headerSeal);
+        core->collectServer = std::make_unique<CollectServer>(*core->collect, &database);
+        // As app/Services: on SQLite the session service's signal is what wakes the dispatcher.
+        QObject::connect(core->collect.get(), &CollectService::sessionChanged, core->webhooks.get(),
+                         &WebhookDispatcher::wake);
+        WebhookDispatcherConfig dispatch;
+        dispatch.pollIntervalMs = 0; // the wake-ups above and processDue() send what is due
+        dispatch.timeoutMs = 4'000;
+        if (!core->webhooks->start(dispatch))
+            return nullptr;
         core->endpoint = std::make_unique<ApiEndpoint>(*core->router, database);
         return core;
     }
 
     ~UiCore()
     {
-        // The endpoint's thread calls into the others: it goes first.
+        // Threads that call into the others go first: the endpoint, the collect server, webhook delivery.
         endpoint.reset();
+        collectServer.reset();
+        webhooks.reset();
     }
 
-    ui::UiServices services() { return ui::UiServices{*settings, *tokens, *endpoint, clock}; }
+    ui::UiServices services()
+    {
+        return ui::UiServices{*settings,      *tokens,   *endpoint,   clock,           *collect,
+                              *collectServer, *webhooks, *webhookLog, store->dataDir()};
+    }
 };
 
+// A new key pair made by ssh-keygen in `dir` ("ed25519", "ecdsa", "rsa"); its public half.
+inline SshPublicKey generatePublicKey(const QString &dir, const QString &type)
+{
+    static int made = 0;
+    const QString path = QDir(dir).filePath(QStringLiteral("%1_%2").arg(type).arg(++made));
+    QProcess keygen;
+    keygen.start(QStringLiteral("ssh-keygen"),
+                 {QStringLiteral("-q"), QStringLiteral("-t"), type, QStringLiteral("-N"), QString(),
+                  QStringLiteral("-C"), QStringLiteral("user@example"), QStringLiteral("-f"), path});
+    if (!keygen.waitForFinished(60'000) || keygen.exitCode() != 0)
+        return {};
+    QFile file(path + QStringLiteral(".pub"));
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    Result<SshPublicKey> parsed = SshPublicKey::fromOpenSshLine(QString::fromLatin1(file.readAll()).trimmed());
+    return parsed ? parsed.value() : SshPublicKey();
+}
+
 // Keeps a test away from the user's files and session: QStandardPaths test
-// mode (so QSettings writes under ~/.qttest), a private XDG_RUNTIME_DIR, offscreen.
+// mode (so QSettings writes under ~/.qttest), a private XDG_RUNTIME_DIR, no
+// session bus (no notification reaches the user's desktop), offscreen.
 inline int runUiTest(QObject &test, int argc, char **argv)
 {
     QTemporaryDir runtimeDir; // created 0700, as the XDG spec asks
     qputenv("XDG_RUNTIME_DIR", runtimeDir.path().toLocal8Bit());
+    qunsetenv("DBUS_SESSION_BUS_ADDRESS");
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QStandardPaths::setTestModeEnabled(true);

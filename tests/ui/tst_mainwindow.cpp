@@ -1,8 +1,13 @@
 #include "UiTestSupport.h"
 
 #include "AboutDialog.h"
+#include "CollectServerSettings.h"
 #include "MainWindow.h"
+#include "dialogs/CollectSessionDialog.h"
+#include "models/CollectKeysModel.h"
 #include "models/TokensModel.h"
+#include "panels/CollectPanel.h"
+#include "panels/CollectSessionDetail.h"
 #include "panels/EmptyStatePanel.h"
 #include "panels/SettingsPanel.h"
 
@@ -13,10 +18,16 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPointer>
+#include <QProcess>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStackedWidget>
+#include <QTabWidget>
+#include <QTableView>
 #include <QTcpServer>
+#include <QTcpSocket>
+#include <QTreeView>
 
 using namespace Qt::StringLiterals;
 using namespace keystead;
@@ -36,7 +47,8 @@ private Q_SLOTS:
     void navigationReachesEveryPanel();
     void restoresGeometryAndLastPanel();
     void startsWithDefaultsWhenNothingIsSaved();
-    void collectServerActionWaitsForItsIssue();
+    void collectServerActionStartsAndStops();
+    void collectServerThatCannotStartSaysWhy();
     void aboutDialogOpens();
     void statusBarFollowsTheEndpoint();
     void statusBarShowsAFailedStart();
@@ -74,7 +86,7 @@ void TestMainWindow::navigationReachesEveryPanel_data()
     QTest::addColumn<MainWindow::Panel>("panel");
     QTest::addColumn<QString>("title");
     QTest::addColumn<bool>("emptyState");
-    QTest::newRow("collect") << MainWindow::Panel::Collect << u"Collect sessions"_s << true;
+    QTest::newRow("collect") << MainWindow::Panel::Collect << u"Collect sessions"_s << false;
     QTest::newRow("keys") << MainWindow::Panel::Keys << u"Keys"_s << true;
     QTest::newRow("certificates") << MainWindow::Panel::Certificates << u"Certificates"_s << true;
     QTest::newRow("connections") << MainWindow::Panel::Connections << u"Connections"_s << true;
@@ -112,10 +124,13 @@ void TestMainWindow::navigationReachesEveryPanel()
     QCOMPARE(panels->currentWidget(), window->panel(panel));
     QVERIFY(panels->currentWidget()->isVisible());
     auto *empty = panels->currentWidget()->findChild<ui::EmptyStatePanel *>();
-    QCOMPARE(empty != nullptr, emptyState);
-    if (empty) {
+    if (emptyState) {
+        QVERIFY(empty);
         QCOMPARE(empty->title(), title);
         QVERIFY(empty->text().contains(u"being built"_s));
+    } else if (panel == MainWindow::Panel::Collect) {
+        QCOMPARE(panels->currentWidget(), &window->collectPanel());
+        QVERIFY(window->collectPanel().findChild<QTableView *>(u"sessions"_s)->isVisible());
     } else {
         QCOMPARE(panels->currentWidget(), &window->settingsPanel());
     }
@@ -155,16 +170,65 @@ void TestMainWindow::startsWithDefaultsWhenNothingIsSaved()
     QCOMPARE(again->currentPanel(), MainWindow::Panel::Collect);
 }
 
-void TestMainWindow::collectServerActionWaitsForItsIssue()
+void TestMainWindow::collectServerActionStartsAndStops()
 {
+    KEYSTEAD_VERIFY_OK(ui::collect_settings::save(*m_core->settings, u"127.0.0.1:0"_s, true));
     const auto window = makeWindow();
     QAction *action = window->collectServerAction();
     QVERIFY(action);
     QVERIFY(action->isCheckable());
-    QVERIFY(!action->isEnabled());
-    QVERIFY(action->toolTip().contains(u"collect sessions"_s));
+    QVERIFY(action->isEnabled());
+    QVERIFY(!action->isChecked());
     QVERIFY(!action->icon().isNull());
+    QCOMPARE(action->text(), u"Start collect server"_s);
     QCOMPARE(window->collectServerStatusText(), u"Collect server: stopped"_s);
+
+    QSignalSpy states(m_core->collectServer.get(), &CollectServer::stateChanged);
+    action->trigger();
+    QCOMPARE(states.count(), 1);
+    const CollectServer &server = *m_core->collectServer;
+    QCOMPARE(server.state(), CollectServer::State::Running);
+    QVERIFY(server.boundPort() != 0);
+    QVERIFY(action->isChecked());
+    QCOMPARE(action->text(), u"Stop collect server"_s);
+    QCOMPARE(window->collectServerStatusText(), u"Collect server: listening on 127.0.0.1:%1"_s.arg(server.boundPort()));
+
+    // A real SSH server answers there.
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, server.boundPort());
+    QVERIFY(socket.waitForConnected(5000));
+    QVERIFY(socket.waitForReadyRead(10000));
+    QVERIFY(socket.readAll().startsWith("SSH-2.0-"));
+    socket.abort();
+
+    action->trigger();
+    QCOMPARE(states.count(), 2);
+    QCOMPARE(server.state(), CollectServer::State::Stopped);
+    QVERIFY(!action->isChecked());
+    QCOMPARE(window->collectServerStatusText(), u"Collect server: stopped"_s);
+}
+
+void TestMainWindow::collectServerThatCannotStartSaysWhy()
+{
+    QTcpServer occupant;
+    QVERIFY(occupant.listen(QHostAddress::LocalHost, 0));
+    KEYSTEAD_VERIFY_OK(
+        ui::collect_settings::save(*m_core->settings, u"127.0.0.1:%1"_s.arg(occupant.serverPort()), true));
+    const auto window = makeWindow();
+    window->collectServerAction()->trigger();
+    QCOMPARE(m_core->collectServer->state(), CollectServer::State::Failed);
+    QVERIFY(!window->collectServerAction()->isChecked());
+    QVERIFY2(window->collectServerStatusText().startsWith(u"Collect server: failed – "_s),
+             qPrintable(window->collectServerStatusText()));
+    QVERIFY(window->collectServerStatusText().contains(QString::number(occupant.serverPort())));
+
+    // A stored address that does not parse (written by another tool) never reaches the server.
+    KEYSTEAD_VERIFY_OK(m_core->settings->setValue(QString(ui::collect_settings::kListen), u"nowhere"_s));
+    QVERIFY(!window->startCollectServer());
+    QVERIFY2(window->collectServerStatusText().startsWith(u"Collect server: failed – "_s),
+             qPrintable(window->collectServerStatusText()));
+    QVERIFY(window->collectServerStatusText().contains(u"nowhere"_s));
+    QVERIFY(!window->collectServerAction()->isChecked());
 }
 
 void TestMainWindow::aboutDialogOpens()
@@ -255,6 +319,80 @@ void TestMainWindow::screenshots()
     window->showPanel(MainWindow::Panel::Collect);
     QTest::qWait(50);
     QVERIFY(window->grab().save(QDir(folder).filePath(u"main-window.png"_s)));
+
+    // The collect panel at work: the server running, a session that collected two keys.
+    QTemporaryDir keyDir;
+    const SshPublicKey ed25519 = generatePublicKey(keyDir.path(), u"ed25519"_s);
+    const SshPublicKey ecdsa = generatePublicKey(keyDir.path(), u"ecdsa"_s);
+    QVERIFY(!ed25519.isNull() && !ecdsa.isNull());
+    CollectService &collect = *m_core->collect;
+
+    CollectSessionInput older;
+    older.connectionIdentifier = u"build-agent-07"_s;
+    older.externalId = u"OPS-1187"_s;
+    older.timeout = 3600;
+    KEYSTEAD_VERIFY_OK(collect.create(older));
+    m_core->clock.advanceSeconds(7200); // that one expires
+    CollectSessionInput waiting;
+    waiting.externalId = u"HR-2291 new starter"_s;
+    waiting.mustConfirm = true;
+    waiting.timeout = 86400;
+    KEYSTEAD_VERIFY_OK(collect.create(waiting));
+    m_core->clock.advanceSeconds(600);
+    CollectSessionInput input;
+    input.connectionIdentifier = u"alice-laptop"_s;
+    input.externalId = u"HR-2290 Alice Martin"_s;
+    input.multiKey = true;
+    input.sshBanner = u"Keystead collects your public keys for the Acme servers."_s;
+    input.sshMessage = u"Thank you: your keys are with the operations team."_s;
+    input.timeout = 86400;
+    const Result<CollectSession> session = collect.create(input);
+    KEYSTEAD_VERIFY_OK(session);
+    m_core->clock.advanceSeconds(95);
+    const Result<QString> connection
+        = collect.connectionOpened(session->id, u"192.0.2.44"_s, u"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"_s);
+    KEYSTEAD_VERIFY_OK(connection);
+    KEYSTEAD_VERIFY_OK(collect.keyProven(connection.value(), ed25519));
+    KEYSTEAD_VERIFY_OK(collect.keyProven(connection.value(), ecdsa));
+    KEYSTEAD_VERIFY_OK(collect.connectionClosed(connection.value(), ConnectionOutcome::Kept));
+
+    // The documented port when it is free, so the picture shows the usual line.
+    KEYSTEAD_VERIFY_OK(ui::collect_settings::save(*m_core->settings, u"127.0.0.1:2222"_s, true));
+    if (!window->startCollectServer()) {
+        KEYSTEAD_VERIFY_OK(ui::collect_settings::save(*m_core->settings, u"127.0.0.1:0"_s, true));
+        KEYSTEAD_VERIFY_OK(window->startCollectServer());
+    }
+    ui::CollectPanel &panel = window->collectPanel();
+    QVERIFY(panel.selectSession(session->id));
+    QTRY_COMPARE(panel.detail().keysModel().collectedKeyCount(), 2);
+    window->showPanel(MainWindow::Panel::Collect);
+    QTest::qWait(50);
+    QVERIFY(window->grab().save(QDir(folder).filePath(u"collect-panel.png"_s)));
+
+    // The dialog, editing a session with a webhook that shows a field's error.
+    CollectSessionPatch withWebhook;
+    CollectWebhook webhook;
+    webhook.url = u"https://hr.example/hooks/keystead"_s;
+    webhook.events = {u"key_collected"_s, u"status_changed"_s};
+    webhook.headers.insert(u"Authorization"_s, {u"Bearer 0123456789"_s});
+    webhook.headers.insert(u"X-Team"_s, {u"onboarding"_s});
+    webhook.retries = 5;
+    withWebhook.webhooks = QList<CollectWebhook>{webhook};
+    KEYSTEAD_VERIFY_OK(collect.update(session->id, withWebhook));
+    std::unique_ptr<ui::CollectSessionDialog> dialog(panel.createEditDialog());
+    QVERIFY(dialog);
+    dialog->show();
+    QVERIFY(QTest::qWaitForWindowExposed(dialog.get()));
+    QTest::qWait(50);
+    QVERIFY(dialog->grab().save(QDir(folder).filePath(u"collect-session-dialog.png"_s)));
+    dialog->findChild<QTabWidget *>()->setCurrentIndex(1);
+    dialog->findChild<QSpinBox *>(u"webhookInitialBackoff"_s)->setValue(1);
+    dialog->findChild<QLineEdit *>(u"webhookUrl"_s)->setText(u"hr.example/hooks"_s);
+    QVERIFY(!dialog->save());
+    QTest::qWait(50);
+    QVERIFY(dialog->grab().save(QDir(folder).filePath(u"collect-session-webhooks.png"_s)));
+    dialog.reset();
+    window->stopCollectServer();
 }
 
 KEYSTEAD_UI_TEST_MAIN(TestMainWindow)

@@ -1,6 +1,7 @@
 #include "HttpTestClient.h"
 #include "UiTestSupport.h"
 
+#include "CollectServerSettings.h"
 #include "api/EndpointSettings.h"
 #include "dialogs/TokenSecretDialog.h"
 #include "models/TokensModel.h"
@@ -62,6 +63,7 @@ private Q_SLOTS:
     void invalidEndpointSettingsChangeNothing();
     void enablingTheEndpointReallyStartsIt();
     void endpointThatCannotStartSaysWhy();
+    void collectSettingsAreSavedAndBadOnesChangeNothing();
     void newTokenButtonAsksForANameAndShowsTheSecretOnce();
     void revokeButtonAsksFirst();
 
@@ -271,6 +273,42 @@ void TestSettingsPanel::endpointThatCannotStartSaysWhy()
     QCOMPARE(m_core->endpoint->state(), ApiEndpoint::State::Failed);
     QVERIFY(!m_panel->endpointError().isEmpty());
     QVERIFY(m_panel->findChild<QLabel *>(u"endpointState"_s)->text().startsWith(u"Failed to start: "_s));
+}
+
+void TestSettingsPanel::collectSettingsAreSavedAndBadOnesChangeNothing()
+{
+    namespace collect_settings = ui::collect_settings;
+    // The safe default: this machine only, on the documented port; notifications on.
+    QCOMPARE(field(u"collectListenAddress"_s)->text(), u"127.0.0.1:2222"_s);
+    auto *notify = m_panel->findChild<QCheckBox *>(u"collectNotify"_s);
+    QVERIFY(notify->isChecked());
+    QCOMPARE(collect_settings::listenAddress(*m_core->settings)->toString(), u"127.0.0.1:2222"_s);
+
+    QSignalSpy applied(m_panel.get(), &SettingsPanel::collectSettingsApplied);
+    field(u"collectListenAddress"_s)->setText(u" 0.0.0.0:2022 "_s);
+    notify->setChecked(false);
+    m_panel->findChild<QPushButton *>(u"applyCollect"_s)->click();
+    QVERIFY2(m_panel->collectError().isEmpty(), qPrintable(m_panel->collectError()));
+    QCOMPARE(applied.count(), 1);
+    QCOMPARE(m_core->settings->value(QString(collect_settings::kListen)), u"0.0.0.0:2022"_s);
+    QCOMPARE(field(u"collectListenAddress"_s)->text(), u"0.0.0.0:2022"_s);
+    QVERIFY(!collect_settings::notificationsEnabled(*m_core->settings));
+
+    QSignalSpy settingsChanged(m_core->settings.get(), &SettingsStore::changed);
+    field(u"collectListenAddress"_s)->setText(u"collect.example:22"_s);
+    notify->setChecked(true);
+    QVERIFY(!m_panel->applyCollectSettings());
+    QVERIFY(!m_panel->collectError().isEmpty());
+    QVERIFY(m_panel->findChild<QLabel *>(u"collectError"_s)->isVisible());
+    QCOMPARE(applied.count(), 1);
+    QCOMPARE(settingsChanged.count(), 0);
+    QCOMPARE(m_core->settings->value(QString(collect_settings::kListen)), u"0.0.0.0:2022"_s);
+    QVERIFY(!collect_settings::notificationsEnabled(*m_core->settings));
+
+    // Another panel on the same store shows what was saved.
+    SettingsPanel again(*m_core->settings, *m_core->tokens, *m_core->endpoint);
+    QCOMPARE(again.findChild<QLineEdit *>(u"collectListenAddress"_s)->text(), u"0.0.0.0:2022"_s);
+    QVERIFY(!again.findChild<QCheckBox *>(u"collectNotify"_s)->isChecked());
 }
 
 void TestSettingsPanel::newTokenButtonAsksForANameAndShowsTheSecretOnce()

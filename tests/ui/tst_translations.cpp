@@ -1,8 +1,12 @@
 #include "UiTestSupport.h"
 
+#include "CollectTexts.h"
 #include "MainWindow.h"
 #include "Translations.h"
+#include "models/CollectSessionsModel.h"
+#include "panels/CollectPanel.h"
 
+#include <QAction>
 #include <QFile>
 #include <QListWidget>
 #include <QTranslator>
@@ -49,6 +53,13 @@ void TestTranslations::germanLocaleGetsGerman()
     auto *navigation = window.findChild<QListWidget *>(u"navigation"_s);
     QCOMPARE(navigation->item(static_cast<int>(ui::MainWindow::Panel::Settings))->text(), u"Einstellungen"_s);
     QVERIFY(window.endpointStatusText().startsWith(u"HTTP-API"_s));
+    // The collect panel too, with the words its states share (CollectTexts).
+    QCOMPARE(window.collectServerAction()->text(), u"Sammelserver starten"_s);
+    QCOMPARE(window.collectServerStatusText(), u"Sammelserver: gestoppt"_s);
+    QCOMPARE(window.collectPanel().sessionsModel().headerData(ui::CollectSessionsModel::Identifier, Qt::Horizontal),
+             QVariant(u"Verbindungskennung"_s));
+    QCOMPARE(ui::CollectTexts::status(CollectStatus::Pending), u"ausstehend"_s);
+    QCOMPARE(ui::CollectTexts::keyState(CollectKeyState::Discarded), u"verworfen"_s);
 
     // Austrian and Swiss German fall back to it.
     cleanup();

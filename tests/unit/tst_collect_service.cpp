@@ -2,13 +2,16 @@
 
 #include "collect/CollectJson.h"
 #include "collect/CollectService.h"
+#include "collect/WebhookHeaderSeal.h"
 #include "collect/WebhookOutbox.h"
+#include "collect/WebhookSigner.h"
 #include "ssh/SshPublicKey.h"
 #include "store/Sql.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMessageAuthenticationCode>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -24,11 +27,13 @@ using keystead::test::TestDatabase;
 
 namespace {
 
-// One store, its outbox and the service under test.
+// One store, its outbox, the seal of webhook credentials and the service under test.
 struct Fixture
 {
     std::unique_ptr<TestDatabase> store;
     std::unique_ptr<WebhookOutbox> outbox;
+    std::unique_ptr<WebhookSigner> signer;
+    std::unique_ptr<WebhookHeaderSeal> seal;
     std::unique_ptr<CollectService> service;
 
     Database &database() { return store->database(); }
@@ -101,6 +106,10 @@ private Q_SLOTS:
     void webhooksAreStoredAndEventsQueued_data() { backends(); }
     void webhooksAreStoredAndEventsQueued();
     void webhookCredentialsAreRedacted();
+    void sealedValuesOpenOnlyWhereTheyWereSealed();
+    void plainCredentialsAreSealedByTheNextUpdate_data() { backends(); }
+    void plainCredentialsAreSealedByTheNextUpdate();
+    void credentialsAreRefusedWithoutAUsableKey();
     void listPagesAndFilters_data() { backends(); }
     void listPagesAndFilters();
     void gateFromAnotherThreadIsQueuedAndSerialised_data() { backends(); }
@@ -120,7 +129,10 @@ private:
         if (!fixture.store)
             return fixture;
         fixture.outbox = std::make_unique<WebhookOutbox>(fixture.store->database(), m_clock);
-        fixture.service = std::make_unique<CollectService>(fixture.store->database(), m_clock, *fixture.outbox);
+        fixture.signer = std::make_unique<WebhookSigner>(fixture.store->dataDir(), fixture.store->database(), m_clock);
+        fixture.seal = std::make_unique<WebhookHeaderSeal>(*fixture.signer);
+        fixture.service
+            = std::make_unique<CollectService>(fixture.store->database(), m_clock, *fixture.outbox, *fixture.seal);
         return fixture;
     }
     // A proven key from a .pub file made by ssh-keygen in initTestCase.
@@ -1002,19 +1014,183 @@ void TestCollectService::webhookCredentialsAreRedacted()
     const QJsonObject headers = json.value(u"webhooks"_s).toArray().first().toObject().value(u"headers"_s).toObject();
     QCOMPARE(headers.value(u"Authorization"_s).toArray().first().toString(), QString(collectjson::kRedacted));
     QCOMPARE(headers.value(u"X-Team"_s).toArray().first().toString(), u"blue"_s);
-    // The dispatcher still has the real value.
-    QCOMPARE(created->webhooks.first().headers.value(u"Authorization"_s), QStringList{u"Bearer very-secret"_s});
+    // Nor does the service: the store holds the value sealed, and only the dispatcher opens it.
+    const QString webhookId = created->webhooks.first().id;
+    QCOMPARE(created->webhooks.first().headers.value(u"Authorization"_s), QStringList{QString(collectjson::kRedacted)});
+    QCOMPARE(created->webhooks.first().headers.value(u"X-Team"_s), QStringList{u"blue"_s});
+    const auto storedHeaders = [&f, &webhookId] {
+        Result<QSqlQuery> row
+            = sql::exec(f.database().connection(), u"SELECT headers FROM collect_webhooks WHERE id = ?"_s, {webhookId});
+        return row && row->next() ? QJsonDocument::fromJson(row->value(0).toString().toUtf8()).object() : QJsonObject();
+    };
+    QJsonObject stored = storedHeaders();
+    const QString sealed = stored.value(u"Authorization"_s).toArray().first().toString();
+    QVERIFY2(sealed.startsWith(u"sealed:v1:"_s), qPrintable(sealed));
+    QCOMPARE(stored.value(u"X-Team"_s).toArray(), QJsonArray{u"blue"_s});
+    QCOMPARE(f.seal->open(webhookId, u"Authorization"_s, sealed).value(), u"Bearer very-secret"_s);
 
     // Sending the redacted form back (GET, edit, PATCH) keeps the stored value.
     CollectSessionPatch patch;
     CollectWebhook roundTrip = created->webhooks.first();
-    roundTrip.headers.insert(u"Authorization"_s, {QString(collectjson::kRedacted)});
     roundTrip.retries = 2;
     patch.webhooks = QList<CollectWebhook>{roundTrip};
     const Result<CollectSession> patched = f.service->update(created->id, patch);
     KEYSTEAD_VERIFY_OK(patched);
-    QCOMPARE(patched->webhooks.first().headers.value(u"Authorization"_s), QStringList{u"Bearer very-secret"_s});
+    QCOMPARE(patched->webhooks.first().headers.value(u"Authorization"_s), QStringList{QString(collectjson::kRedacted)});
     QCOMPARE(patched->webhooks.first().retries, 2);
+    stored = storedHeaders();
+    QCOMPARE(stored.value(u"Authorization"_s).toArray().first().toString(), sealed);
+
+    // A new value replaces it, sealed afresh.
+    roundTrip.headers.insert(u"Authorization"_s, {u"Bearer rotated"_s});
+    patch.webhooks = QList<CollectWebhook>{roundTrip};
+    KEYSTEAD_VERIFY_OK(f.service->update(created->id, patch));
+    const QString resealed = storedHeaders().value(u"Authorization"_s).toArray().first().toString();
+    QVERIFY(WebhookHeaderSeal::isSealed(resealed));
+    QCOMPARE(f.seal->open(webhookId, u"Authorization"_s, resealed).value(), u"Bearer rotated"_s);
+
+    // A value that merely looks sealed is sealed too, whatever its header: whatever the
+    // store holds with the prefix is a value to open, never one to send as it is.
+    roundTrip.headers.insert(u"X-Team"_s, {u"sealed:v1:AAAA"_s});
+    patch.webhooks = QList<CollectWebhook>{roundTrip};
+    KEYSTEAD_VERIFY_OK(f.service->update(created->id, patch));
+    const QString lookalike = storedHeaders().value(u"X-Team"_s).toArray().first().toString();
+    QVERIFY(lookalike != u"sealed:v1:AAAA"_s);
+    QCOMPARE(f.seal->open(webhookId, u"X-Team"_s, lookalike).value(), u"sealed:v1:AAAA"_s);
+}
+
+void TestCollectService::sealedValuesOpenOnlyWhereTheyWereSealed()
+{
+    Fixture f = make();
+    QVERIFY(f.store);
+    WebhookHeaderSeal &seal = *f.seal;
+    const QString webhook = u"5b0f3c1e-0000-4000-8000-000000000001"_s;
+    const QString other = u"5b0f3c1e-0000-4000-8000-000000000002"_s;
+    const QString value = u"Bearer abc"_s;
+
+    const Result<QString> sealed = seal.seal(webhook, u"Authorization"_s, value);
+    KEYSTEAD_VERIFY_OK(sealed);
+    QVERIFY(sealed->startsWith(WebhookHeaderSeal::kPrefix));
+    QVERIFY(!sealed->contains(u"abc"_s));
+    // 12 bytes of nonce, the ciphertext, 16 bytes of tag.
+    const QByteArray raw = QByteArray::fromBase64(sealed->sliced(WebhookHeaderSeal::kPrefix.size()).toLatin1());
+    QCOMPARE(raw.size(), 12 + value.toUtf8().size() + 16);
+    // A fresh nonce each time: the same value never seals to the same text.
+    QVERIFY(seal.seal(webhook, u"Authorization"_s, value).value() != sealed.value());
+
+    QCOMPARE(seal.open(webhook, u"Authorization"_s, sealed.value()).value(), value);
+    QCOMPARE(seal.open(webhook, u"authorization"_s, sealed.value()).value(), value); // HTTP names ignore case
+    // Copied onto another webhook, or another header of the same webhook: it does not open.
+    const Result<QString> elsewhere = seal.open(other, u"Authorization"_s, sealed.value());
+    QVERIFY(!elsewhere.ok());
+    QCOMPARE(elsewhere.error().kind, Error::Kind::Conflict);
+    QVERIFY2(elsewhere.error().message.contains(u"Authorization"_s), qPrintable(elsewhere.error().message));
+    QVERIFY(!elsewhere.error().message.contains(u"abc"_s));
+    QVERIFY(!seal.open(webhook, u"Proxy-Authorization"_s, sealed.value()).ok());
+    // Any changed byte, a cut-off value or one that is not base64 does not open either.
+    for (qsizetype i = 0; i < raw.size(); ++i) {
+        QByteArray tampered = raw;
+        tampered[i] = static_cast<char>(tampered.at(i) ^ 0x01);
+        const QString text = QString(WebhookHeaderSeal::kPrefix) + QString::fromLatin1(tampered.toBase64());
+        QVERIFY2(!seal.open(webhook, u"Authorization"_s, text).ok(), qPrintable(QString::number(i)));
+    }
+    QVERIFY(!seal.open(webhook, u"Authorization"_s, QString(WebhookHeaderSeal::kPrefix) + u"AAAA"_s).ok());
+    QVERIFY(!seal.open(webhook, u"Authorization"_s, QString(WebhookHeaderSeal::kPrefix) + u"not base64!"_s).ok());
+    // An empty value round-trips; a plain (never sealed) one comes back as it is.
+    QCOMPARE(seal.open(webhook, u"Cookie"_s, seal.seal(webhook, u"Cookie"_s, QString()).value()).value(), QString());
+    QCOMPARE(seal.open(webhook, u"Authorization"_s, u"Bearer plain"_s).value(), u"Bearer plain"_s);
+    QCOMPARE(seal.seal(QString(), u"Authorization"_s, value).error().kind, Error::Kind::InvalidInput);
+
+    // The seal's key is HKDF-SHA256 (RFC 5869, no salt) of the signing key, worked out here by hand.
+    QFile keyFile(f.signer->keyFilePath());
+    QVERIFY(keyFile.open(QIODevice::ReadOnly));
+    const QByteArray prk
+        = QMessageAuthenticationCode::hash(keyFile.readAll(), QByteArray(32, '\0'), QCryptographicHash::Sha256);
+    const QByteArray info = "keystead webhook header seal v1";
+    QCOMPARE(f.signer->derivedKey(info).value(),
+             QMessageAuthenticationCode::hash(info + '\x01', prk, QCryptographicHash::Sha256));
+    QVERIFY(f.signer->derivedKey("another purpose").value() != f.signer->derivedKey(info).value());
+
+    // A replaced signing key leaves the old sealed values unreadable; new ones open.
+    KEYSTEAD_VERIFY_OK(f.signer->replaceKey());
+    QCOMPARE(seal.open(webhook, u"Authorization"_s, sealed.value()).error().kind, Error::Kind::Conflict);
+    QCOMPARE(seal.open(webhook, u"Authorization"_s, seal.seal(webhook, u"Authorization"_s, value).value()).value(),
+             value);
+}
+
+void TestCollectService::plainCredentialsAreSealedByTheNextUpdate()
+{
+    QFETCH(QString, backend);
+    Fixture f = make(backend);
+    QVERIFY(f.store);
+    CollectSessionInput input;
+    CollectWebhook webhook;
+    webhook.url = u"https://hooks.example/a"_s;
+    input.webhooks = {webhook};
+    const Result<CollectSession> created = f.service->create(input);
+    KEYSTEAD_VERIFY_OK(created);
+    const QString webhookId = created->webhooks.first().id;
+    // As a store written before values were sealed holds it.
+    KEYSTEAD_VERIFY_OK(sql::exec(f.database().connection(), u"UPDATE collect_webhooks SET headers = ? WHERE id = ?"_s,
+                                 {u"{\"Authorization\":[\"Bearer legacy\"],\"X-Team\":[\"blue\"]}"_s, webhookId}));
+
+    // Read as plain, shown redacted like any credential.
+    const Result<CollectSession> read = f.service->get(created->id);
+    KEYSTEAD_VERIFY_OK(read);
+    QCOMPARE(read->webhooks.first().headers.value(u"Authorization"_s), QStringList{QString(collectjson::kRedacted)});
+
+    // An update that leaves the webhooks alone still seals what it finds in plain text.
+    CollectSessionPatch patch;
+    patch.sshBanner = std::optional<QString>(u"Hello"_s);
+    KEYSTEAD_VERIFY_OK(f.service->update(created->id, patch));
+    Result<QSqlQuery> row
+        = sql::exec(f.database().connection(), u"SELECT headers FROM collect_webhooks WHERE id = ?"_s, {webhookId});
+    KEYSTEAD_VERIFY_OK(row);
+    QVERIFY(row->next());
+    QVERIFY(!row->value(0).toString().contains(u"legacy"_s));
+    const QJsonObject stored = QJsonDocument::fromJson(row->value(0).toString().toUtf8()).object();
+    QCOMPARE(stored.value(u"X-Team"_s).toArray(), QJsonArray{u"blue"_s});
+    const QString sealed = stored.value(u"Authorization"_s).toArray().first().toString();
+    QVERIFY(WebhookHeaderSeal::isSealed(sealed));
+    QCOMPARE(f.seal->open(webhookId, u"Authorization"_s, sealed).value(), u"Bearer legacy"_s);
+}
+
+void TestCollectService::credentialsAreRefusedWithoutAUsableKey()
+{
+    Fixture f = make();
+    QVERIFY(f.store);
+    // A signing key file others may read cannot be used: no credential is stored, sealed or not.
+    QFile keyFile(f.signer->keyFilePath());
+    QVERIFY(keyFile.open(QIODevice::WriteOnly));
+    QCOMPARE(keyFile.write(QByteArray(WebhookSigner::kKeyBytes, 'k')), qint64{WebhookSigner::kKeyBytes});
+    keyFile.close();
+    QVERIFY(keyFile.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ReadOther));
+
+    CollectSessionInput input;
+    CollectWebhook webhook;
+    webhook.url = u"https://hooks.example/a"_s;
+    webhook.headers.insert(u"X-Auth-Token"_s, {u"tok-123"_s});
+    input.webhooks = {webhook};
+    const Result<CollectSession> refused = f.service->create(input);
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().kind, Error::Kind::Unavailable);
+    QVERIFY2(refused.error().message.contains(u"chmod 600"_s), qPrintable(refused.error().message));
+    QCOMPARE(countRows(f.database(), u"SELECT COUNT(*) FROM collect_sessions"_s), 0);
+
+    // Headers that are no credentials need no key.
+    input.webhooks.first().headers = {{u"X-Team"_s, {u"blue"_s}}};
+    const Result<CollectSession> created = f.service->create(input);
+    KEYSTEAD_VERIFY_OK(created);
+
+    // Nor does a change that leaves the webhooks alone; one that adds a credential is refused.
+    CollectSessionPatch patch;
+    patch.sshMessage = std::optional<QString>(u"Thanks"_s);
+    KEYSTEAD_VERIFY_OK(f.service->update(created->id, patch));
+    CollectWebhook withToken = created->webhooks.first();
+    withToken.headers.insert(u"Authorization"_s, {u"Bearer abc"_s});
+    patch.webhooks = QList<CollectWebhook>{withToken};
+    QCOMPARE(f.service->update(created->id, patch).error().kind, Error::Kind::Unavailable);
+    QCOMPARE(f.service->get(created->id)->webhooks.first().headers.size(), 1);
 }
 
 void TestCollectService::listPagesAndFilters()

@@ -1,5 +1,6 @@
 #include "SettingsPanel.h"
 
+#include "CollectServerSettings.h"
 #include "api/EndpointSettings.h"
 #include "dialogs/TokenSecretDialog.h"
 #include "models/TokensModel.h"
@@ -58,9 +59,11 @@ SettingsPanel::SettingsPanel(SettingsStore &settings, TokenService &tokens, ApiE
 {
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(createEndpointGroup());
+    layout->addWidget(createCollectGroup());
     layout->addWidget(createTokensGroup(), 1);
 
     loadEndpointSettings();
+    loadCollectSettings();
     showEndpointState();
     connect(&m_endpoint, &ApiEndpoint::stateChanged, this, &SettingsPanel::showEndpointState);
 }
@@ -123,6 +126,61 @@ QWidget *SettingsPanel::createEndpointGroup()
     layout->addLayout(stateRow);
     layout->addWidget(m_endpointError);
     return group;
+}
+
+QWidget *SettingsPanel::createCollectGroup()
+{
+    auto *group = new QGroupBox(tr("Collect server"), this);
+
+    m_collectListen = new QLineEdit(group);
+    m_collectListen->setObjectName(u"collectListenAddress"_s);
+    m_collectListen->setPlaceholderText(collect_settings::defaultListenAddress().toString());
+    m_collectNotify = new QCheckBox(tr("Show a desktop notification when a key is collected"), group);
+    m_collectNotify->setObjectName(u"collectNotify"_s);
+
+    auto *apply = new QPushButton(tr("Apply"), group);
+    apply->setObjectName(u"applyCollect"_s);
+    connect(apply, &QPushButton::clicked, this, [this] { (void)applyCollectSettings(); });
+
+    auto *form = new QFormLayout;
+    form->addRow(tr("Collect server listen address:"), m_collectListen);
+    auto *notifyRow = new QHBoxLayout;
+    notifyRow->addWidget(m_collectNotify, 1);
+    notifyRow->addWidget(apply);
+
+    m_collectError = errorLabel(u"collectError"_s, group);
+
+    auto *layout = new QVBoxLayout(group);
+    layout->addLayout(form);
+    layout->addWidget(hintLabel(tr("Users run ssh against this HOST:PORT; the toolbar starts and stops the server. "
+                                   "127.0.0.1 lets in this machine only; 0.0.0.0:2222 opens it to your network."),
+                                group));
+    layout->addLayout(notifyRow);
+    layout->addWidget(m_collectError);
+    return group;
+}
+
+void SettingsPanel::loadCollectSettings()
+{
+    const Result<ListenAddress> listen = collect_settings::listenAddress(m_settings);
+    m_collectListen->setText(listen ? listen->toString() : m_settings.value(QString(collect_settings::kListen)));
+    m_collectNotify->setChecked(collect_settings::notificationsEnabled(m_settings));
+}
+
+Status SettingsPanel::applyCollectSettings()
+{
+    Status saved = collect_settings::save(m_settings, m_collectListen->text(), m_collectNotify->isChecked());
+    showError(m_collectError, saved ? QString() : saved.error().message);
+    if (!saved)
+        return saved;
+    loadCollectSettings();
+    Q_EMIT collectSettingsApplied();
+    return saved;
+}
+
+QString SettingsPanel::collectError() const
+{
+    return m_collectError->isHidden() ? QString() : m_collectError->text();
 }
 
 QWidget *SettingsPanel::createTokensGroup()

@@ -36,6 +36,9 @@ public:
     // Saves the endpoint form, then starts, restarts or stops the endpoint to
     // match. A bad value changes nothing; any error is also shown under the form.
     Status applyEndpointSettings();
+    // Saves the collect server's address and the notification choice. A bad
+    // address changes nothing; the window restarts a running server on a new one.
+    Status applyCollectSettings();
     // Makes a token and selects it; the secret is in the result, nowhere else.
     Result<NewApiToken> createToken(const QString &name);
     // Revokes the selected token, without asking.
@@ -45,13 +48,20 @@ public:
     TokensModel &tokensModel() const { return *m_tokensModel; }
     // What the panel shows under each form; empty when all went well.
     QString endpointError() const;
+    QString collectError() const;
     QString tokenError() const;
+
+Q_SIGNALS:
+    // The collect server settings were saved (applyCollectSettings worked).
+    void collectSettingsApplied();
 
 protected:
     void showEvent(QShowEvent *event) override;
 
 private:
     QWidget *createEndpointGroup();
+    QWidget *createCollectGroup();
+    void loadCollectSettings();
     QWidget *createTokensGroup();
     void loadEndpointSettings();
     void showEndpointState();
@@ -73,6 +83,10 @@ private:
     QLineEdit *m_tlsKey = nullptr;
     QLabel *m_endpointState = nullptr;
     QLabel *m_endpointError = nullptr;
+
+    QLineEdit *m_collectListen = nullptr;
+    QCheckBox *m_collectNotify = nullptr;
+    QLabel *m_collectError = nullptr;
 
     TokensModel *m_tokensModel = nullptr;
     QSortFilterProxyModel *m_sortedTokens = nullptr;
