@@ -1,5 +1,6 @@
 #include "CollectSessionDialog.h"
 
+#include "ErrorLabel.h"
 #include "collect/CollectJson.h"
 #include "collect/CollectService.h"
 #include "collect/WebhookOutbox.h"
@@ -57,19 +58,6 @@ constexpr TimeUnit kTimeUnits[] = {
     {3600, QT_TRANSLATE_NOOP("keystead::ui::CollectSessionDialog", "hours")},
     {86400, QT_TRANSLATE_NOOP("keystead::ui::CollectSessionDialog", "days")},
 };
-
-QLabel *errorLabel(const QString &objectName, QWidget *parent)
-{
-    auto *label = new QLabel(parent);
-    label->setObjectName(objectName);
-    label->setWordWrap(true);
-    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    QPalette palette = label->palette();
-    palette.setColor(QPalette::WindowText, QColor(0xb0, 0x1c, 0x1c));
-    label->setPalette(palette);
-    label->hide();
-    return label;
-}
 
 QLabel *hintLabel(const QString &text, QWidget *parent)
 {
@@ -208,7 +196,7 @@ void CollectSessionDialog::build()
     m_tabs->addTab(createSessionTab(), tr("Session"));
     m_tabs->addTab(createWebhooksTab(), tr("Webhooks"));
 
-    m_generalErrorLabel = errorLabel(u"generalError"_s, this);
+    m_generalErrorLabel = makeErrorLabel(u"generalError"_s, this);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Ok)->setText(m_original.id.isEmpty() ? tr("Create") : tr("Save"));
@@ -227,7 +215,7 @@ QWidget *CollectSessionDialog::createSessionTab()
 {
     auto *tab = new QWidget(this);
     const auto fieldError = [this, tab](const QString &location) {
-        QLabel *label = errorLabel(location + u"Error"_s, tab);
+        QLabel *label = makeErrorLabel(location + u"Error"_s, tab);
         m_errorLabels.insert(location, label);
         return label;
     };
@@ -351,7 +339,7 @@ QWidget *CollectSessionDialog::createWebhooksTab()
 
     m_webhookForm = new QWidget(tab);
     const auto fieldError = [this](const QString &field) {
-        QLabel *label = errorLabel(field + u"Error"_s, m_webhookForm);
+        QLabel *label = makeErrorLabel(field + u"Error"_s, m_webhookForm);
         m_errorLabels.insert(kWebhookPrefix + field, label);
         return label;
     };
@@ -473,7 +461,7 @@ QWidget *CollectSessionDialog::createWebhooksTab()
     columns->addLayout(listColumn);
     columns->addWidget(m_webhookForm, 1);
 
-    QLabel *listError = errorLabel(u"webhooksError"_s, tab);
+    QLabel *listError = makeErrorLabel(u"webhooksError"_s, tab);
     m_errorLabels.insert(QString(kWebhooksLabel), listError);
     auto *layout = new QVBoxLayout(tab);
     layout->addWidget(hintLabel(tr("Keystead calls these URLs when keys arrive, a user connects or the status "

@@ -3,6 +3,7 @@
 #include "CollectSessionDetail.h"
 #include "CollectTexts.h"
 #include "EmptyStatePanel.h"
+#include "ErrorLabel.h"
 #include "Icons.h"
 #include "collect/CollectService.h"
 #include "dialogs/CollectSessionDialog.h"
@@ -26,19 +27,6 @@ using namespace Qt::StringLiterals;
 namespace keystead::ui {
 
 namespace {
-
-QLabel *errorLabel(const QString &objectName, QWidget *parent)
-{
-    auto *label = new QLabel(parent);
-    label->setObjectName(objectName);
-    label->setWordWrap(true);
-    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    QPalette palette = label->palette();
-    palette.setColor(QPalette::WindowText, QColor(0xb0, 0x1c, 0x1c));
-    label->setPalette(palette);
-    label->hide();
-    return label;
-}
 
 constexpr int kDetailPage = 1;
 
@@ -161,7 +149,7 @@ QWidget *CollectPanel::createSessionsArea()
     connect(m_model, &CollectSessionsModel::modelReset, this, followSelection);
     connect(m_model, &CollectSessionsModel::refreshFailed, this, &CollectPanel::showError);
 
-    m_error = errorLabel(u"collectError"_s, area);
+    m_error = makeErrorLabel(u"collectError"_s, area);
     showError(m_model->lastError());
 
     auto *layout = new QVBoxLayout(area);

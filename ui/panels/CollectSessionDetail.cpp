@@ -2,6 +2,7 @@
 
 #include "CollectServerSettings.h"
 #include "CollectTexts.h"
+#include "ErrorLabel.h"
 #include "collect/CollectServer.h"
 #include "collect/WebhookDispatcher.h"
 #include "models/CollectKeysModel.h"
@@ -31,19 +32,6 @@ using namespace Qt::StringLiterals;
 namespace keystead::ui {
 
 namespace {
-
-QLabel *errorLabel(const QString &objectName, QWidget *parent)
-{
-    auto *label = new QLabel(parent);
-    label->setObjectName(objectName);
-    label->setWordWrap(true);
-    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    QPalette palette = label->palette();
-    palette.setColor(QPalette::WindowText, QColor(0xb0, 0x1c, 0x1c));
-    label->setPalette(palette);
-    label->hide();
-    return label;
-}
 
 QLabel *hintLabel(QWidget *parent)
 {
@@ -105,7 +93,7 @@ CollectSessionDetail::CollectSessionDetail(UiServices services, QWidget *parent)
     m_tabs->addTab(createKeysTab(), QString());
     m_tabs->addTab(createDeliveriesTab(), QString());
 
-    m_error = errorLabel(u"detailError"_s, this);
+    m_error = makeErrorLabel(u"detailError"_s, this);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 6, 0, 0);

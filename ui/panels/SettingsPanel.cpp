@@ -1,6 +1,7 @@
 #include "SettingsPanel.h"
 
 #include "CollectServerSettings.h"
+#include "ErrorLabel.h"
 #include "api/EndpointSettings.h"
 #include "dialogs/TokenSecretDialog.h"
 #include "models/TokensModel.h"
@@ -33,19 +34,6 @@ QLabel *hintLabel(const QString &text, QWidget *parent)
     auto *label = new QLabel(text, parent);
     label->setWordWrap(true);
     label->setForegroundRole(QPalette::PlaceholderText);
-    return label;
-}
-
-QLabel *errorLabel(const QString &objectName, QWidget *parent)
-{
-    auto *label = new QLabel(parent);
-    label->setObjectName(objectName);
-    label->setWordWrap(true);
-    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    QPalette palette = label->palette();
-    palette.setColor(QPalette::WindowText, QColor(0xb0, 0x1c, 0x1c));
-    label->setPalette(palette);
-    label->hide();
     return label;
 }
 
@@ -112,7 +100,7 @@ QWidget *SettingsPanel::createEndpointGroup()
     stateRow->addWidget(m_endpointState, 1);
     stateRow->addWidget(apply);
 
-    m_endpointError = errorLabel(u"endpointError"_s, group);
+    m_endpointError = makeErrorLabel(u"endpointError"_s, group);
 
     auto *layout = new QVBoxLayout(group);
     layout->addWidget(m_endpointEnabled);
@@ -148,7 +136,7 @@ QWidget *SettingsPanel::createCollectGroup()
     notifyRow->addWidget(m_collectNotify, 1);
     notifyRow->addWidget(apply);
 
-    m_collectError = errorLabel(u"collectError"_s, group);
+    m_collectError = makeErrorLabel(u"collectError"_s, group);
 
     auto *layout = new QVBoxLayout(group);
     layout->addLayout(form);
@@ -227,7 +215,7 @@ QWidget *SettingsPanel::createTokensGroup()
     buttons->addWidget(m_revokeButton);
     buttons->addStretch(1);
 
-    m_tokenError = errorLabel(u"tokenError"_s, group);
+    m_tokenError = makeErrorLabel(u"tokenError"_s, group);
 
     auto *layout = new QVBoxLayout(group);
     layout->addWidget(hintLabel(tr("Scripts authenticate with a token, sent as \"Authorization: Bearer <token>\". "
