@@ -584,8 +584,10 @@ void CollectConnection::conclude(ConnectionOutcome outcome)
             say(u"Confirmed: the keys were kept."_s);
         }
     } else {
+        // Declining is an answer the user chose, not a failure: the dialog ends
+        // normally (exit status 0), as the flow has it.
         say(u"The keys were discarded."_s);
-        exitStatus = 1;
+        exitStatus = outcome == ConnectionOutcome::Declined ? 0 : 1;
     }
     if (!m_session->sshMessage.isEmpty())
         say(m_session->sshMessage);

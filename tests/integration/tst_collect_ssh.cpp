@@ -707,9 +707,9 @@ void TestCollectSsh::confirmsThroughARealTerminal_data()
     QTest::addColumn<int>("exitCode");
     QTest::addColumn<QByteArray>("outcome");
     QTest::newRow("y keeps") << QByteArray("y") << 0 << QByteArray("Kept");
-    QTest::newRow("n discards") << QByteArray("n") << 1 << QByteArray("Declined");
-    QTest::newRow("Enter discards") << QByteArray("\r") << 1 << QByteArray("Declined");
-    QTest::newRow("Ctrl-D discards") << QByteArray("\x04") << 1 << QByteArray("Declined");
+    QTest::newRow("n discards") << QByteArray("n") << 0 << QByteArray("Declined");
+    QTest::newRow("Enter discards") << QByteArray("\r") << 0 << QByteArray("Declined");
+    QTest::newRow("Ctrl-D discards") << QByteArray("\x04") << 0 << QByteArray("Declined");
 }
 
 void TestCollectSsh::confirmsThroughARealTerminal()
@@ -751,9 +751,9 @@ void TestCollectSsh::confirmsWithoutTerminal_data()
     QTest::addColumn<QByteArray>("outcome");
     QTest::newRow("y and Enter keeps") << QByteArray("y\n") << 0 << QByteArray("Kept");
     QTest::newRow("yes and Enter keeps") << QByteArray("yes\n") << 0 << QByteArray("Kept");
-    QTest::newRow("n and Enter discards") << QByteArray("n\n") << 1 << QByteArray("Declined");
-    QTest::newRow("y without Enter, then end of input, discards") << QByteArray("y") << 1 << QByteArray("Declined");
-    QTest::newRow("end of input discards") << QByteArray() << 1 << QByteArray("Declined");
+    QTest::newRow("n and Enter discards") << QByteArray("n\n") << 0 << QByteArray("Declined");
+    QTest::newRow("y without Enter, then end of input, discards") << QByteArray("y") << 0 << QByteArray("Declined");
+    QTest::newRow("end of input discards") << QByteArray() << 0 << QByteArray("Declined");
 }
 
 void TestCollectSsh::confirmsWithoutTerminal()
