@@ -27,6 +27,24 @@ namespace keystead {
 
 namespace {
 
+// A collect connection as the SSH server's calls need it.
+struct ConnectionRow
+{
+    QString sessionId;
+    bool open = false; // no outcome recorded yet
+};
+
+Result<ConnectionRow> findConnection(const QSqlDatabase &db, const QString &connectionId)
+{
+    Result<QSqlQuery> row
+        = sql::exec(db, u"SELECT session_id, outcome FROM collect_connections WHERE id = ?"_s, {connectionId});
+    if (!row)
+        return row.error();
+    if (!row->next())
+        return Error::notFound(u"no collect connection with id %1"_s.arg(connectionId));
+    return ConnectionRow{row->value(0).toString(), row->value(1).toString() == u"open"_s};
+}
+
 const QString kSessionColumns = u"id, connection_identifier, external_id, status, multi_key, multi_connection, "
                                 "must_confirm, ssh_banner, ssh_message, timeout, expired_at, created_at, "
                                 "updated_at, completed_at"_s;
@@ -1175,14 +1193,11 @@ Status CollectService::keyProven(const QString &connectionId, const SshPublicKey
         db,
         [&](Changes &changed) -> Status {
             const QDateTime now = m_clock.now();
-            Result<QSqlQuery> connection
-                = sql::exec(db, u"SELECT session_id, outcome FROM collect_connections WHERE id = ?"_s, {connectionId});
+            Result<ConnectionRow> connection = findConnection(db, connectionId);
             if (!connection)
                 return connection.error();
-            if (!connection->next())
-                return Error::notFound(u"no collect connection with id %1"_s.arg(connectionId));
-            const QString sessionId = connection->value(0).toString();
-            const bool open = connection->value(1).toString() == u"open"_s;
+            const QString sessionId = connection->sessionId;
+            const bool open = connection->open;
 
             Result<CollectSession> session = lockSession(db, m_database.isPostgres(), sessionId, now);
             if (!session)
@@ -1244,14 +1259,11 @@ Status CollectService::connectionClosed(const QString &connectionId, ConnectionO
         db,
         [&](Changes &changed) -> Status {
             const QDateTime now = m_clock.now();
-            Result<QSqlQuery> connection
-                = sql::exec(db, u"SELECT session_id, outcome FROM collect_connections WHERE id = ?"_s, {connectionId});
+            Result<ConnectionRow> connection = findConnection(db, connectionId);
             if (!connection)
                 return connection.error();
-            if (!connection->next())
-                return Error::notFound(u"no collect connection with id %1"_s.arg(connectionId));
-            const QString sessionId = connection->value(0).toString();
-            if (connection->value(1).toString() != u"open"_s)
+            const QString sessionId = connection->sessionId;
+            if (!connection->open)
                 return Error::conflict(u"the connection %1 has ended already"_s.arg(connectionId));
 
             Result<CollectSession> session = lockSession(db, m_database.isPostgres(), sessionId, now);
