@@ -570,6 +570,7 @@ WebhookDispatcher::WebhookDispatcher(Database &database, const Clock &clock, Web
     , m_database(database)
     , m_clock(clock)
     , m_signer(signer)
+    , m_workerThread(u"keystead-webhooks"_s)
 {
 }
 
@@ -583,37 +584,26 @@ Status WebhookDispatcher::start(const WebhookDispatcherConfig &config)
     stop();
     if (config.timeoutMs <= 0 || config.maxInFlight <= 0 || config.pollIntervalMs < 0 || config.leaseGraceMs < 0)
         return Error::invalid(u"the webhook dispatcher's timeout, poll interval and limits must be positive"_s);
-    m_thread = new QThread(this);
-    m_thread->setObjectName(u"keystead-webhooks"_s);
     m_worker = new Worker(*this, m_database, m_clock, m_signer, config);
-    m_worker->moveToThread(m_thread);
-    m_thread->start();
-    QMetaObject::invokeMethod(
-        m_worker, [worker = m_worker] { worker->begin(); }, Qt::BlockingQueuedConnection);
+    m_workerThread.start(m_worker);
+    m_workerThread.run([worker = m_worker] { worker->begin(); });
     return {};
 }
 
 void WebhookDispatcher::stop()
 {
-    if (!m_thread)
+    if (!m_workerThread.isRunning())
         return;
-    Worker *worker = m_worker;
-    QMetaObject::invokeMethod(
-        worker, [worker] { worker->shutdown(); }, Qt::BlockingQueuedConnection);
-    QMetaObject::invokeMethod(
-        worker, [worker] { delete worker; }, Qt::BlockingQueuedConnection);
+    m_workerThread.run([worker = m_worker] { worker->shutdown(); });
+    m_workerThread.stop();
     m_worker = nullptr;
-    m_thread->quit();
-    m_thread->wait();
-    delete m_thread;
-    m_thread = nullptr;
 }
 
 int WebhookDispatcher::processDue()
 {
     if (!m_worker)
         return 0;
-    if (QThread::currentThread() == m_thread)
+    if (QThread::currentThread() == m_worker->thread())
         return m_worker->processDue();
     int started = 0;
     Worker *worker = m_worker;

@@ -1,14 +1,11 @@
 #pragma once
 
 #include "common/Result.h"
+#include "common/WorkerThread.h"
 
 #include <QByteArray>
 #include <QObject>
 #include <QString>
-
-QT_BEGIN_NAMESPACE
-class QThread;
-QT_END_NAMESPACE
 
 namespace keystead {
 
@@ -54,7 +51,7 @@ public:
     // Ends the thread. Requests under way are cut off and marked interrupted:
     // they are repeated at once, with the same attempt number, by the next dispatcher.
     void stop();
-    bool isRunning() const { return m_thread != nullptr; }
+    bool isRunning() const { return m_workerThread.isRunning(); }
 
     // Sends what is due now and returns how many attempts it started; their
     // answers arrive later (deliveryChanged). Waits for the sending thread to
@@ -83,8 +80,8 @@ private:
     const Clock &m_clock;
     WebhookSigner &m_signer;
     class Worker;
-    Worker *m_worker = nullptr; // lives in m_thread
-    QThread *m_thread = nullptr;
+    WorkerThread m_workerThread;
+    Worker *m_worker = nullptr; // lives in m_workerThread
 };
 
 } // namespace keystead

@@ -2,6 +2,8 @@
 
 #include <QThread>
 
+#include <openssl/crypto.h>
+
 namespace keystead {
 
 WorkerThread::WorkerThread(QString name)
@@ -29,7 +31,13 @@ void WorkerThread::stop()
     if (!m_worker)
         return;
     // Objects that own sockets must be destroyed in the thread they live in.
-    run([worker = m_worker] { delete worker; });
+    // OpenSSL keeps per-thread state (a DRBG made by libpq or TLS in this
+    // thread): free it now, not in a TLS destructor that may run after the
+    // process has moved on to exit.
+    run([worker = m_worker] {
+        delete worker;
+        OPENSSL_thread_stop();
+    });
     m_worker = nullptr;
     m_thread->quit();
     m_thread->wait();
