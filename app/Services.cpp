@@ -45,6 +45,19 @@ Result<std::unique_ptr<Services>> Services::open(const StoreLocation &location)
     QObject::connect(services->collect.get(), &CollectService::sessionChanged, services->webhooks.get(),
                      &WebhookDispatcher::wake);
 
+    services->masterKeys = MasterKeyStore::fromEnvironment();
+    services->vault = std::make_unique<Vault>(database, services->clock, *services->masterKeys);
+    services->audit = std::make_unique<AuditLog>(database, services->clock);
+    services->inventory
+        = std::make_unique<InventoryService>(database, services->clock, *services->vault, *services->audit);
+    services->keyController = std::make_unique<KeyController>(*services->router, *services->inventory);
+    services->connections
+        = std::make_unique<ConnectionService>(database, services->clock, *services->settings, *services->audit);
+    services->connectionController
+        = std::make_unique<ConnectionController>(*services->router, *services->connections, services->clock);
+    services->collectServer->setRecorder(services->connections.get());
+    services->connections->setTerminator(services->collectServer.get());
+
     services->endpoint = std::make_unique<ApiEndpoint>(*services->router, database);
     return services;
 }
@@ -52,6 +65,8 @@ Result<std::unique_ptr<Services>> Services::open(const StoreLocation &location)
 Status Services::startBackgroundWork()
 {
     collect->startExpirySweep(5000);
+    // Trail retention is a matter of days: once an hour is often enough.
+    connections->startRetentionSweep(60 * 60 * 1000);
     return webhooks->start();
 }
 
@@ -60,6 +75,8 @@ Services::~Services()
     // Threads that call into the services stop before the services go:
     // the endpoint and the collect server first, then webhook delivery.
     endpoint.reset();
+    if (connections)
+        connections->setTerminator(nullptr);
     collectServer.reset();
     webhooks.reset();
 }

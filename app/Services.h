@@ -3,9 +3,12 @@
 #include "api/ApiEndpoint.h"
 #include "api/ApiRouter.h"
 #include "api/CollectController.h"
+#include "api/ConnectionController.h"
+#include "api/KeyController.h"
 #include "api/SystemController.h"
 #include "api/TokenService.h"
 #include "api/WebhookController.h"
+#include "audit/AuditLog.h"
 #include "collect/CollectServer.h"
 #include "collect/CollectService.h"
 #include "collect/WebhookDeliveryLog.h"
@@ -14,6 +17,10 @@
 #include "collect/WebhookOutbox.h"
 #include "collect/WebhookSigner.h"
 #include "common/Clock.h"
+#include "connections/ConnectionService.h"
+#include "inventory/InventoryService.h"
+#include "inventory/MasterKeyStore.h"
+#include "inventory/Vault.h"
 #include "store/Database.h"
 #include "store/SettingsStore.h"
 
@@ -46,6 +53,13 @@ struct Services
     std::unique_ptr<CollectController> collectController;
     std::unique_ptr<WebhookController> webhookController;
     std::unique_ptr<CollectServer> collectServer;
+    std::unique_ptr<MasterKeyStore> masterKeys;
+    std::unique_ptr<Vault> vault;
+    std::unique_ptr<AuditLog> audit;
+    std::unique_ptr<InventoryService> inventory;
+    std::unique_ptr<KeyController> keyController;
+    std::unique_ptr<ConnectionService> connections;
+    std::unique_ptr<ConnectionController> connectionController;
     std::unique_ptr<ApiEndpoint> endpoint;
     QString dataDir;
 

@@ -13,14 +13,19 @@ int runToken(const QStringList &arguments)
     // arguments: program, "token", ACTION, options...
     const QString action = arguments.value(2);
     QCommandLineParser parser;
-    parser.setApplicationDescription(u"keystead token create --name NAME   prints a new API token once, on stdout\n"
+    parser.setApplicationDescription(u"keystead token create --name NAME [--scope read,write,reveal]\n"
+                                     "                                    prints a new API token once, on stdout\n"
                                      "keystead token list                 lists tokens (never their secrets)\n"
                                      "keystead token revoke ID            revokes a token"_s);
     const QCommandLineOption name(u"name"_s, u"Name of the new token."_s, u"NAME"_s);
+    const QCommandLineOption scope(u"scope"_s,
+                                   u"What the token may do, comma-separated: read, write, reveal (secrets). "
+                                   "Default: read,write."_s,
+                                   u"SCOPES"_s);
     const QCommandLineOption dataDir(u"data-dir"_s, u"Data folder."_s, u"DIR"_s);
     const QCommandLineOption database(u"database"_s, u"sqlite: (default) or postgresql://user:pass@host:port/db."_s,
                                       u"URL"_s);
-    parser.addOptions({name, dataDir, database});
+    parser.addOptions({name, scope, dataDir, database});
     const QCommandLineOption help = parser.addHelpOption();
 
     QStringList rest = arguments;
@@ -37,6 +42,15 @@ int runToken(const QStringList &arguments)
         return usageError(u"token needs an action: create, list or revoke"_s);
     if (action == u"create"_s && (!parser.isSet(name) || parser.value(name).trimmed().isEmpty()))
         return usageError(u"token create needs --name NAME"_s);
+    if (action != u"create"_s && parser.isSet(scope))
+        return usageError(u"--scope belongs to token create"_s);
+    TokenScopes scopes = kDefaultTokenScopes;
+    if (parser.isSet(scope)) {
+        Result<TokenScopes> parsed = parseTokenScopes(parser.value(scope));
+        if (!parsed)
+            return usageError(parsed.error().message);
+        scopes = parsed.value();
+    }
     if (action == u"revoke"_s && parser.positionalArguments().size() != 1)
         return usageError(u"token revoke needs the token's id"_s);
     if (action != u"revoke"_s && !parser.positionalArguments().isEmpty())
@@ -49,13 +63,14 @@ int runToken(const QStringList &arguments)
     TokenService &tokens = *opened.value()->tokens;
 
     if (action == u"create"_s) {
-        Result<NewApiToken> made = tokens.create(parser.value(name));
+        Result<NewApiToken> made = tokens.create(parser.value(name), scopes);
         if (!made)
             return made.error().kind == Error::Kind::InvalidInput ? usageError(made.error().message)
                                                                   : failure(made.error().message);
         std::printf("%s\n", qPrintable(made.value().secret));
-        std::fprintf(stderr, "keystead: token \"%s\" created (id %s); it is shown only this once\n",
-                     qPrintable(made.value().token.name), qPrintable(made.value().token.id));
+        std::fprintf(stderr, "keystead: token \"%s\" created (id %s, scopes %s); it is shown only this once\n",
+                     qPrintable(made.value().token.name), qPrintable(made.value().token.id),
+                     qPrintable(tokenScopeNames(made.value().token.scopes)));
         return kExitOk;
     }
     if (action == u"revoke"_s) {
@@ -67,8 +82,9 @@ int runToken(const QStringList &arguments)
     if (!all)
         return failure(all.error().message);
     for (const ApiToken &token : all.value()) {
-        std::printf("%s\t%s\t%s\t%s\n", qPrintable(token.id), qPrintable(token.name),
-                    qPrintable(token.createdAt.toString(Qt::ISODate)), token.isActive() ? "active" : "revoked");
+        std::printf("%s\t%s\t%s\t%s\t%s\n", qPrintable(token.id), qPrintable(token.name),
+                    qPrintable(token.createdAt.toString(Qt::ISODate)), token.isActive() ? "active" : "revoked",
+                    qPrintable(tokenScopeNames(token.scopes)));
     }
     return kExitOk;
 }

@@ -72,7 +72,8 @@ int runWindow(int &argc, char **argv)
     {
         ui::MainWindow window(ui::UiServices{*services.settings, *services.tokens, *services.endpoint, services.clock,
                                              *services.collect, *services.collectServer, *services.webhooks, webhookLog,
-                                             services.dataDir});
+                                             *services.inventory, *services.vault, *services.audit,
+                                             *services.connections, services.dataDir});
         // A failed start shows in the status bar's endpoint label already; other errors (a bad stored address) do not.
         if (!endpointApplied && services.endpoint->state() != ApiEndpoint::State::Failed) {
             window.showStatusMessage(QCoreApplication::translate("WindowCommand", "The HTTP endpoint did not start: %1")

@@ -69,6 +69,56 @@
     </message>
 </context>
 <context>
+    <name>KeyTexts</name>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation>%1 kann nicht gelesen werden: %2</translation>
+    </message>
+    <message>
+        <source>%1 is larger than any key file (%2 bytes).</source>
+        <translation>%1 ist größer als jede Schlüsseldatei (%2 Bytes).</translation>
+    </message>
+    <message>
+        <source>Ed25519</source>
+        <translation>Ed25519</translation>
+    </message>
+    <message>
+        <source>ECDSA P-256</source>
+        <translation>ECDSA P-256</translation>
+    </message>
+    <message>
+        <source>ECDSA P-384</source>
+        <translation>ECDSA P-384</translation>
+    </message>
+    <message>
+        <source>ECDSA P-521</source>
+        <translation>ECDSA P-521</translation>
+    </message>
+    <message>
+        <source>RSA 3072</source>
+        <translation>RSA 3072</translation>
+    </message>
+    <message>
+        <source>RSA 4096</source>
+        <translation>RSA 4096</translation>
+    </message>
+</context>
+<context>
+    <name>TokensModel</name>
+    <message>
+        <source>read</source>
+        <translation>lesen</translation>
+    </message>
+    <message>
+        <source>write</source>
+        <translation>schreiben</translation>
+    </message>
+    <message>
+        <source>reveal secrets</source>
+        <translation>Geheimnisse offenlegen</translation>
+    </message>
+</context>
+<context>
     <name>WindowCommand</name>
     <message>
         <source>Keystead</source>
@@ -108,6 +158,88 @@
     <message>
         <source>Copy versions</source>
         <translation>Versionen kopieren</translation>
+    </message>
+</context>
+<context>
+    <name>keystead::ui::ActivityChart</name>
+    <message>
+        <source>Connections and collected keys over time</source>
+        <translation>Verbindungen und gesammelte Schlüssel im Zeitverlauf</translation>
+    </message>
+    <message>
+        <source>%1 connections and %2 keys collected in %3 periods</source>
+        <translation>%1 Verbindungen und %2 gesammelte Schlüssel in %3 Zeitabschnitten</translation>
+    </message>
+    <message>
+        <source>%1 – %2</source>
+        <translation>%1 – %2</translation>
+    </message>
+    <message>
+        <source>%1
+Connections: %2
+Keys collected: %3</source>
+        <translation>%1
+Verbindungen: %2
+Gesammelte Schlüssel: %3</translation>
+    </message>
+    <message>
+        <source>Keys collected</source>
+        <translation>Gesammelte Schlüssel</translation>
+    </message>
+    <message>
+        <source>Connections</source>
+        <translation>Verbindungen</translation>
+    </message>
+    <message>
+        <source>No activity to show</source>
+        <translation>Keine Aktivität in diesem Zeitraum</translation>
+    </message>
+</context>
+<context>
+    <name>keystead::ui::AuthorizedKeysDialog</name>
+    <message>
+        <source>Export authorized_keys</source>
+        <translation>authorized_keys exportieren</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Kopieren</translation>
+    </message>
+    <message>
+        <source>Save as…</source>
+        <translation>Speichern unter…</translation>
+    </message>
+    <message>
+        <source>Device:</source>
+        <translation>Gerät:</translation>
+    </message>
+    <message>
+        <source>No device is known yet: keys name their devices when they are added.</source>
+        <translation>Noch ist kein Gerät bekannt: Schlüssel nennen ihre Geräte, wenn sie hinzugefügt werden.</translation>
+    </message>
+    <message>
+        <source>No enabled key opens %1.</source>
+        <translation>Kein aktivierter Schlüssel öffnet %1.</translation>
+    </message>
+    <message>
+        <source>Enabled keys that open %1: %2. These lines go into ~/.ssh/authorized_keys of the user on that device.</source>
+        <translation>Aktivierte Schlüssel, die %1 öffnen: %2. Diese Zeilen gehören in ~/.ssh/authorized_keys des Benutzers auf diesem Gerät.</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>Kopiert</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <source>Save authorized_keys</source>
+        <translation>authorized_keys speichern</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>Alle Dateien (*)</translation>
     </message>
 </context>
 <context>
@@ -360,6 +492,30 @@
     <message>
         <source>Webhook deliveries (%1)</source>
         <translation>Webhook-Zustellungen (%1)</translation>
+    </message>
+    <message>
+        <source>Add to key inventory</source>
+        <translation>Zum Schlüsselbestand hinzufügen</translation>
+    </message>
+    <message>
+        <source>Add every collected key to the Keys panel, public key only; keys it has already are skipped</source>
+        <translation>Jeden gesammelten Schlüssel in den Bereich „Schlüssel“ übernehmen, nur den öffentlichen Schlüssel; bereits vorhandene werden übersprungen</translation>
+    </message>
+    <message>
+        <source>This session has no collected key to add.</source>
+        <translation>Diese Sitzung hat keinen gesammelten Schlüssel zum Hinzufügen.</translation>
+    </message>
+    <message>
+        <source>The key inventory has every key of this session already (%1).</source>
+        <translation>Der Schlüsselbestand enthält bereits jeden Schlüssel dieser Sitzung (%1).</translation>
+    </message>
+    <message>
+        <source>Added to the key inventory: %1, public key only.</source>
+        <translation>Zum Schlüsselbestand hinzugefügt: %1, nur öffentlicher Schlüssel.</translation>
+    </message>
+    <message>
+        <source>Added to the key inventory: %1, public key only; already there: %2.</source>
+        <translation>Zum Schlüsselbestand hinzugefügt: %1, nur öffentlicher Schlüssel; bereits vorhanden: %2.</translation>
     </message>
 </context>
 <context>
@@ -621,14 +777,515 @@
     </message>
 </context>
 <context>
+    <name>keystead::ui::ConnectionDetail</name>
+    <message>
+        <source>Verify trail</source>
+        <translation>Protokoll prüfen</translation>
+    </message>
+    <message>
+        <source>Check every record of the trail against its hash and the one before it</source>
+        <translation>Jeden Eintrag des Protokolls gegen seinen Hash und den des vorigen prüfen</translation>
+    </message>
+    <message>
+        <source>Export trail…</source>
+        <translation>Protokoll exportieren…</translation>
+    </message>
+    <message>
+        <source>Save the trail of the channel shown as JSON lines, as the HTTP download serves it</source>
+        <translation>Das Protokoll des angezeigten Kanals als JSON-Zeilen speichern, wie der HTTP-Download es liefert</translation>
+    </message>
+    <message>
+        <source>Disconnect…</source>
+        <translation>Trennen…</translation>
+    </message>
+    <message>
+        <source>End this live connection; the trail records that you did</source>
+        <translation>Diese laufende Verbindung beenden; das Protokoll hält fest, dass Sie es waren</translation>
+    </message>
+    <message>
+        <source>Comma separated, e.g. audit, contractor</source>
+        <translation>Durch Kommas getrennt, z. B. audit, extern</translation>
+    </message>
+    <message>
+        <source>Save tags</source>
+        <translation>Tags speichern</translation>
+    </message>
+    <message>
+        <source>Replace the connection&apos;s tags with these</source>
+        <translation>Die Tags der Verbindung durch diese ersetzen</translation>
+    </message>
+    <message>
+        <source>Tags:</source>
+        <translation>Tags:</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <source>User:</source>
+        <translation>Benutzer:</translation>
+    </message>
+    <message>
+        <source>Collect session:</source>
+        <translation>Sammelsitzung:</translation>
+    </message>
+    <message>
+        <source>Remote address:</source>
+        <translation>Gegenstelle:</translation>
+    </message>
+    <message>
+        <source>Client:</source>
+        <translation>Client:</translation>
+    </message>
+    <message>
+        <source>Authentication:</source>
+        <translation>Anmeldung:</translation>
+    </message>
+    <message>
+        <source>Connected:</source>
+        <translation>Verbunden:</translation>
+    </message>
+    <message>
+        <source>Disconnected:</source>
+        <translation>Getrennt:</translation>
+    </message>
+    <message>
+        <source>Duration:</source>
+        <translation>Dauer:</translation>
+    </message>
+    <message>
+        <source>Last activity:</source>
+        <translation>Letzte Aktivität:</translation>
+    </message>
+    <message>
+        <source>Traffic:</source>
+        <translation>Datenmenge:</translation>
+    </message>
+    <message>
+        <source>Channels:</source>
+        <translation>Kanäle:</translation>
+    </message>
+    <message>
+        <source>Connection ID:</source>
+        <translation>Verbindungs-ID:</translation>
+    </message>
+    <message>
+        <source>Served by:</source>
+        <translation>Bedient von:</translation>
+    </message>
+    <message>
+        <source>The channel the timeline, the terminal and the export show</source>
+        <translation>Der Kanal, den Zeitleiste, Terminal und Export zeigen</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>Kanal</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>Ereignis</translation>
+    </message>
+    <message>
+        <source>What happened</source>
+        <translation>Was geschah</translation>
+    </message>
+    <message>
+        <source>Nothing was written to the terminal.</source>
+        <translation>Ins Terminal wurde nichts geschrieben.</translation>
+    </message>
+    <message>
+        <source>Timeline</source>
+        <translation>Zeitleiste</translation>
+    </message>
+    <message>
+        <source>Terminal</source>
+        <translation>Terminal</translation>
+    </message>
+    <message>
+        <source>%1 from %2</source>
+        <translation>%1 von %2</translation>
+    </message>
+    <message>
+        <source>not audited</source>
+        <translation>nicht protokolliert</translation>
+    </message>
+    <message>
+        <source>disconnected by an operator at %1</source>
+        <translation>um %1 von einem Operator getrennt</translation>
+    </message>
+    <message>
+        <source>(not authenticated)</source>
+        <translation>(nicht angemeldet)</translation>
+    </message>
+    <message>
+        <source>none matched</source>
+        <translation>keine passende</translation>
+    </message>
+    <message>
+        <source>still connected</source>
+        <translation>noch verbunden</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>%1 in · %2 out</source>
+        <translation>%1 empfangen · %2 gesendet</translation>
+    </message>
+    <message>
+        <source>%L1 bytes from the client, %L2 bytes to it</source>
+        <translation>%L1 Bytes vom Client, %L2 Bytes an ihn</translation>
+    </message>
+    <message>
+        <source>#%1 %2: %3 in, %4 out</source>
+        <translation>#%1 %2: %3 empfangen, %4 gesendet</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>keine</translation>
+    </message>
+    <message>
+        <source>All channels</source>
+        <translation>Alle Kanäle</translation>
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation>Verbindung</translation>
+    </message>
+    <message>
+        <source>Channel %1</source>
+        <translation>Kanal %1</translation>
+    </message>
+    <message>
+        <source>Channel %1 (%2)</source>
+        <translation>Kanal %1 (%2)</translation>
+    </message>
+    <message>
+        <source>%1, record %2</source>
+        <translation>%1, Eintrag %2</translation>
+    </message>
+    <message>
+        <source>Timeline (%1)</source>
+        <translation>Zeitleiste (%1)</translation>
+    </message>
+    <message>
+        <source>Select a connection to tag.</source>
+        <translation>Wählen Sie die Verbindung aus, die Tags erhalten soll.</translation>
+    </message>
+    <message>
+        <source>Select a connection whose trail to verify.</source>
+        <translation>Wählen Sie die Verbindung aus, deren Protokoll geprüft werden soll.</translation>
+    </message>
+    <message>
+        <source>✔ Trail intact: 1 record, its hash checked.</source>
+        <translation>✔ Protokoll unversehrt: 1 Eintrag, sein Hash geprüft.</translation>
+    </message>
+    <message>
+        <source>✔ Trail intact: %L1 records, every hash and every link checked.</source>
+        <translation>✔ Protokoll unversehrt: %L1 Einträge, jeder Hash und jede Verkettung geprüft.</translation>
+    </message>
+    <message>
+        <source>✘ TRAIL BROKEN at record %1: it was changed or removed after it was written.</source>
+        <translation>✘ PROTOKOLL VERLETZT bei Eintrag %1: Er wurde nach dem Schreiben geändert oder entfernt.</translation>
+    </message>
+    <message>
+        <source>Select a connection whose trail to export.</source>
+        <translation>Wählen Sie die Verbindung aus, deren Protokoll exportiert werden soll.</translation>
+    </message>
+    <message>
+        <source>This connection&apos;s trail is empty: there is nothing to export.</source>
+        <translation>Das Protokoll dieser Verbindung ist leer: Es gibt nichts zu exportieren.</translation>
+    </message>
+    <message>
+        <source>Could not write %1: %2</source>
+        <translation>%1 konnte nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <source>Export trail</source>
+        <translation>Protokoll exportieren</translation>
+    </message>
+    <message>
+        <source>JSON lines (*.jsonl);;All files (*)</source>
+        <translation>JSON-Zeilen (*.jsonl);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Select a connection to disconnect.</source>
+        <translation>Wählen Sie die Verbindung aus, die getrennt werden soll.</translation>
+    </message>
+    <message>
+        <source>Disconnect</source>
+        <translation>Trennen</translation>
+    </message>
+    <message>
+        <source>End the connection of %1 now? The client is cut off at once, and the trail records that you did.</source>
+        <translation>Die Verbindung von %1 jetzt beenden? Der Client wird sofort getrennt, und das Protokoll hält fest, dass Sie es waren.</translation>
+    </message>
+    <message>
+        <source>proven</source>
+        <translation>nachgewiesen</translation>
+    </message>
+    <message>
+        <source>not proven</source>
+        <translation>nicht nachgewiesen</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+</context>
+<context>
+    <name>keystead::ui::ConnectionsModel</name>
+    <message>
+        <source>Disconnected %1: %2</source>
+        <translation>Getrennt %1: %2</translation>
+    </message>
+    <message>
+        <source>The client has not authenticated</source>
+        <translation>Der Client hat sich nicht angemeldet</translation>
+    </message>
+    <message>
+        <source>No collect session matched</source>
+        <translation>Keine Sammelsitzung passte</translation>
+    </message>
+    <message>
+        <source>Collect session %1</source>
+        <translation>Sammelsitzung %1</translation>
+    </message>
+    <message>
+        <source>Last activity %1</source>
+        <translation>Letzte Aktivität %1</translation>
+    </message>
+    <message>
+        <source>%L1 bytes from the client</source>
+        <translation>%L1 Bytes vom Client</translation>
+    </message>
+    <message>
+        <source>%L1 bytes to the client</source>
+        <translation>%L1 Bytes an den Client</translation>
+    </message>
+    <message>
+        <source>The list cannot be sorted by this column</source>
+        <translation>Nach dieser Spalte kann die Liste nicht sortiert werden</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>Benutzer</translation>
+    </message>
+    <message>
+        <source>Remote address</source>
+        <translation>Gegenstelle</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>Verbunden</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Dauer</translation>
+    </message>
+    <message>
+        <source>Bytes in</source>
+        <translation>Empfangen</translation>
+    </message>
+    <message>
+        <source>Bytes out</source>
+        <translation>Gesendet</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>Tags</translation>
+    </message>
+    <message>
+        <source>connected</source>
+        <translation>verbunden</translation>
+    </message>
+    <message>
+        <source>disconnected</source>
+        <translation>getrennt</translation>
+    </message>
+    <message>
+        <source>%1 d %2</source>
+        <translation>%1 T %2</translation>
+    </message>
+</context>
+<context>
     <name>keystead::ui::ConnectionsPanel</name>
     <message>
         <source>Connections</source>
         <translation>Verbindungen</translation>
     </message>
     <message>
-        <source>Every SSH connection to this console&apos;s own server, live: search, tag, disconnect, download audit trails. This panel is being built.</source>
-        <translation>Jede SSH-Verbindung zum eigenen Server dieser Konsole, live: suchen, markieren, trennen, Audit-Protokolle herunterladen. Dieser Bereich ist im Aufbau.</translation>
+        <source>Every SSH connection to this console&apos;s own server, live and past. Select one to see what happened in it, tag it, verify its trail or end it.</source>
+        <translation>Jede SSH-Verbindung zum eigenen Server dieser Konsole, laufend und vergangen. Wählen Sie eine aus, um zu sehen, was in ihr geschah, sie zu taggen, ihr Protokoll zu prüfen oder sie zu beenden.</translation>
+    </message>
+    <message>
+        <source>Search user, address, tags, client…</source>
+        <translation>Benutzer, Adresse, Tags, Client suchen…</translation>
+    </message>
+    <message>
+        <source>Words separated by spaces or commas; a connection matches when it contains every one</source>
+        <translation>Wörter durch Leerzeichen oder Kommas getrennt; eine Verbindung passt, wenn sie jedes davon enthält</translation>
+    </message>
+    <message>
+        <source>All connections</source>
+        <translation>Alle Verbindungen</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>Verbunden</translation>
+    </message>
+    <message>
+        <source>Disconnected</source>
+        <translation>Getrennt</translation>
+    </message>
+    <message>
+        <source>disconnected</source>
+        <translation>getrennt</translation>
+    </message>
+    <message>
+        <source>Activity</source>
+        <translation>Aktivität</translation>
+    </message>
+    <message>
+        <source>Last 24 hours</source>
+        <translation>Letzte 24 Stunden</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>Letzte 7 Tage</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>Letzte 30 Tage</translation>
+    </message>
+    <message>
+        <source>1 connection</source>
+        <translation>1 Verbindung</translation>
+    </message>
+    <message>
+        <source>%L1 connections</source>
+        <translation>%L1 Verbindungen</translation>
+    </message>
+</context>
+<context>
+    <name>keystead::ui::GenerateKeyDialog</name>
+    <message>
+        <source>Generate SSH key pair</source>
+        <translation>SSH-Schlüsselpaar erzeugen</translation>
+    </message>
+    <message>
+        <source>Ed25519 is short and fast; choose RSA only for systems that take nothing else.</source>
+        <translation>Ed25519 ist kurz und schnell; wählen Sie RSA nur für Systeme, die nichts anderes akzeptieren.</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>keine</translation>
+    </message>
+    <message>
+        <source>generated when empty</source>
+        <translation>wird erzeugt, wenn leer</translation>
+    </message>
+    <message>
+        <source>the main device&apos;s name</source>
+        <translation>Name des Hauptgeräts</translation>
+    </message>
+    <message>
+        <source>the main device&apos;s address</source>
+        <translation>Adresse des Hauptgeräts</translation>
+    </message>
+    <message>
+        <source>host-a, host-b</source>
+        <translation>host-a, host-b</translation>
+    </message>
+    <message>
+        <source>Further devices the key opens, by hostname, separated by commas</source>
+        <translation>Weitere Geräte, die der Schlüssel öffnet, als Hostnamen durch Kommas getrennt</translation>
+    </message>
+    <message>
+        <source>production, deploy</source>
+        <translation>produktion, deploy</translation>
+    </message>
+    <message>
+        <source>With a passphrase the private key is stored encrypted, as ssh-keygen -N writes it; the passphrase is sealed in the vault beside it.</source>
+        <translation>Mit einer Passphrase wird der private Schlüssel verschlüsselt gespeichert, wie ssh-keygen -N ihn schreibt; die Passphrase wird daneben im Tresor versiegelt.</translation>
+    </message>
+    <message>
+        <source>Type:</source>
+        <translation>Typ:</translation>
+    </message>
+    <message>
+        <source>Passphrase:</source>
+        <translation>Passphrase:</translation>
+    </message>
+    <message>
+        <source>Passphrase again:</source>
+        <translation>Passphrase wiederholen:</translation>
+    </message>
+    <message>
+        <source>Identifier:</source>
+        <translation>Kennung:</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>User name:</source>
+        <translation>Benutzername:</translation>
+    </message>
+    <message>
+        <source>Hostname:</source>
+        <translation>Hostname:</translation>
+    </message>
+    <message>
+        <source>IP address:</source>
+        <translation>IP-Adresse:</translation>
+    </message>
+    <message>
+        <source>Additional devices:</source>
+        <translation>Weitere Geräte:</translation>
+    </message>
+    <message>
+        <source>Tags:</source>
+        <translation>Tags:</translation>
+    </message>
+    <message>
+        <source>Generate and save</source>
+        <translation>Erzeugen und speichern</translation>
+    </message>
+    <message>
+        <source>The two passphrases differ. Type the same passphrase twice, or leave both empty.</source>
+        <translation>Die beiden Passphrasen stimmen nicht überein. Geben Sie zweimal dieselbe Passphrase ein oder lassen Sie beide Felder leer.</translation>
+    </message>
+    <message>
+        <source>Enter the hostname and IP address of the device the key opens.</source>
+        <translation>Geben Sie Hostname und IP-Adresse des Geräts ein, das der Schlüssel öffnet.</translation>
+    </message>
+    <message>
+        <source>A key with the identifier &quot;%1&quot; exists already: choose another identifier.</source>
+        <translation>Ein Schlüssel mit der Kennung „%1“ existiert bereits: Wählen Sie eine andere Kennung.</translation>
+    </message>
+    <message>
+        <source>The key pair was not made.</source>
+        <translation>Das Schlüsselpaar wurde nicht erzeugt.</translation>
+    </message>
+    <message>
+        <source>Generating a %1 key pair…</source>
+        <translation>%1-Schlüsselpaar wird erzeugt…</translation>
+    </message>
+    <message>
+        <source>The key pair could not be made: %1</source>
+        <translation>Das Schlüsselpaar konnte nicht erzeugt werden: %1</translation>
     </message>
 </context>
 <context>
@@ -643,14 +1300,281 @@
     </message>
 </context>
 <context>
+    <name>keystead::ui::KeyEditDialog</name>
+    <message>
+        <source>Add SSH key</source>
+        <translation>SSH-Schlüssel hinzufügen</translation>
+    </message>
+    <message>
+        <source>Edit SSH key %1</source>
+        <translation>SSH-Schlüssel %1 bearbeiten</translation>
+    </message>
+    <message>
+        <source>The identifier cannot change: scripts and the API name the key by it.</source>
+        <translation>Die Kennung lässt sich nicht ändern: Skripte und die API sprechen den Schlüssel darüber an.</translation>
+    </message>
+    <message>
+        <source>Sealed in the vault. Paste or choose another private key to replace it; leave empty to keep it.</source>
+        <translation>Im Tresor versiegelt. Fügen Sie einen anderen privaten Schlüssel ein oder wählen Sie einen aus, um ihn zu ersetzen; leer lassen, um ihn zu behalten.</translation>
+    </message>
+    <message>
+        <source>Only the public key is known. Paste or choose the private key to add it.</source>
+        <translation>Nur der öffentliche Schlüssel ist bekannt. Fügen Sie den privaten Schlüssel ein oder wählen Sie ihn aus, um ihn hinzuzufügen.</translation>
+    </message>
+    <message>
+        <source>sealed in the vault; empty keeps it</source>
+        <translation>im Tresor versiegelt; leer lassen, um es zu behalten</translation>
+    </message>
+    <message>
+        <source>generated when empty</source>
+        <translation>wird erzeugt, wenn leer</translation>
+    </message>
+    <message>
+        <source>The user name the key logs in as on its devices</source>
+        <translation>Der Benutzername, mit dem sich der Schlüssel auf seinen Geräten anmeldet</translation>
+    </message>
+    <message>
+        <source>the main device&apos;s name</source>
+        <translation>Name des Hauptgeräts</translation>
+    </message>
+    <message>
+        <source>the main device&apos;s address</source>
+        <translation>Adresse des Hauptgeräts</translation>
+    </message>
+    <message>
+        <source>host-a, host-b</source>
+        <translation>host-a, host-b</translation>
+    </message>
+    <message>
+        <source>Further devices the key opens, by hostname, separated by commas</source>
+        <translation>Weitere Geräte, die der Schlüssel öffnet, als Hostnamen durch Kommas getrennt</translation>
+    </message>
+    <message>
+        <source>production, deploy</source>
+        <translation>produktion, deploy</translation>
+    </message>
+    <message>
+        <source>Words to find the key by, separated by commas</source>
+        <translation>Suchbegriffe für den Schlüssel, durch Kommas getrennt</translation>
+    </message>
+    <message>
+        <source>Enabled</source>
+        <translation>Aktiviert</translation>
+    </message>
+    <message>
+        <source>Disabled keys stay in the inventory but are left out of authorized_keys exports</source>
+        <translation>Deaktivierte Schlüssel bleiben im Bestand, werden aber bei authorized_keys-Exporten ausgelassen</translation>
+    </message>
+    <message>
+        <source>ssh-ed25519 AAAA… comment, or an RFC 4716 block</source>
+        <translation>ssh-ed25519 AAAA… Kommentar, oder ein RFC-4716-Block</translation>
+    </message>
+    <message>
+        <source>-----BEGIN OPENSSH PRIVATE KEY----- … (OpenSSH, PEM or PKCS#8; encrypted or not)</source>
+        <translation>-----BEGIN OPENSSH PRIVATE KEY----- … (OpenSSH, PEM oder PKCS#8; verschlüsselt oder nicht)</translation>
+    </message>
+    <message>
+        <source>only for an encrypted private key</source>
+        <translation>nur für einen verschlüsselten privaten Schlüssel</translation>
+    </message>
+    <message>
+        <source>Choose file…</source>
+        <translation>Datei auswählen…</translation>
+    </message>
+    <message>
+        <source>Identifier:</source>
+        <translation>Kennung:</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>User name:</source>
+        <translation>Benutzername:</translation>
+    </message>
+    <message>
+        <source>Hostname:</source>
+        <translation>Hostname:</translation>
+    </message>
+    <message>
+        <source>IP address:</source>
+        <translation>IP-Adresse:</translation>
+    </message>
+    <message>
+        <source>Additional devices:</source>
+        <translation>Weitere Geräte:</translation>
+    </message>
+    <message>
+        <source>Tags:</source>
+        <translation>Tags:</translation>
+    </message>
+    <message>
+        <source>Public key:</source>
+        <translation>Öffentlicher Schlüssel:</translation>
+    </message>
+    <message>
+        <source>Private key:</source>
+        <translation>Privater Schlüssel:</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Passwort:</translation>
+    </message>
+    <message>
+        <source>The private key and its password are sealed in the vault; the key list never shows them.</source>
+        <translation>Der private Schlüssel und sein Passwort werden im Tresor versiegelt; die Schlüsselliste zeigt sie nie an.</translation>
+    </message>
+    <message>
+        <source>A key with the identifier &quot;%1&quot; exists already: edit that key, or choose another identifier.</source>
+        <translation>Ein Schlüssel mit der Kennung „%1“ existiert bereits: Bearbeiten Sie diesen Schlüssel oder wählen Sie eine andere Kennung.</translation>
+    </message>
+    <message>
+        <source>Public key</source>
+        <translation>Öffentlicher Schlüssel</translation>
+    </message>
+    <message>
+        <source>Public keys (*.pub);;All files (*)</source>
+        <translation>Öffentliche Schlüssel (*.pub);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Private key</source>
+        <translation>Privater Schlüssel</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>Alle Dateien (*)</translation>
+    </message>
+</context>
+<context>
     <name>keystead::ui::KeysPanel</name>
     <message>
         <source>Keys</source>
         <translation>Schlüssel</translation>
     </message>
     <message>
-        <source>An inventory of SSH key pairs with their devices and tags, private keys and passwords sealed in a vault. This panel is being built.</source>
-        <translation>Ein Verzeichnis der SSH-Schlüsselpaare mit ihren Geräten und Tags; private Schlüssel und Passwörter liegen versiegelt in einem Tresor. Dieser Bereich ist im Aufbau.</translation>
+        <source>No keys yet. Add a key pair you have, generate a new one, or add the keys a collect session collected (in the session&apos;s detail).</source>
+        <translation>Noch keine Schlüssel. Fügen Sie ein vorhandenes Schlüsselpaar hinzu, erzeugen Sie ein neues oder übernehmen Sie die Schlüssel, die eine Sammelsitzung gesammelt hat (in den Details der Sitzung).</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Hinzufügen…</translation>
+    </message>
+    <message>
+        <source>Add a key pair by pasting it or choosing its files</source>
+        <translation>Ein Schlüsselpaar hinzufügen, durch Einfügen oder Auswahl seiner Dateien</translation>
+    </message>
+    <message>
+        <source>Generate…</source>
+        <translation>Erzeugen…</translation>
+    </message>
+    <message>
+        <source>Make a new key pair here: Ed25519, ECDSA or RSA</source>
+        <translation>Hier ein neues Schlüsselpaar erzeugen: Ed25519, ECDSA oder RSA</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>Bearbeiten…</translation>
+    </message>
+    <message>
+        <source>Change the selected key&apos;s devices, tags or keys</source>
+        <translation>Geräte, Tags oder Schlüssel des ausgewählten Schlüssels ändern</translation>
+    </message>
+    <message>
+        <source>Copy public key</source>
+        <translation>Öffentlichen Schlüssel kopieren</translation>
+    </message>
+    <message>
+        <source>Copy the selected key&apos;s public key as one OpenSSH line</source>
+        <translation>Den öffentlichen Schlüssel des ausgewählten Schlüssels als OpenSSH-Zeile kopieren</translation>
+    </message>
+    <message>
+        <source>Reveal private key…</source>
+        <translation>Privaten Schlüssel offenlegen…</translation>
+    </message>
+    <message>
+        <source>Show the selected key&apos;s private key and password; recorded in the audit log</source>
+        <translation>Privaten Schlüssel und Passwort des ausgewählten Schlüssels anzeigen; wird im Audit-Protokoll festgehalten</translation>
+    </message>
+    <message>
+        <source>Export authorized_keys…</source>
+        <translation>authorized_keys exportieren…</translation>
+    </message>
+    <message>
+        <source>The authorized_keys lines of every enabled key that opens one device</source>
+        <translation>Die authorized_keys-Zeilen aller aktivierten Schlüssel, die ein bestimmtes Gerät öffnen</translation>
+    </message>
+    <message>
+        <source>Disable</source>
+        <translation>Deaktivieren</translation>
+    </message>
+    <message>
+        <source>Keep the selected key in the inventory, disabled: exports leave it out</source>
+        <translation>Den ausgewählten Schlüssel deaktiviert im Bestand behalten: Exporte lassen ihn aus</translation>
+    </message>
+    <message>
+        <source>Filter by identifier, name, host, fingerprint, user, tag…</source>
+        <translation>Nach Kennung, Name, Host, Fingerabdruck, Benutzer, Tag filtern…</translation>
+    </message>
+    <message>
+        <source>Tag:</source>
+        <translation>Tag:</translation>
+    </message>
+    <message>
+        <source>Copied the public key of &quot;%1&quot;.</source>
+        <translation>Öffentlicher Schlüssel von „%1“ kopiert.</translation>
+    </message>
+    <message>
+        <source>Reveal private key</source>
+        <translation>Privaten Schlüssel offenlegen</translation>
+    </message>
+    <message>
+        <source>The private key will be shown in plain text. This is recorded in the audit log.</source>
+        <translation>Der private Schlüssel wird im Klartext angezeigt. Dies wird im Audit-Protokoll festgehalten.</translation>
+    </message>
+    <message>
+        <source>Key &quot;%1&quot;, %2</source>
+        <translation>Schlüssel „%1“, %2</translation>
+    </message>
+    <message>
+        <source>Show private key</source>
+        <translation>Privaten Schlüssel anzeigen</translation>
+    </message>
+    <message>
+        <source>Select a key to disable.</source>
+        <translation>Wählen Sie den Schlüssel aus, der deaktiviert werden soll.</translation>
+    </message>
+    <message>
+        <source>Disabled &quot;%1&quot;: authorized_keys exports leave it out now.</source>
+        <translation>„%1“ deaktiviert: authorized_keys-Exporte lassen ihn jetzt aus.</translation>
+    </message>
+    <message>
+        <source>The vault is not available: private keys cannot be stored or revealed. %1</source>
+        <translation>Der Tresor ist nicht verfügbar: Private Schlüssel können weder gespeichert noch offengelegt werden. %1</translation>
+    </message>
+    <message>
+        <source>Master key store: %1</source>
+        <translation>Speicherort des Hauptschlüssels: %1</translation>
+    </message>
+    <message>
+        <source>Only the public key of this key is known</source>
+        <translation>Von diesem Schlüssel ist nur der öffentliche Schlüssel bekannt</translation>
+    </message>
+    <message>
+        <source>All tags</source>
+        <translation>Alle Tags</translation>
+    </message>
+    <message>
+        <source>Added &quot;%1&quot;.</source>
+        <translation>„%1“ hinzugefügt.</translation>
+    </message>
+    <message>
+        <source>Saved &quot;%1&quot;.</source>
+        <translation>„%1“ gespeichert.</translation>
+    </message>
+    <message>
+        <source>Devices Keystead does not know yet, kept on the key: %1.</source>
+        <translation>Geräte, die Keystead noch nicht kennt, am Schlüssel vermerkt: %1.</translation>
     </message>
 </context>
 <context>
@@ -745,6 +1669,76 @@
     </message>
 </context>
 <context>
+    <name>keystead::ui::NewTokenDialog</name>
+    <message>
+        <source>New API token</source>
+        <translation>Neues API-Token</translation>
+    </message>
+    <message>
+        <source>who or what uses it, e.g. backup script</source>
+        <translation>wer oder was es verwendet, z. B. Backup-Skript</translation>
+    </message>
+    <message>
+        <source>Read: list and show</source>
+        <translation>Lesen: auflisten und anzeigen</translation>
+    </message>
+    <message>
+        <source>Write: create, change and delete</source>
+        <translation>Schreiben: anlegen, ändern und löschen</translation>
+    </message>
+    <message>
+        <source>Reveal secrets: private keys and passwords in plain text</source>
+        <translation>Geheimnisse offenlegen: private Schlüssel und Passwörter im Klartext</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>May:</source>
+        <translation>Berechtigungen:</translation>
+    </message>
+    <message>
+        <source>Create token</source>
+        <translation>Token erstellen</translation>
+    </message>
+    <message>
+        <source>Each reveal of a secret is written to the audit log.</source>
+        <translation>Jedes Offenlegen eines Geheimnisses wird im Audit-Protokoll festgehalten.</translation>
+    </message>
+</context>
+<context>
+    <name>keystead::ui::RevealKeyDialog</name>
+    <message>
+        <source>Private key of %1</source>
+        <translation>Privater Schlüssel von %1</translation>
+    </message>
+    <message>
+        <source>The private key of &quot;%1&quot; (%2). Keep it where only you can read it.</source>
+        <translation>Der private Schlüssel von „%1“ (%2). Bewahren Sie ihn so auf, dass nur Sie ihn lesen können.</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Kopieren</translation>
+    </message>
+    <message>
+        <source>none: the private key is not encrypted</source>
+        <translation>keins: Der private Schlüssel ist nicht verschlüsselt</translation>
+    </message>
+    <message>
+        <source>Private key:</source>
+        <translation>Privater Schlüssel:</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Passwort:</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>Kopiert</translation>
+    </message>
+</context>
+<context>
     <name>keystead::ui::SettingsPanel</name>
     <message>
         <source>HTTP endpoint</source>
@@ -823,14 +1817,6 @@
         <translation>Wählen Sie das Token aus, das widerrufen werden soll.</translation>
     </message>
     <message>
-        <source>New API token</source>
-        <translation>Neues API-Token</translation>
-    </message>
-    <message>
-        <source>Name of the token, e.g. who or what uses it:</source>
-        <translation>Name des Tokens, z. B. wer oder was es verwendet:</translation>
-    </message>
-    <message>
         <source>Revoke token</source>
         <translation>Token widerrufen</translation>
     </message>
@@ -861,6 +1847,133 @@
     <message>
         <source>Users run ssh against this HOST:PORT; the toolbar starts and stops the server. 127.0.0.1 lets in this machine only; 0.0.0.0:2222 opens it to your network.</source>
         <translation>Benutzer verbinden sich mit ssh zu diesem HOST:PORT; die Werkzeugleiste startet und stoppt den Server. 127.0.0.1 lässt nur diesen Rechner zu; 0.0.0.0:2222 öffnet ihn für Ihr Netzwerk.</translation>
+    </message>
+    <message>
+        <source>Secret vault</source>
+        <translation>Geheimnistresor</translation>
+    </message>
+    <message>
+        <source>Rotate master key…</source>
+        <translation>Hauptschlüssel rotieren…</translation>
+    </message>
+    <message>
+        <source>Private keys and passwords are sealed with AES-256-GCM under a master key kept outside the database: in the OS keychain, or in the file named by KEYSTEAD_MASTER_KEY_FILE.</source>
+        <translation>Private Schlüssel und Passwörter werden mit AES-256-GCM unter einem Hauptschlüssel versiegelt, der außerhalb der Datenbank liegt: im Schlüsselbund des Betriebssystems oder in der Datei, die KEYSTEAD_MASTER_KEY_FILE angibt.</translation>
+    </message>
+    <message>
+        <source>Open, with the master key in %1.</source>
+        <translation>Geöffnet, mit dem Hauptschlüssel in %1.</translation>
+    </message>
+    <message>
+        <source>Nothing sealed yet: a master key is made in %1 when the first secret is stored.</source>
+        <translation>Noch nichts versiegelt: Ein Hauptschlüssel wird in %1 erzeugt, sobald das erste Geheimnis gespeichert wird.</translation>
+    </message>
+    <message>
+        <source>Rotate master key</source>
+        <translation>Hauptschlüssel rotieren</translation>
+    </message>
+    <message>
+        <source>Make a new master key and re-seal every secret with it? The old key is removed from %1 afterwards.</source>
+        <translation>Einen neuen Hauptschlüssel erzeugen und jedes Geheimnis damit neu versiegeln? Der alte Schlüssel wird danach aus %1 entfernt.</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> Tage</translation>
+    </message>
+    <message>
+        <source>for ever</source>
+        <translation>unbegrenzt</translation>
+    </message>
+    <message>
+        <source>Connections that ended longer ago are removed with their audit trails, once an hour.</source>
+        <translation>Verbindungen, die länger zurückliegen, werden stündlich mit ihren Audit-Protokollen entfernt.</translation>
+    </message>
+    <message>
+        <source>Keep connection trails:</source>
+        <translation>Verbindungsprotokolle aufbewahren:</translation>
+    </message>
+</context>
+<context>
+    <name>keystead::ui::SshKeysModel</name>
+    <message>
+        <source>public key only</source>
+        <translation>nur öffentlicher Schlüssel</translation>
+    </message>
+    <message>
+        <source>sealed</source>
+        <translation>versiegelt</translation>
+    </message>
+    <message>
+        <source>sealed, with password</source>
+        <translation>versiegelt, mit Passwort</translation>
+    </message>
+    <message>
+        <source>enabled</source>
+        <translation>aktiviert</translation>
+    </message>
+    <message>
+        <source>disabled</source>
+        <translation>deaktiviert</translation>
+    </message>
+    <message>
+        <source>Comment: %1</source>
+        <translation>Kommentar: %1</translation>
+    </message>
+    <message>
+        <source>Collected by a collect session: only the public key is known.</source>
+        <translation>Von einer Sammelsitzung gesammelt: Nur der öffentliche Schlüssel ist bekannt.</translation>
+    </message>
+    <message>
+        <source>Only the public key is known.</source>
+        <translation>Nur der öffentliche Schlüssel ist bekannt.</translation>
+    </message>
+    <message>
+        <source>%1, encrypted; sealed in the vault</source>
+        <translation>%1, verschlüsselt; im Tresor versiegelt</translation>
+    </message>
+    <message>
+        <source>%1; sealed in the vault</source>
+        <translation>%1; im Tresor versiegelt</translation>
+    </message>
+    <message>
+        <source>Identifier</source>
+        <translation>Kennung</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Algorithm</source>
+        <translation>Algorithmus</translation>
+    </message>
+    <message>
+        <source>Fingerprint</source>
+        <translation>Fingerabdruck</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>Benutzername</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <source>Devices</source>
+        <translation>Geräte</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>Tags</translation>
+    </message>
+    <message>
+        <source>Private key</source>
+        <translation>Privater Schlüssel</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
     </message>
 </context>
 <context>
@@ -927,6 +2040,14 @@
     <message>
         <source>State</source>
         <translation>Status</translation>
+    </message>
+    <message>
+        <source>This token can read private keys and passwords in plain text.</source>
+        <translation>Dieses Token kann private Schlüssel und Passwörter im Klartext lesen.</translation>
+    </message>
+    <message>
+        <source>May</source>
+        <translation>Berechtigungen</translation>
     </message>
 </context>
 <context>

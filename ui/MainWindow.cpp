@@ -75,11 +75,12 @@ MainWindow::MainWindow(UiServices services, std::unique_ptr<QSettings> ownSettin
 
     m_collectPanel = new CollectPanel(services, m_panels);
     addPanel(Panel::Collect, u"collect"_s, tr("Collect sessions"), m_collectPanel);
-    addPanel(Panel::Keys, u"keys"_s, tr("Keys"), new KeysPanel(m_panels));
+    addPanel(Panel::Keys, u"keys"_s, tr("Keys"), new KeysPanel(services, m_panels));
     addPanel(Panel::Certificates, u"certificates"_s, tr("Certificates"), new CertificatesPanel(m_panels));
-    addPanel(Panel::Connections, u"connections"_s, tr("Connections"), new ConnectionsPanel(m_panels));
+    addPanel(Panel::Connections, u"connections"_s, tr("Connections"), new ConnectionsPanel(services, m_panels));
     addPanel(Panel::HostKeys, u"hostkeys"_s, tr("Host keys"), new HostKeysPanel(m_panels));
-    m_settingsPanel = new SettingsPanel(services.settings, services.tokens, services.endpoint, m_panels);
+    m_settingsPanel = new SettingsPanel(services.settings, services.tokens, services.endpoint, services.vault,
+                                        services.audit, m_panels);
     addPanel(Panel::Settings, u"settings"_s, tr("Settings"), m_settingsPanel);
     connect(m_settingsPanel, &SettingsPanel::collectSettingsApplied, this, &MainWindow::collectSettingsApplied);
 

@@ -4,11 +4,15 @@
 
 namespace keystead {
 class ApiEndpoint;
+class AuditLog;
+class InventoryService;
 class Clock;
 class CollectServer;
 class CollectService;
+class ConnectionService;
 class SettingsStore;
 class TokenService;
+class Vault;
 class WebhookDeliveryLog;
 class WebhookDispatcher;
 } // namespace keystead
@@ -26,6 +30,10 @@ struct UiServices
     CollectServer &collectServer;
     WebhookDispatcher &webhooks;
     WebhookDeliveryLog &webhookLog;
+    InventoryService &inventory;
+    Vault &vault;
+    AuditLog &audit;
+    ConnectionService &connections;
     // The data folder: the collect server keeps its host keys under it.
     QString dataDir;
 };

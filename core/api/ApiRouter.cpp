@@ -142,6 +142,21 @@ HttpResponse ApiRouter::dispatch(HttpRequest request)
                      request)
             .withHeader("Allow", allowed.join(u", "_s).toLatin1());
     }
+    if (chosen->options.requiresToken && request.token) {
+        const bool reads = request.method == "GET" || request.method == "HEAD";
+        const TokenScope needed = chosen->options.scope.value_or(reads ? TokenScope::Read : TokenScope::Write);
+        if (!request.token->allows(needed)) {
+            Error refused{Error::Kind::Forbidden,
+                          u"this token may not %1; it has the scopes: %2"_s.arg(needed == TokenScope::Read ? u"read"_s
+                                                                                    : needed == TokenScope::Write
+                                                                                    ? u"write"_s
+                                                                                    : u"reveal secrets"_s,
+                                                                                tokenScopeNames(request.token->scopes)),
+                          {},
+                          {{u"required_scope"_s, tokenScopeName(needed)}}};
+            return error(403, refused, request);
+        }
+    }
     if (request.body.size() > m_maxBodyBytes) {
         return error(413, Error::invalid(u"the request body is larger than %1 bytes"_s.arg(m_maxBodyBytes)), request);
     }

@@ -25,6 +25,8 @@ struct RouteOptions
 {
     RouteBody body = RouteBody::None;
     bool requiresToken = true;
+    // The scope the token needs; unset: read for GET and HEAD, write for every other method.
+    std::optional<TokenScope> scope;
 };
 
 // The route table and the rules every route shares: authentication, 404 and

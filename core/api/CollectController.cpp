@@ -104,7 +104,7 @@ CollectController::CollectController(ApiRouter &router, CollectService &service)
                 return bodyFailure(router, created.error(), request);
             return sessionResponse(201, created.value()).withHeader("Location", sessionPath(created->id).toUtf8());
         },
-        {RouteBody::JsonOptional, true});
+        {.body = RouteBody::JsonOptional});
 
     router.addRoute("GET", sessions, [&router, &service](const HttpRequest &request) {
         FieldErrors errors;
@@ -164,7 +164,7 @@ CollectController::CollectController(ApiRouter &router, CollectService &service)
                             return bodyFailure(router, updated.error(), request);
                         return sessionResponse(200, updated.value());
                     },
-                    {RouteBody::JsonRequired, true});
+                    {.body = RouteBody::JsonRequired});
 
     router.addRoute("DELETE", one, [&router, &service](const HttpRequest &request) {
         if (Status removed = service.remove(request.argument(u"session"_s)); !removed)

@@ -29,7 +29,7 @@ SystemController::SystemController(ApiRouter &router)
                     [](const HttpRequest &) {
                         return HttpResponse::json(200, QJsonDocument(QJsonObject{{u"status"_s, u"ok"_s}}));
                     },
-                    {ApiRouter::Body::None, false});
+                    {.requiresToken = false});
     router.addRoute("GET", u"/api/openapi.json"_s, [](const HttpRequest &) {
         return HttpResponse::text(200, openApiDocument(), "application/vnd.oai.openapi+json;version=3.0");
     });

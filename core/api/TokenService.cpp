@@ -7,6 +7,9 @@
 
 #include <QUuid>
 
+#include <algorithm>
+#include <array>
+
 using namespace Qt::StringLiterals;
 
 namespace keystead {
@@ -30,10 +33,49 @@ ApiToken tokenFromRow(const QSqlQuery &row)
     token.createdAt = sql::fromStoreTime(row.value(2));
     token.lastUsedAt = sql::fromStoreTime(row.value(3));
     token.revokedAt = sql::fromStoreTime(row.value(4));
+    token.scopes = TokenScopes::fromInt(row.value(5).toUInt());
     return token;
 }
 
+constexpr std::array kScopeOrder{TokenScope::Read, TokenScope::Write, TokenScope::RevealSecrets};
+
 } // namespace
+
+QString tokenScopeName(TokenScope scope)
+{
+    switch (scope) {
+    case TokenScope::Read: return u"read"_s;
+    case TokenScope::Write: return u"write"_s;
+    case TokenScope::RevealSecrets: return u"reveal"_s;
+    }
+    return {};
+}
+
+QString tokenScopeNames(TokenScopes scopes)
+{
+    QStringList names;
+    for (TokenScope scope : kScopeOrder) {
+        if (scopes.testFlag(scope))
+            names.append(tokenScopeName(scope));
+    }
+    return names.join(u',');
+}
+
+Result<TokenScopes> parseTokenScopes(const QString &text)
+{
+    TokenScopes scopes;
+    for (const QString &word : text.split(u',')) {
+        const QString name = word.trimmed();
+        const auto known = std::find_if(kScopeOrder.begin(), kScopeOrder.end(),
+                                        [&](TokenScope scope) { return tokenScopeName(scope) == name; });
+        if (known == kScopeOrder.end())
+            return Error::invalid(u"unknown scope \"%1\"; scopes are read, write and reveal"_s.arg(name), u"scope"_s);
+        if (scopes.testFlag(*known))
+            return Error::invalid(u"the scope \"%1\" is named twice"_s.arg(name), u"scope"_s);
+        scopes |= *known;
+    }
+    return scopes;
+}
 
 TokenService::TokenService(Database &database, QObject *parent)
     : QObject(parent)
@@ -41,7 +83,7 @@ TokenService::TokenService(Database &database, QObject *parent)
 {
 }
 
-Result<NewApiToken> TokenService::create(const QString &name)
+Result<NewApiToken> TokenService::create(const QString &name, TokenScopes scopes)
 {
     const QString trimmed = name.trimmed();
     if (trimmed.isEmpty())
@@ -50,6 +92,8 @@ Result<NewApiToken> TokenService::create(const QString &name)
         return Error::invalid(u"a token name has at most %1 characters"_s.arg(kMaxNameLength), u"name"_s);
     if (std::any_of(trimmed.begin(), trimmed.end(), [](QChar c) { return c.category() == QChar::Other_Control; }))
         return Error::invalid(u"a token name cannot contain control characters"_s, u"name"_s);
+    if (!scopes)
+        return Error::invalid(u"a token needs at least one scope"_s, u"scope"_s);
 
     Result<QByteArray> random = crypto::randomBytes(kSecretBytes);
     if (!random)
@@ -61,6 +105,7 @@ Result<NewApiToken> TokenService::create(const QString &name)
     made.token.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
     made.token.name = trimmed;
     made.token.createdAt = m_database.clock().now();
+    made.token.scopes = scopes;
     made.secret = secret;
 
     QSqlDatabase db = m_database.connection();
@@ -71,9 +116,10 @@ Result<NewApiToken> TokenService::create(const QString &name)
             return clash.error();
         if (clash.value().first())
             return Error::conflict(u"an active token named \"%1\" exists already"_s.arg(trimmed));
-        Result<QSqlQuery> inserted
-            = sql::exec(db, u"INSERT INTO api_tokens (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)"_s,
-                        {made.token.id, trimmed, hashOf(secret.toLatin1()), sql::toStoreTime(made.token.createdAt)});
+        Result<QSqlQuery> inserted = sql::exec(
+            db, u"INSERT INTO api_tokens (id, name, token_hash, created_at, scopes) VALUES (?, ?, ?, ?, ?)"_s,
+            {made.token.id, trimmed, hashOf(secret.toLatin1()), sql::toStoreTime(made.token.createdAt),
+             scopes.toInt()});
         if (!inserted)
             return inserted.error();
         return {};
@@ -86,9 +132,9 @@ Result<NewApiToken> TokenService::create(const QString &name)
 
 Result<QList<ApiToken>> TokenService::list() const
 {
-    Result<QSqlQuery> query
-        = sql::exec(m_database.connection(),
-                    u"SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY created_at, id"_s);
+    Result<QSqlQuery> query = sql::exec(
+        m_database.connection(),
+        u"SELECT id, name, created_at, last_used_at, revoked_at, scopes FROM api_tokens ORDER BY created_at, id"_s);
     if (!query)
         return query.error();
     QList<ApiToken> tokens;
@@ -115,15 +161,16 @@ std::optional<ApiToken> TokenService::verify(QByteArrayView secret)
     if (secret.isEmpty() || secret.size() > 256)
         return std::nullopt;
     const QByteArray presented = hashOf(secret).toLatin1();
-    Result<QSqlQuery> query = sql::exec(
-        m_database.connection(),
-        u"SELECT id, name, created_at, last_used_at, revoked_at, token_hash FROM api_tokens WHERE revoked_at IS NULL"_s);
+    Result<QSqlQuery> query
+        = sql::exec(m_database.connection(),
+                    u"SELECT id, name, created_at, last_used_at, revoked_at, scopes, token_hash FROM api_tokens "
+                    "WHERE revoked_at IS NULL"_s);
     if (!query)
         return std::nullopt;
     std::optional<ApiToken> match;
     // Every active hash is compared, each in constant time, so the answer's timing tells nothing.
     while (query.value().next()) {
-        const QByteArray stored = query.value().value(5).toString().toLatin1();
+        const QByteArray stored = query.value().value(6).toString().toLatin1();
         if (crypto::constantTimeEquals(stored, presented))
             match = tokenFromRow(query.value());
     }

@@ -1,10 +1,15 @@
 #include "CollectConnection.h"
 
+#include "connections/ConnectionRecorder.h"
+
 #include <QSocketNotifier>
 
+#include <cstddef>
 #include <fcntl.h>
+// glibc's <netinet/tcp.h> has an older struct tcp_info without the byte
+// counters; the kernel's header has them (and the TCP_* options).
+#include <linux/tcp.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -27,6 +32,18 @@ constexpr int kAttemptSlack = 16;
 // Read activations in a row in which libssh found nothing to do: a socket
 // libssh no longer watches but that stays readable; end it rather than spin.
 constexpr int kMaxIdlePolls = 64;
+// Byte counts reach the recorder at most this often while a connection is busy.
+constexpr int kTrafficIntervalMs = 250;
+// Input past this much per channel is counted but not kept in the trail: the
+// dialog reads one answer, and a client pouring data in must not fill the store.
+constexpr qsizetype kMaxRecordedInput = 64 * 1024;
+// Requests (channel requests, global requests, channel opens) kept in one
+// trail; past it a client that keeps asking is refused as before, unrecorded.
+constexpr int kMaxRecordedRequests = 256;
+// What the client is told when an operator ends its connection; who asked
+// stays in the trail, not on the user's screen.
+constexpr char kTerminatedMessage[] = "The connection was terminated by an operator";
+constexpr char kStoppingMessage[] = "The server is stopping";
 
 // Text a client sent, made safe to show on a terminal or store.
 QString printable(const QString &text, qsizetype maxLength)
@@ -46,19 +63,118 @@ QString withNewline(const QString &text)
     return text.endsWith(u'\n') ? text : text + u'\n';
 }
 
+// Trail events outside any channel.
+QString connectionChannel()
+{
+    return u"connection"_s;
+}
+
+QString fromLibssh(const char *text, qsizetype maxLength = 255)
+{
+    return text ? printable(QString::fromUtf8(text), maxLength) : QString();
+}
+
+struct TcpCounters
+{
+    qint64 received = 0;
+    qint64 acked = 0;
+};
+
+// The kernel's count of payload bytes received on, and acknowledged by the
+// peer of, a TCP socket: libssh does the socket I/O, so this is where they are.
+std::optional<TcpCounters> tcpCounters(int socket)
+{
+    tcp_info info = {};
+    socklen_t length = sizeof info;
+    if (::getsockopt(socket, IPPROTO_TCP, TCP_INFO, &info, &length) != 0)
+        return std::nullopt;
+    // Kernels before 4.1 fill less of the structure.
+    if (length < offsetof(tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received)
+        return std::nullopt;
+    return TcpCounters{static_cast<qint64>(info.tcpi_bytes_received), static_cast<qint64>(info.tcpi_bytes_acked)};
+}
+
+QString methodName(int method)
+{
+    switch (method) {
+    case SSH_AUTH_METHOD_NONE: return u"none"_s;
+    case SSH_AUTH_METHOD_PASSWORD: return u"password"_s;
+    case SSH_AUTH_METHOD_PUBLICKEY: return u"publickey"_s;
+    case SSH_AUTH_METHOD_HOSTBASED: return u"hostbased"_s;
+    case SSH_AUTH_METHOD_INTERACTIVE: return u"keyboard-interactive"_s;
+    case SSH_AUTH_METHOD_GSSAPI_MIC: return u"gssapi-with-mic"_s;
+    default: return u"unknown"_s;
+    }
+}
+
+QString channelTypeName(int type)
+{
+    switch (type) {
+    case SSH_CHANNEL_SESSION: return u"session"_s;
+    case SSH_CHANNEL_DIRECT_TCPIP: return u"direct-tcpip"_s;
+    case SSH_CHANNEL_FORWARDED_TCPIP: return u"forwarded-tcpip"_s;
+    case SSH_CHANNEL_X11: return u"x11"_s;
+    case SSH_CHANNEL_AUTH_AGENT: return u"auth-agent@openssh.com"_s;
+    default: return u"unknown"_s;
+    }
+}
+
+QString channelRequestName(int request)
+{
+    switch (request) {
+    case SSH_CHANNEL_REQUEST_PTY: return u"pty-req"_s;
+    case SSH_CHANNEL_REQUEST_EXEC: return u"exec"_s;
+    case SSH_CHANNEL_REQUEST_SHELL: return u"shell"_s;
+    case SSH_CHANNEL_REQUEST_ENV: return u"env"_s;
+    case SSH_CHANNEL_REQUEST_SUBSYSTEM: return u"subsystem"_s;
+    case SSH_CHANNEL_REQUEST_WINDOW_CHANGE: return u"window-change"_s;
+    case SSH_CHANNEL_REQUEST_X11: return u"x11-req"_s;
+    default: return u"unknown"_s;
+    }
+}
+
+QString globalRequestName(int request)
+{
+    switch (request) {
+    case SSH_GLOBAL_REQUEST_TCPIP_FORWARD: return u"tcpip-forward"_s;
+    case SSH_GLOBAL_REQUEST_CANCEL_TCPIP_FORWARD: return u"cancel-tcpip-forward"_s;
+    case SSH_GLOBAL_REQUEST_KEEPALIVE: return u"keepalive@openssh.com"_s;
+    default: return u"unknown"_s;
+    }
+}
+
+// The offered key as the trail shows it: type, fingerprint as ssh-keygen -l prints it.
+QJsonObject keyDetail(ssh_key key, bool proven)
+{
+    return QJsonObject{{u"algorithm"_s, fromLibssh(ssh_key_type_to_char(ssh_key_type(key)))},
+                       {u"fingerprint"_s, libssh::sha256Fingerprint(key)},
+                       {u"proven"_s, proven}};
+}
+
+// "ssh-ed25519 AAAA...", the public key line of an offered key.
+QByteArray keyLine(ssh_key key, const QByteArray &blob)
+{
+    const char *type = ssh_key_type_to_char(ssh_key_type(key));
+    return QByteArray(type ? type : "unknown") + ' ' + blob.toBase64();
+}
+
 } // namespace
 
 CollectConnection::CollectConnection(CollectGate &gate, const CollectServerConfig &config, ssh_bind bind, int socket,
-                                     const QHostAddress &peer, QObject *parent)
+                                     const QHostAddress &peer, ConnectionRecorder *recorder, QObject *parent)
     : QObject(parent)
     , m_gate(gate)
     , m_config(config)
     , m_bind(bind)
     , m_socket(socket)
     , m_peer(peer)
+    , m_recorder(recorder)
 {
     m_deadline.setSingleShot(true);
     connect(&m_deadline, &QTimer::timeout, this, &CollectConnection::onDeadline);
+    m_trafficTimer.setSingleShot(true);
+    m_trafficTimer.setInterval(kTrafficIntervalMs);
+    connect(&m_trafficTimer, &QTimer::timeout, this, &CollectConnection::reportTraffic);
 }
 
 CollectConnection::~CollectConnection()
@@ -71,6 +187,8 @@ CollectConnection::~CollectConnection()
 
 bool CollectConnection::start()
 {
+    if (m_recorder)
+        m_recordId = m_recorder->opened(m_peer.toString());
     // Without TCP_NODELAY the client's small writes wait for delayed ACKs,
     // about 40 ms several times per login.
     const int noDelay = 1;
@@ -78,6 +196,7 @@ bool CollectConnection::start()
 
     m_ssh.reset(ssh_new());
     if (!m_ssh) {
+        setCloseReason(u"connection error"_s);
         teardown();
         return false;
     }
@@ -86,6 +205,7 @@ bool CollectConnection::start()
             ::close(m_socket);
             m_socket = -1;
         }
+        setCloseReason(u"connection error"_s);
         teardown();
         return false;
     }
@@ -94,6 +214,7 @@ bool CollectConnection::start()
     // stall the server's thread.
     const int flags = ::fcntl(m_socket, F_GETFL);
     if (flags < 0 || ::fcntl(m_socket, F_SETFL, flags | O_NONBLOCK) < 0) {
+        setCloseReason(u"connection error"_s);
         teardown();
         return false;
     }
@@ -124,6 +245,7 @@ bool CollectConnection::start()
     // would poll, and could end, the others.
     m_event.reset(ssh_event_new());
     if (!m_event || ssh_event_add_session(m_event.get(), m_ssh.get()) != SSH_OK) {
+        setCloseReason(u"connection error"_s);
         teardown();
         return false;
     }
@@ -141,6 +263,20 @@ bool CollectConnection::start()
 
 void CollectConnection::abort()
 {
+    if (m_phase == Phase::Finished)
+        return;
+    // Whatever was under way, the server stopping is what ended it.
+    m_closeReason = u"server stopping"_s;
+    m_disconnectMessage = kStoppingMessage;
+    teardown();
+}
+
+void CollectConnection::terminate(const QString &reason)
+{
+    if (m_phase == Phase::Finished)
+        return;
+    m_closeReason = reason;
+    m_disconnectMessage = kTerminatedMessage;
     teardown();
 }
 
@@ -150,12 +286,18 @@ void CollectConnection::drive()
 {
     if (!m_event || m_insideLibssh || m_phase == Phase::Finished)
         return;
+    if (m_recorder) {
+        // Before libssh reads: it may close the socket while it polls.
+        sampleTraffic();
+        if (!m_trafficTimer.isActive())
+            m_trafficTimer.start();
+    }
     m_insideLibssh = true;
     const int polled = ssh_event_dopoll(m_event.get(), 0);
     m_insideLibssh = false;
     if (polled == SSH_AGAIN) {
         if (++m_idlePolls > kMaxIdlePolls)
-            m_endDue = true;
+            endSoon(u"connection error"_s);
     } else {
         m_idlePolls = 0;
     }
@@ -166,6 +308,7 @@ void CollectConnection::afterLibssh(bool pollFailed)
 {
     if (m_phase == Phase::Finished)
         return;
+    recordClientVersion();
     const int status = ssh_get_status(m_ssh.get());
     if (pollFailed || m_endDue || (status & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0 || !ssh_is_connected(m_ssh.get())) {
         teardown();
@@ -198,16 +341,63 @@ void CollectConnection::onDeadline()
 {
     switch (m_phase) {
     case Phase::Confirming:
+        setCloseReason(u"idle timeout"_s);
         say(u"No answer in time: the keys were not kept."_s);
         static_cast<void>(report(ConnectionOutcome::Abandoned)); // a failure is logged by report()
         endChannel(1);
         afterLibssh(false);
         break;
-    case Phase::Handshake: // the login grace is over
+    case Phase::Handshake:
+        setCloseReason(u"login grace expired"_s);
+        teardown();
+        break;
     case Phase::Admitted: // no terminal asked for in time
-    case Phase::Closing: // the client did not go
-    case Phase::Finished: teardown(); break;
+        setCloseReason(u"idle timeout"_s);
+        teardown();
+        break;
+    case Phase::Closing:
+        setCloseReason(u"the client did not close after the session ended"_s);
+        teardown();
+        break;
+    case Phase::Finished: break;
     }
+}
+
+void CollectConnection::endSoon(const QString &reason)
+{
+    setCloseReason(reason);
+    m_endDue = true;
+}
+
+void CollectConnection::setCloseReason(const QString &reason)
+{
+    if (m_closeReason.isEmpty())
+        m_closeReason = reason;
+}
+
+QString CollectConnection::phaseName(Phase phase)
+{
+    switch (phase) {
+    case Phase::Handshake: return u"authentication"_s;
+    case Phase::Admitted: return u"authenticated"_s;
+    case Phase::Confirming: return u"confirming"_s;
+    case Phase::Closing: return u"session ended"_s;
+    case Phase::Finished: break;
+    }
+    return u"finished"_s;
+}
+
+QString CollectConnection::inferredCloseReason() const
+{
+    if (!m_ssh)
+        return u"connection error"_s;
+    // libssh names a client that closed its socket ("Socket error: disconnected")
+    // or sent SSH_MSG_DISCONNECT; anything else is a failure on the way.
+    const QString error = fromLibssh(ssh_get_error(m_ssh.get()));
+    if (error.isEmpty() || error.contains(u"disconnect"_s, Qt::CaseInsensitive)
+        || error.contains(u"reset by peer"_s, Qt::CaseInsensitive))
+        return u"client closed"_s;
+    return u"connection error"_s;
 }
 
 void CollectConnection::teardown()
@@ -219,18 +409,42 @@ void CollectConnection::teardown()
         m_endDue = true;
         return;
     }
+    const Phase phase = m_phase;
     m_phase = Phase::Finished;
     m_deadline.stop();
+    m_trafficTimer.stop();
     // The notifiers go before libssh closes their socket.
     m_readNotifier.reset();
     m_writeNotifier.reset();
     static_cast<void>(report(ConnectionOutcome::Abandoned)); // a failure is logged by report()
+    const QString reason = m_closeReason.isEmpty() ? inferredCloseReason() : m_closeReason;
+    if (m_recorder && !m_recordId.isEmpty()) {
+        // Recorded while the socket is still open: the last byte counts come from it.
+        recordClientVersion();
+        if (m_channel)
+            recordChannelClose(u"server"_s);
+        QJsonObject detail{{u"reason"_s, reason}, {u"phase"_s, phaseName(phase)}};
+        if (m_ssh) {
+            if (const QString error = fromLibssh(ssh_get_error(m_ssh.get())); !error.isEmpty())
+                detail.insert(u"error"_s, error);
+        }
+        record(connectionChannel(), u"disconnect"_s, reason.toUtf8(), detail);
+        reportTraffic();
+        m_recorder->closed(m_recordId, reason);
+    }
     if (m_event && m_ssh)
         ssh_event_remove_session(m_event.get(), m_ssh.get());
     m_event.reset();
-    m_channel.reset();
     if (m_ssh) {
+        // The disconnect goes out before the channel's close: OpenSSH quits
+        // when its last channel closes, without reading what follows, so
+        // the user would never see why.
+        if (m_disconnectMessage.isEmpty())
+            m_disconnectMessage = reason.toUtf8();
+        ssh_session_set_disconnect_message(m_ssh.get(), m_disconnectMessage.constData());
         ssh_disconnect(m_ssh.get());
+        // ssh_disconnect freed the session's channels.
+        static_cast<void>(m_channel.release());
         m_ssh.reset();
     } else if (m_socket >= 0) {
         ::close(m_socket);
@@ -244,8 +458,11 @@ void CollectConnection::teardown()
 int CollectConnection::onAuthNone(ssh_session, const char *user, void *userdata)
 {
     auto *self = static_cast<CollectConnection *>(userdata);
-    if (self->countAttempt())
-        self->identify(QString::fromUtf8(user));
+    if (self->countAttempt()) {
+        const QString name = QString::fromUtf8(user);
+        self->identify(name);
+        self->recordAuth(u"none"_s, name, u"failure"_s);
+    }
     return SSH_AUTH_DENIED;
 }
 
@@ -266,44 +483,67 @@ int CollectConnection::authPubkey(const QString &user, ssh_key key, char signatu
         if (!countAttempt())
             return SSH_AUTH_DENIED;
         ++m_keysOffered;
+        if (m_recorder)
+            record(connectionChannel(), u"key-offered"_s, keyLine(key, blob), keyDetail(key, false));
     }
-    if (!open(user) || blob.isEmpty())
+    const QString method = u"publickey"_s;
+    const auto fingerprint = [key] { return QJsonObject{{u"fingerprint"_s, libssh::sha256Fingerprint(key)}}; };
+    if (!open(user) || blob.isEmpty()) {
+        recordAuth(method, user, u"failure"_s, m_recorder ? fingerprint() : QJsonObject());
         return SSH_AUTH_DENIED;
+    }
 
     if (signatureState == SSH_PUBLICKEY_STATE_NONE) {
         // A key we could not record is not worth a signature.
-        if (!SshPublicKey::fromBlob(blob).ok())
+        if (!SshPublicKey::fromBlob(blob).ok()) {
+            recordAuth(method, user, u"failure"_s, m_recorder ? fingerprint() : QJsonObject());
             return SSH_AUTH_DENIED;
+        }
         m_lastProbe = blob;
         return SSH_AUTH_SUCCESS; // PK_OK: the client signs next
     }
-    if (signatureState != SSH_PUBLICKEY_STATE_VALID)
-        return SSH_AUTH_DENIED; // no proof of possession
-    m_lastProbe.clear();
-
-    Result<SshPublicKey> proven = SshPublicKey::fromBlob(blob);
-    if (!proven)
+    if (signatureState != SSH_PUBLICKEY_STATE_VALID) {
+        // No proof of possession.
+        if (m_recorder) {
+            QJsonObject detail = fingerprint();
+            detail.insert(u"signature"_s, u"invalid"_s);
+            recordAuth(method, user, u"failure"_s, detail);
+        }
         return SSH_AUTH_DENIED;
-    if (m_keys.contains(proven.value())) {
-        // OpenSSH starts its list again after a partial success: every key was seen.
+    }
+    m_lastProbe.clear();
+    if (m_recorder)
+        record(connectionChannel(), u"key-proven"_s, keyLine(key, blob), keyDetail(key, true));
+
+    // Every answer from here on follows a proof of possession: the method counts.
+    if (!m_authMethods.contains(u"PUBLICKEY"_s))
+        m_authMethods.append(u"PUBLICKEY"_s);
+    const auto letIn = [&] {
+        recordAuth(method, user, u"success"_s, m_recorder ? fingerprint() : QJsonObject());
         admit();
         return SSH_AUTH_SUCCESS;
+    };
+    Result<SshPublicKey> proven = SshPublicKey::fromBlob(blob);
+    if (!proven) {
+        recordAuth(method, user, u"failure"_s, m_recorder ? fingerprint() : QJsonObject());
+        return SSH_AUTH_DENIED;
+    }
+    if (m_keys.contains(proven.value())) {
+        // OpenSSH starts its list again after a partial success: every key was seen.
+        return letIn();
     }
     if (m_keysOffered > m_config.maxAuthAttempts) {
         m_keyLimitReached = true;
-        admit();
-        return SSH_AUTH_SUCCESS;
+        return letIn();
     }
     if (Status recorded = m_gate.keyProven(m_connectionId, proven.value()); !recorded) {
         m_sessionProblem = recorded.error().message;
-        admit();
-        return SSH_AUTH_SUCCESS;
+        return letIn();
     }
     m_keys.append(proven.value());
-    if (!m_session->multiKey) {
-        admit();
-        return SSH_AUTH_SUCCESS;
-    }
+    if (!m_session->multiKey)
+        return letIn();
+    recordAuth(method, user, u"partial"_s, m_recorder ? fingerprint() : QJsonObject());
     return SSH_AUTH_PARTIAL; // the client offers its next key
 }
 
@@ -312,9 +552,15 @@ int CollectConnection::keyboardInteractive(ssh_message message)
     // We never send keyboard-interactive prompts, so no answer is expected.
     if (ssh_message_auth_kbdint_is_response(message) || !countAttempt())
         return 1;
-    if (!open(QString::fromUtf8(ssh_message_auth_user(message))))
+    const QString user = QString::fromUtf8(ssh_message_auth_user(message));
+    const QString method = u"keyboard-interactive"_s;
+    if (!open(user)) {
+        recordAuth(method, user, u"failure"_s);
         return 1;
+    }
     // The client turned to another method: its keys have run out.
+    m_authMethods.append(u"KEYBOARD_INTERACTIVE"_s);
+    recordAuth(method, user, u"success"_s);
     admit();
     ssh_message_auth_reply_success(message, 0);
     return 0;
@@ -325,7 +571,7 @@ bool CollectConnection::identify(const QString &user)
     if (m_identified) {
         // As sshd does: one connection, one user.
         if (user != m_username) {
-            m_endDue = true;
+            endSoon(u"user name changed during authentication"_s);
             return false;
         }
         return m_session.has_value();
@@ -373,15 +619,15 @@ void CollectConnection::sendBanner(const QString &text)
 {
     const QByteArray bytes = withNewline(text).toUtf8();
     const libssh::StringPtr banner(ssh_string_from_char(bytes.constData()));
-    if (banner)
-        ssh_send_issue_banner(m_ssh.get(), banner.get());
+    if (banner && ssh_send_issue_banner(m_ssh.get(), banner.get()) == SSH_OK)
+        record(connectionChannel(), u"banner"_s, bytes);
 }
 
 bool CollectConnection::countAttempt()
 {
     ++m_attempts;
     if (m_attempts > m_config.maxAuthAttempts + kAttemptSlack) {
-        m_endDue = true;
+        endSoon(u"too many authentication attempts"_s);
         return false;
     }
     return true;
@@ -394,16 +640,52 @@ void CollectConnection::admit()
     m_authenticated = true;
     m_phase = Phase::Admitted;
     m_deadline.start(m_config.idleTimeoutMs);
+    if (m_recorder && !m_recordId.isEmpty() && m_session)
+        m_recorder->authenticated(m_recordId, m_username, m_session->id, m_authMethods);
     Q_EMIT authenticated();
 }
 
 int CollectConnection::onMessage(ssh_session, ssh_message message, void *userdata)
 {
-    auto *self = static_cast<CollectConnection *>(userdata);
-    if (ssh_message_type(message) == SSH_REQUEST_AUTH) {
-        if (ssh_message_subtype(message) == SSH_AUTH_METHOD_INTERACTIVE && !self->m_authenticated)
-            return self->keyboardInteractive(message);
-        self->countAttempt();
+    return static_cast<CollectConnection *>(userdata)->otherRequest(message);
+}
+
+int CollectConnection::otherRequest(ssh_message message)
+{
+    const int subtype = ssh_message_subtype(message);
+    switch (ssh_message_type(message)) {
+    case SSH_REQUEST_AUTH:
+        if (subtype == SSH_AUTH_METHOD_INTERACTIVE && !m_authenticated)
+            return keyboardInteractive(message);
+        // The method's name only: a password request carries the password.
+        if (countAttempt())
+            recordAuth(methodName(subtype), QString::fromUtf8(ssh_message_auth_user(message)), u"failure"_s);
+        break;
+    case SSH_REQUEST_CHANNEL_OPEN: {
+        QJsonObject detail{{u"type"_s, channelTypeName(subtype)}, {u"accepted"_s, false}};
+        if (subtype == SSH_CHANNEL_DIRECT_TCPIP) {
+            detail.insert(u"destination"_s, fromLibssh(ssh_message_channel_request_open_destination(message)));
+            detail.insert(u"port"_s, ssh_message_channel_request_open_destination_port(message));
+        }
+        recordRequest(connectionChannel(), u"forward-new-channel-request"_s, detail);
+        break;
+    }
+    case SSH_REQUEST_CHANNEL: {
+        const bool ours = m_channel && ssh_message_channel_request_channel(message) == m_channel.get();
+        recordRequest(ours ? m_channelId : connectionChannel(), u"forward-request"_s,
+                      {{u"request"_s, channelRequestName(subtype)}, {u"accepted"_s, false}});
+        break;
+    }
+    case SSH_REQUEST_GLOBAL: {
+        QJsonObject detail{{u"request"_s, globalRequestName(subtype)}, {u"accepted"_s, false}};
+        if (subtype == SSH_GLOBAL_REQUEST_TCPIP_FORWARD || subtype == SSH_GLOBAL_REQUEST_CANCEL_TCPIP_FORWARD) {
+            detail.insert(u"address"_s, fromLibssh(ssh_message_global_request_address(message)));
+            detail.insert(u"port"_s, ssh_message_global_request_port(message));
+        }
+        recordRequest(connectionChannel(), u"forward-global-request"_s, detail);
+        break;
+    }
+    default: break;
     }
     // Everything else gets libssh's default answer: a refusal for passwords,
     // forwarding (tcpip-forward, direct-tcpip), x11, other channel types
@@ -420,11 +702,16 @@ ssh_channel CollectConnection::onChannelOpen(ssh_session, void *userdata)
 
 ssh_channel CollectConnection::openChannel()
 {
-    if (!m_authenticated || m_channel || m_phase != Phase::Admitted)
+    const auto refuse = [this] {
+        recordRequest(connectionChannel(), u"forward-new-channel-request"_s,
+                      {{u"type"_s, u"session"_s}, {u"accepted"_s, false}});
         return nullptr;
+    };
+    if (!m_authenticated || m_channel || m_phase != Phase::Admitted)
+        return refuse();
     ssh_channel channel = ssh_channel_new(m_ssh.get());
     if (!channel)
-        return nullptr;
+        return refuse();
     m_channelCallbacks.size = sizeof m_channelCallbacks;
     m_channelCallbacks.userdata = this;
     m_channelCallbacks.channel_data_function = &CollectConnection::onChannelData;
@@ -437,40 +724,64 @@ ssh_channel CollectConnection::openChannel()
     m_channelCallbacks.channel_env_request_function = &CollectConnection::onEnvRequest;
     ssh_set_channel_callbacks(channel, &m_channelCallbacks);
     m_channel.reset(channel);
+    m_channelId = QString::number(m_channelsOpened++);
+    record(m_channelId, u"channel-open"_s, {}, {{u"type"_s, u"session"_s}});
     return channel;
 }
 
-int CollectConnection::onPtyRequest(ssh_session, ssh_channel channel, const char *, int, int, int, int, void *userdata)
+int CollectConnection::onPtyRequest(ssh_session, ssh_channel channel, const char *term, int width, int height, int, int,
+                                    void *userdata)
 {
     auto *self = static_cast<CollectConnection *>(userdata);
-    if (channel != self->m_channel.get() || self->m_terminalStarted)
-        return -1;
     // No terminal exists here: the flag only changes line endings and makes
     // a single key press the answer.
-    self->m_pty = true;
-    return 0;
+    const bool accepted = channel == self->m_channel.get() && !self->m_terminalStarted;
+    if (accepted)
+        self->m_pty = true;
+    self->recordRequest(self->m_channelId, u"forward-request"_s,
+                        {{u"request"_s, u"pty-req"_s},
+                         {u"term"_s, fromLibssh(term, 64)},
+                         {u"columns"_s, width},
+                         {u"rows"_s, height},
+                         {u"accepted"_s, accepted}});
+    return accepted ? 0 : -1;
 }
 
 int CollectConnection::onShellRequest(ssh_session, ssh_channel channel, void *userdata)
 {
     auto *self = static_cast<CollectConnection *>(userdata);
-    return channel == self->m_channel.get() && self->acceptTerminalRequest() ? 0 : -1;
+    const bool accepted = channel == self->m_channel.get() && self->acceptTerminalRequest();
+    self->recordRequest(self->m_channelId, u"forward-request"_s,
+                        {{u"request"_s, u"shell"_s}, {u"accepted"_s, accepted}});
+    return accepted ? 0 : -1;
 }
 
-int CollectConnection::onExecRequest(ssh_session, ssh_channel channel, const char *, void *userdata)
+int CollectConnection::onExecRequest(ssh_session, ssh_channel channel, const char *command, void *userdata)
 {
     // The command is never run: the client gets the same dialog as a shell.
     auto *self = static_cast<CollectConnection *>(userdata);
-    return channel == self->m_channel.get() && self->acceptTerminalRequest() ? 0 : -1;
+    const bool accepted = channel == self->m_channel.get() && self->acceptTerminalRequest();
+    self->recordRequest(
+        self->m_channelId, u"forward-request"_s,
+        {{u"request"_s, u"exec"_s}, {u"command"_s, fromLibssh(command, 1024)}, {u"accepted"_s, accepted}});
+    return accepted ? 0 : -1;
 }
 
-int CollectConnection::onSubsystemRequest(ssh_session, ssh_channel, const char *, void *)
+int CollectConnection::onSubsystemRequest(ssh_session, ssh_channel, const char *subsystem, void *userdata)
 {
+    auto *self = static_cast<CollectConnection *>(userdata);
+    self->recordRequest(
+        self->m_channelId, u"forward-request"_s,
+        {{u"request"_s, u"subsystem"_s}, {u"subsystem"_s, fromLibssh(subsystem, 64)}, {u"accepted"_s, false}});
     return -1;
 }
 
-int CollectConnection::onEnvRequest(ssh_session, ssh_channel, const char *, const char *, void *)
+int CollectConnection::onEnvRequest(ssh_session, ssh_channel, const char *name, const char *, void *userdata)
 {
+    // The name only: values may be anything the user's shell exports.
+    auto *self = static_cast<CollectConnection *>(userdata);
+    self->recordRequest(self->m_channelId, u"forward-request"_s,
+                        {{u"request"_s, u"env"_s}, {u"name"_s, fromLibssh(name, 64)}, {u"accepted"_s, false}});
     return -1;
 }
 
@@ -488,11 +799,19 @@ int CollectConnection::onChannelData(ssh_session, ssh_channel channel, void *dat
                                      void *userdata)
 {
     auto *self = static_cast<CollectConnection *>(userdata);
+    const char *bytes = static_cast<const char *>(data);
+    if (channel == self->m_channel.get() && self->m_recorder) {
+        self->m_channelIn += qint64(length);
+        const qsizetype kept = qsizetype(qMin<qint64>(qint64(length), kMaxRecordedInput - self->m_inputRecorded));
+        if (kept > 0) {
+            self->m_inputRecorded += kept;
+            self->record(self->m_channelId, isStderr ? u"stderr"_s : u"stdin"_s, QByteArray(bytes, kept));
+        }
+    }
     // Input may come before the prompt (`echo y | ssh ...`): kept, up to one
     // answer's length, and read once the prompt is out. The rest is dropped.
     if (channel == self->m_channel.get() && !isStderr && self->m_line.size() <= kMaxAnswerLine)
-        self->m_line += QByteArray(static_cast<const char *>(data),
-                                   qsizetype(qMin<uint32_t>(length, uint32_t(kMaxAnswerLine + 1))));
+        self->m_line += QByteArray(bytes, qsizetype(qMin<uint32_t>(length, uint32_t(kMaxAnswerLine + 1))));
     return int(qMin<uint32_t>(length, uint32_t(INT_MAX)));
 }
 
@@ -530,8 +849,10 @@ void CollectConnection::onChannelClose(ssh_session, ssh_channel channel, void *u
     auto *self = static_cast<CollectConnection *>(userdata);
     // Either the answer to our close, or a client going away mid-dialog
     // (reported as abandoned by the teardown).
-    if (channel == self->m_channel.get())
-        self->m_endDue = true;
+    if (channel == self->m_channel.get()) {
+        self->recordChannelClose(u"client"_s);
+        self->endSoon(u"client closed"_s);
+    }
 }
 
 // --- the dialog -----------------------------------------------------------
@@ -608,19 +929,27 @@ void CollectConnection::write(const QByteArray &bytes)
 {
     if (!m_channel || bytes.isEmpty())
         return;
-    if (ssh_channel_write(m_channel.get(), bytes.constData(), uint32_t(bytes.size())) == SSH_ERROR)
-        m_endDue = true;
+    if (ssh_channel_write(m_channel.get(), bytes.constData(), uint32_t(bytes.size())) == SSH_ERROR) {
+        endSoon(u"connection error"_s);
+        return;
+    }
+    if (m_recorder) {
+        m_channelOut += bytes.size();
+        record(m_channelId, u"stdout"_s, bytes);
+    }
 }
 
 void CollectConnection::endChannel(int exitStatus)
 {
     m_phase = Phase::Closing;
     if (m_channel) {
+        m_exitStatus = exitStatus;
         ssh_channel_request_send_exit_status(m_channel.get(), exitStatus);
         ssh_channel_send_eof(m_channel.get());
         ssh_channel_close(m_channel.get());
+        recordChannelClose(u"server"_s);
     } else {
-        m_endDue = true;
+        endSoon(u"session ended"_s);
     }
     m_deadline.start(kLingerMs);
 }
@@ -635,6 +964,103 @@ Status CollectConnection::report(ConnectionOutcome outcome)
         qWarning("collect: closing connection %s failed: %s", qPrintable(m_connectionId),
                  qPrintable(closed.error().message));
     return closed;
+}
+
+// --- the trail ------------------------------------------------------------
+
+void CollectConnection::record(const QString &channelId, const QString &type, const QByteArray &data,
+                               const QJsonObject &detail)
+{
+    if (!m_recorder || m_recordId.isEmpty())
+        return;
+    // The version line comes first in every trail that has one.
+    if (!m_clientVersionRecorded)
+        recordClientVersion();
+    m_recorder->event(m_recordId, channelId, type, data, detail);
+}
+
+void CollectConnection::recordClientVersion()
+{
+    if (m_clientVersionRecorded || !m_recorder || m_recordId.isEmpty() || !m_ssh)
+        return;
+    const char *banner = ssh_get_clientbanner(m_ssh.get());
+    if (!banner || !*banner)
+        return;
+    m_clientVersionRecorded = true;
+    const QByteArray line = QByteArray(banner).left(255);
+    m_recorder->event(m_recordId, connectionChannel(), u"client-version"_s, line,
+                      {{u"version"_s, printable(QString::fromUtf8(line), 255)}});
+}
+
+void CollectConnection::recordAuth(const QString &method, const QString &user, const QString &result,
+                                   const QJsonObject &extra)
+{
+    if (!m_recorder || m_recordId.isEmpty())
+        return;
+    QJsonObject detail = extra;
+    detail.insert(u"method"_s, method);
+    detail.insert(u"user"_s, printable(user, kMaxUsernameLength));
+    detail.insert(u"result"_s, result);
+    record(connectionChannel(), u"auth"_s, result.toUtf8(), detail);
+}
+
+void CollectConnection::recordRequest(const QString &channelId, const QString &type, const QJsonObject &detail)
+{
+    if (!m_recorder || m_recordId.isEmpty() || m_requestsRecorded >= kMaxRecordedRequests)
+        return;
+    ++m_requestsRecorded;
+    record(channelId.isEmpty() ? connectionChannel() : channelId, type, {}, detail);
+}
+
+void CollectConnection::recordChannelClose(const QString &initiator)
+{
+    if (m_channelCloseRecorded || m_channelId.isEmpty())
+        return;
+    m_channelCloseRecorded = true;
+    if (!m_recorder || m_recordId.isEmpty())
+        return;
+    QJsonObject detail{{u"initiator"_s, initiator},
+                       {u"bytes_client_to_server"_s, m_channelIn},
+                       {u"bytes_server_to_client"_s, m_channelOut}};
+    if (m_exitStatus >= 0)
+        detail.insert(u"exit_status"_s, m_exitStatus);
+    if (m_channelIn > m_inputRecorded)
+        detail.insert(u"input_not_recorded"_s, m_channelIn - m_inputRecorded);
+    record(m_channelId, u"channel-close"_s, {}, detail);
+    m_recorder->channelTraffic(m_recordId, m_channelId, u"session"_s, m_channelIn, m_channelOut);
+    m_reportedChannelIn = m_channelIn;
+    m_reportedChannelOut = m_channelOut;
+}
+
+void CollectConnection::sampleTraffic()
+{
+    if (!m_ssh)
+        return;
+    // -1 once libssh has closed the socket: its number may belong to another by now.
+    const socket_t socket = ssh_get_fd(m_ssh.get());
+    if (socket < 0)
+        return;
+    if (const std::optional<TcpCounters> counters = tcpCounters(socket)) {
+        m_bytesIn = counters->received;
+        m_bytesOut = counters->acked;
+    }
+}
+
+void CollectConnection::reportTraffic()
+{
+    if (!m_recorder || m_recordId.isEmpty())
+        return;
+    sampleTraffic();
+    if (m_bytesIn != m_reportedIn || m_bytesOut != m_reportedOut) {
+        m_reportedIn = m_bytesIn;
+        m_reportedOut = m_bytesOut;
+        m_recorder->traffic(m_recordId, m_bytesIn, m_bytesOut);
+    }
+    if (!m_channelId.isEmpty() && (m_channelIn != m_reportedChannelIn || m_channelOut != m_reportedChannelOut)) {
+        m_reportedChannelIn = m_channelIn;
+        m_reportedChannelOut = m_channelOut;
+        m_recorder->channelTraffic(m_recordId, m_channelId, u"session"_s, m_channelIn, m_channelOut);
+    }
 }
 
 } // namespace keystead

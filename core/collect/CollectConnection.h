@@ -7,8 +7,10 @@
 #include <libssh/callbacks.h>
 
 #include <QHostAddress>
+#include <QJsonObject>
 #include <QList>
 #include <QObject>
+#include <QStringList>
 #include <QTimer>
 
 #include <memory>
@@ -19,6 +21,8 @@ class QSocketNotifier;
 QT_END_NAMESPACE
 
 namespace keystead {
+
+class ConnectionRecorder;
 
 // One client of the collect server, from the accepted socket to the end: the
 // key exchange, key collection with proof of possession, the terminal
@@ -34,14 +38,20 @@ namespace keystead {
 // that request, or a client turning to keyboard-interactive, lets the client
 // in. On the single session channel it gets one line per key, the prompt
 // when the session wants a confirmation, the session's message, exit status.
+//
+// With a recorder, every connection is also reported as it happens, whether
+// or not a collect session matches: the client's version, each key offered
+// and proven, each authentication answer, banners, channel requests, what
+// was written to the terminal and typed into it, the TCP byte counts (read
+// from the kernel, since libssh does the socket I/O) and why it ended.
 class CollectConnection final : public QObject
 {
     Q_OBJECT
 
 public:
-    // Takes over `socket` (an accepted, connected TCP socket).
+    // Takes over `socket` (an accepted, connected TCP socket). `recorder` may be null.
     CollectConnection(CollectGate &gate, const CollectServerConfig &config, ssh_bind bind, int socket,
-                      const QHostAddress &peer, QObject *parent = nullptr);
+                      const QHostAddress &peer, ConnectionRecorder *recorder, QObject *parent = nullptr);
     ~CollectConnection() override;
     CollectConnection(const CollectConnection &) = delete;
     CollectConnection &operator=(const CollectConnection &) = delete;
@@ -51,9 +61,13 @@ public:
     bool start();
     // Disconnects at once (the server is stopping).
     void abort();
+    // Disconnects at once on an operator's request; `reason` goes into the trail.
+    void terminate(const QString &reason);
 
     const QHostAddress &peer() const { return m_peer; }
     bool isAuthenticated() const { return m_authenticated; }
+    // The recorder's id for this connection; empty without a recorder.
+    const QString &recordId() const { return m_recordId; }
 
 Q_SIGNALS:
     // The client passed authentication: it no longer counts as unauthenticated.
@@ -89,6 +103,7 @@ private:
     static void onChannelClose(ssh_session session, ssh_channel channel, void *userdata);
 
     int authPubkey(const QString &user, ssh_key key, char signatureState);
+    int otherRequest(ssh_message message);
     int keyboardInteractive(ssh_message message);
     // Looks the username up once (and shows the session's banner); false
     // when the client must be refused.
@@ -111,6 +126,9 @@ private:
     void afterLibssh(bool pollFailed);
     void updateWriteNotifier();
     void onDeadline();
+    // Ends as soon as libssh has returned; the first reason given is the one recorded.
+    void endSoon(const QString &reason);
+    void setCloseReason(const QString &reason);
 
     // The dialog on the terminal.
     void startDialog();
@@ -122,6 +140,20 @@ private:
     Status report(ConnectionOutcome outcome);
 
     void teardown();
+
+    // The trail. Nothing happens without a recorder.
+    void record(const QString &channelId, const QString &type, const QByteArray &data = {},
+                const QJsonObject &detail = {});
+    void recordClientVersion();
+    void recordAuth(const QString &method, const QString &user, const QString &result, const QJsonObject &extra = {});
+    // A request the client made (channel, global, channel open); capped per connection.
+    void recordRequest(const QString &channelId, const QString &type, const QJsonObject &detail);
+    void recordChannelClose(const QString &initiator);
+    // Reads the kernel's byte counts while libssh still holds the socket open.
+    void sampleTraffic();
+    void reportTraffic();
+    QString inferredCloseReason() const;
+    static QString phaseName(Phase phase);
 
     CollectGate &m_gate;
     const CollectServerConfig &m_config;
@@ -166,6 +198,29 @@ private:
     // Set inside libssh callbacks, acted on once libssh has returned.
     bool m_dialogDue = false;
     bool m_endDue = false; // teardown as soon as libssh has returned
+    QString m_closeReason; // in operator words; empty until something decides the end
+    QByteArray m_disconnectMessage; // what the client is told; the reason when empty
+
+    // Reporting.
+    ConnectionRecorder *m_recorder;
+    QString m_recordId;
+    bool m_clientVersionRecorded = false;
+    int m_requestsRecorded = 0;
+    QStringList m_authMethods; // the methods that got somewhere (partial or full success)
+    int m_channelsOpened = 0; // the next channel's id
+    QString m_channelId; // of m_channel
+    bool m_channelCloseRecorded = false;
+    int m_exitStatus = -1; // sent on the channel; -1 before
+    qint64 m_channelIn = 0; // payload bytes on m_channel
+    qint64 m_channelOut = 0;
+    qint64 m_inputRecorded = 0; // of m_channelIn, what the trail holds
+    qint64 m_bytesIn = 0; // TCP, as the kernel counts them
+    qint64 m_bytesOut = 0;
+    qint64 m_reportedIn = -1;
+    qint64 m_reportedOut = -1;
+    qint64 m_reportedChannelIn = -1;
+    qint64 m_reportedChannelOut = -1;
+    QTimer m_trafficTimer; // at most one traffic report per interval
 };
 
 } // namespace keystead

@@ -5,11 +5,13 @@
 #include "store/Database.h"
 
 #include <QHash>
+#include <QSemaphore>
 #include <QTcpServer>
 #include <QThread>
 #include <QTimer>
 
 #include <functional>
+#include <memory>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,6 +25,8 @@ namespace {
 // After a failed accept() for want of resources (no file descriptor left),
 // how long the listener rests before it tries again.
 constexpr int kAcceptRetryMs = 250;
+// How long terminate() waits for the server's thread; only a stuck thread takes this long.
+constexpr int kTerminateWaitMs = 10'000;
 
 // Hands over the raw socket of each accepted connection: libssh takes it, and
 // a connection over the caps is closed before any object is made for it.
@@ -69,9 +73,10 @@ struct Started
 class CollectServer::Worker final : public QObject
 {
 public:
-    Worker(CollectGate &gate, Database *database, std::atomic<int> &connectionCount)
+    Worker(CollectGate &gate, Database *database, ConnectionRecorder *recorder, std::atomic<int> &connectionCount)
         : m_gate(gate)
         , m_database(database)
+        , m_recorder(recorder)
         , m_connectionCount(connectionCount)
     {
     }
@@ -137,6 +142,23 @@ public:
             m_database->releaseThreadConnection();
     }
 
+    bool terminate(const QString &connectionId, const QString &reason)
+    {
+        if (connectionId.isEmpty())
+            return false;
+        CollectConnection *found = nullptr;
+        for (auto it = m_connections.keyBegin(); it != m_connections.keyEnd(); ++it) {
+            if ((*it)->recordId() == connectionId) {
+                found = *it;
+                break;
+            }
+        }
+        // Ending it removes it from m_connections: not while iterating.
+        if (found)
+            found->terminate(reason);
+        return found != nullptr;
+    }
+
 private:
     void accept(int socket)
     {
@@ -150,7 +172,7 @@ private:
         ++m_unauthenticated;
         ++m_unauthenticatedByAddress[*peer];
 
-        auto *connection = new CollectConnection(m_gate, m_config, m_bind.get(), socket, *peer, this);
+        auto *connection = new CollectConnection(m_gate, m_config, m_bind.get(), socket, *peer, m_recorder, this);
         m_connections.insert(connection, true);
         m_connectionCount.fetch_add(1);
         connect(connection, &CollectConnection::authenticated, this,
@@ -178,6 +200,7 @@ private:
 
     CollectGate &m_gate;
     Database *m_database;
+    ConnectionRecorder *m_recorder;
     std::atomic<int> &m_connectionCount;
     CollectServerConfig m_config;
     libssh::BindPtr m_bind;
@@ -205,8 +228,11 @@ Status CollectServer::start(const CollectServerConfig &config)
 {
     stop();
     m_config = config;
-    m_worker = new Worker(m_gate, m_database, m_connectionCount);
-    m_workerThread.start(m_worker);
+    {
+        QMutexLocker lock(&m_workerMutex);
+        m_worker = new Worker(m_gate, m_database, m_recorder, m_connectionCount);
+        m_workerThread.start(m_worker);
+    }
 
     std::optional<Result<Started>> started;
     m_workerThread.run([this, &started, config] { started = m_worker->listen(config); });
@@ -227,11 +253,45 @@ void CollectServer::stop()
 {
     if (!m_workerThread.isRunning())
         return;
+    {
+        // From here terminate() finds nothing; one under way has finished.
+        QMutexLocker lock(&m_workerMutex);
+        m_worker = nullptr;
+    }
     m_workerThread.stop(); // the worker's destructor closes every connection
-    m_worker = nullptr;
     m_port = 0;
     if (m_state == State::Running)
         setState(State::Stopped);
+}
+
+bool CollectServer::terminate(const QString &connectionId, const QString &reason)
+{
+    QMutexLocker lock(&m_workerMutex);
+    if (!m_worker)
+        return false;
+    if (QThread::currentThread() == m_worker->thread())
+        return m_worker->terminate(connectionId, reason);
+    // Not a blocking invoke: a caller holding a lock the recorder needs would
+    // wait forever for a server thread that waits for that lock. A bounded
+    // wait turns such a mistake into a late answer instead of a hang.
+    struct Outcome
+    {
+        QSemaphore done;
+        std::atomic<bool> found = false;
+    };
+    const auto outcome = std::make_shared<Outcome>();
+    QMetaObject::invokeMethod(
+        m_worker,
+        [worker = m_worker, outcome, connectionId, reason] {
+            outcome->found = worker->terminate(connectionId, reason);
+            outcome->done.release();
+        },
+        Qt::QueuedConnection);
+    if (!outcome->done.tryAcquire(1, kTerminateWaitMs)) {
+        qWarning("collect: terminating connection %s: the server did not answer in time", qPrintable(connectionId));
+        return false;
+    }
+    return outcome->found.load();
 }
 
 QString CollectServer::listenAddress() const

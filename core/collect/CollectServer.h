@@ -4,8 +4,10 @@
 #include "collect/HostKeys.h"
 #include "common/Result.h"
 #include "common/WorkerThread.h"
+#include "connections/ConnectionRecorder.h"
 
 #include <QList>
+#include <QMutex>
 #include <QObject>
 
 #include <atomic>
@@ -20,7 +22,12 @@ class Database;
 // It runs in its own thread, which owns every libssh object; it reaches the
 // collect sessions only through the gate, from that thread. Start and stop
 // from the thread that owns this object.
-class CollectServer final : public QObject
+//
+// Every connection it accepts is reported to the recorder, if one is set;
+// terminate() ends a live one from any thread.
+class CollectServer final
+    : public QObject
+    , public ConnectionTerminator
 {
     Q_OBJECT
 
@@ -33,6 +40,10 @@ public:
     // when the gate touches no store.
     explicit CollectServer(CollectGate &gate, Database *database = nullptr, QObject *parent = nullptr);
     ~CollectServer() override;
+
+    // Where connections are reported; null records nothing. Takes effect at
+    // the next start(). The recorder must outlive the server's run.
+    void setRecorder(ConnectionRecorder *recorder) { m_recorder = recorder; }
 
     // Loads (or makes, on first start) the host keys, then binds the listener.
     // Blocks until the server listens or failed.
@@ -53,6 +64,12 @@ public:
     // Connections open right now, authenticated or not. Any thread may ask.
     int connectionCount() const { return m_connectionCount.load(); }
 
+    // ConnectionTerminator: ends the live connection with this recorder id
+    // (the client gets an SSH disconnect; the trail gets `reason`). Any
+    // thread; waits until the server's thread has done it. False when no
+    // live connection has this id.
+    bool terminate(const QString &connectionId, const QString &reason) override;
+
 Q_SIGNALS:
     void stateChanged(keystead::CollectServer::State state);
 
@@ -61,8 +78,11 @@ private:
 
     CollectGate &m_gate;
     Database *m_database;
+    ConnectionRecorder *m_recorder = nullptr;
     class Worker;
     WorkerThread m_workerThread;
+    // Guards m_worker for terminate(), which any thread may call while the owner starts or stops.
+    QMutex m_workerMutex;
     Worker *m_worker = nullptr; // lives in m_workerThread
     State m_state = State::Stopped;
     CollectServerConfig m_config;

@@ -21,6 +21,10 @@ struct Migration
 // Each area keeps its own steps next to its code; versions are unique across areas.
 std::vector<Migration> collectMigrations(); // core/collect/CollectSchema.cpp: version 2
 std::vector<Migration> webhookMigrations(); // core/collect/WebhookSchema.cpp: version 3
+std::vector<Migration> vaultMigrations(); // core/inventory/VaultSchema.cpp: version 4
+std::vector<Migration> accessMigrations(); // core/store/Migrations.cpp: version 5 (token scopes, audit log)
+std::vector<Migration> inventoryMigrations(); // core/inventory/InventorySchema.cpp: version 6
+std::vector<Migration> connectionMigrations(); // core/connections/ConnectionSchema.cpp: version 7
 
 // Every step this binary knows, in order of version.
 const std::vector<Migration> &allMigrations();

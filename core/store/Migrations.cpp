@@ -36,12 +36,41 @@ std::vector<Migration> foundationMigrations()
 
 } // namespace
 
+// Token scopes and the audit log (issue 4). Tokens made before scopes existed
+// keep what they could do: read and write (1 | 2), not reveal secrets.
+std::vector<Migration> accessMigrations()
+{
+    return {
+        {5,
+         u"API token scopes and the audit log"_s,
+         {
+             u"ALTER TABLE api_tokens ADD COLUMN scopes INTEGER NOT NULL DEFAULT 3"_s,
+             u"CREATE TABLE audit_log ("
+             "  id TEXT PRIMARY KEY,"
+             "  at TEXT NOT NULL,"
+             "  position BIGINT NOT NULL,"
+             "  actor_kind TEXT NOT NULL,"
+             "  actor_id TEXT,"
+             "  actor_name TEXT,"
+             "  actor_address TEXT,"
+             "  action TEXT NOT NULL,"
+             "  subject_kind TEXT,"
+             "  subject_id TEXT,"
+             "  detail TEXT NOT NULL)"_s,
+             u"CREATE INDEX audit_log_at ON audit_log (at, position)"_s,
+             u"CREATE INDEX audit_log_subject ON audit_log (subject_id)"_s,
+         },
+         {}},
+    };
+}
+
 const std::vector<Migration> &allMigrations()
 {
     static const std::vector<Migration> migrations = [] {
         std::vector<Migration> all = foundationMigrations();
         // Areas whose schema has not landed yet contribute nothing.
-        for (auto &&steps : {collectMigrations(), webhookMigrations()})
+        for (auto &&steps : {collectMigrations(), webhookMigrations(), vaultMigrations(), accessMigrations(),
+                             inventoryMigrations(), connectionMigrations()})
             all.insert(all.end(), steps.begin(), steps.end());
         std::sort(all.begin(), all.end(), [](const Migration &a, const Migration &b) { return a.version < b.version; });
         return all;

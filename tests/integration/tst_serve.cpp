@@ -11,6 +11,7 @@
 #include <QTcpSocket>
 #include <QtTest>
 
+#include <algorithm>
 #include <csignal>
 
 using namespace Qt::StringLiterals;
@@ -95,9 +96,9 @@ CurlReply curl(const QStringList &arguments)
 class Server
 {
 public:
-    explicit Server(const QStringList &arguments)
+    explicit Server(const QStringList &arguments, const QProcessEnvironment &environment = headlessEnvironment())
     {
-        m_process.setProcessEnvironment(headlessEnvironment());
+        m_process.setProcessEnvironment(environment);
         m_process.setReadChannel(QProcess::StandardError);
         m_process.start(binary(), QStringList{u"serve"_s, u"--api-listen"_s, u"127.0.0.1:0"_s} + arguments);
         QDeadlineTimer deadline(30'000);
@@ -172,6 +173,8 @@ private Q_SLOTS:
     void servesHttps();
     void dataDirFromEnvironment();
     void collectsKeysEndToEnd();
+    void keyInventoryEndToEnd();
+    void noVaultMeansNothingStored();
 
 private:
     static void backends()
@@ -233,6 +236,11 @@ void TestServe::badUsageExitsTwo_data()
     QTest::newRow("token without action") << QStringList{u"token"_s} << QByteArray("create");
     QTest::newRow("token create without name") << QStringList{u"token"_s, u"create"_s} << QByteArray("--name");
     QTest::newRow("token bad action") << QStringList{u"token"_s, u"steal"_s} << QByteArray("create");
+    QTest::newRow("token unknown scope") << QStringList{u"token"_s, u"create"_s,  u"--name"_s,
+                                                        u"x"_s,     u"--scope"_s, u"read,admin"_s}
+                                         << QByteArray("admin");
+    QTest::newRow("token list with scope")
+        << QStringList{u"token"_s, u"list"_s, u"--scope"_s, u"read"_s} << QByteArray("--scope");
     QTest::newRow("window unknown flag") << QStringList{u"--bogus"_s} << QByteArray("bogus");
     QTest::newRow("window stray argument") << QStringList{u"frobnicate"_s} << QByteArray("frobnicate");
 }
@@ -475,6 +483,175 @@ void TestServe::collectsKeysEndToEnd()
     collected.sort();
     fingerprints.sort();
     QCOMPARE(collected, fingerprints);
+    QCOMPARE(server.stop(SIGTERM), 0);
+}
+
+namespace {
+
+// A token made by the command line with the given scopes; empty when that failed.
+QString scopedToken(const QString &dataDir, const QString &name, const QString &scopes,
+                    const QProcessEnvironment &environment)
+{
+    const Finished made = run(
+        {u"token"_s, u"create"_s, u"--name"_s, name, u"--scope"_s, scopes, u"--data-dir"_s, dataDir}, environment);
+    if (made.exitCode != 0)
+        qWarning("token create failed: %s", made.err.constData());
+    return QString::fromLatin1(made.out.trimmed());
+}
+
+QStringList jsonPost(const QString &token, const QJsonObject &body)
+{
+    return {u"-H"_s, u"Authorization: Bearer "_s + token,
+            u"-H"_s, u"Content-Type: application/json"_s,
+            u"-d"_s, QString::fromUtf8(QJsonDocument(body).toJson(QJsonDocument::Compact))};
+}
+
+} // namespace
+
+void TestServe::keyInventoryEndToEnd()
+{
+    // An operator's script with real tools only: tokens with scopes from the
+    // command line, a key pair from ssh-keygen, curl against `keystead serve`,
+    // and the vault's master key in KEYSTEAD_MASTER_KEY_FILE.
+    QTemporaryDir dir;
+    QProcessEnvironment environment = headlessEnvironment();
+    environment.insert(u"KEYSTEAD_MASTER_KEY_FILE"_s, dir.filePath(u"master.key"_s));
+    const QString writer = scopedToken(dir.path(), u"writer"_s, u"read,write"_s, environment);
+    const QString reader = scopedToken(dir.path(), u"reader"_s, u"read"_s, environment);
+    const QString auditor = scopedToken(dir.path(), u"auditor"_s, u"read,reveal"_s, environment);
+    QVERIFY(!writer.isEmpty() && !reader.isEmpty() && !auditor.isEmpty());
+    const Finished listed = run({u"token"_s, u"list"_s, u"--data-dir"_s, dir.path()}, environment);
+    QCOMPARE(listed.exitCode, 0);
+    QVERIFY2(listed.out.contains("auditor") && listed.out.contains("read,reveal"), listed.out.constData());
+
+    const QByteArray password = "correct horse battery";
+    const QString keyFile = dir.filePath(u"deploy"_s);
+    QCOMPARE(QProcess::execute(u"ssh-keygen"_s,
+                               {u"-q"_s, u"-t"_s, u"ecdsa"_s, u"-b"_s, u"384"_s, u"-N"_s, QString::fromLatin1(password),
+                                u"-C"_s, u"deploy@ci"_s, u"-f"_s, keyFile}),
+             0);
+    QFile privateFile(keyFile);
+    QVERIFY(privateFile.open(QIODevice::ReadOnly));
+    const QByteArray privateKey = privateFile.readAll();
+    QFile publicFile(keyFile + u".pub"_s);
+    QVERIFY(publicFile.open(QIODevice::ReadOnly));
+    const QString publicKey = QString::fromLatin1(publicFile.readAll()).trimmed();
+    QProcess print;
+    print.start(u"ssh-keygen"_s, {u"-l"_s, u"-E"_s, u"sha256"_s, u"-f"_s, keyFile + u".pub"_s});
+    QVERIFY(print.waitForFinished(10'000));
+    const QString fingerprint = QString::fromLatin1(print.readAllStandardOutput().split(' ').value(1));
+
+    Server server({u"--data-dir"_s, dir.path()}, environment);
+    QVERIFY2(!server.url().isEmpty(), server.log().constData());
+    const QString keys = server.url() + u"/api/pam/key"_s;
+    const QJsonObject body{{u"identifier"_s, u"deploy-key"_s},
+                           {u"ip"_s, u"10.0.0.5"_s},
+                           {u"hostname"_s, u"web1"_s},
+                           {u"private_key"_s, QString::fromLatin1(privateKey)},
+                           {u"public_key"_s, publicKey},
+                           {u"password"_s, QString::fromLatin1(password)},
+                           {u"devices"_s, QJsonArray{QJsonObject{{u"hostname"_s, u"nowhere"_s}}}}};
+
+    // A read-only token may not write: the seed's 1039, nothing stored.
+    const CurlReply refused = curl(jsonPost(reader, body) + QStringList{keys});
+    QCOMPARE(refused.status, 403);
+    QCOMPARE(
+        QJsonDocument::fromJson(refused.body).object().value(u"response"_s).toObject().value(u"error_code"_s).toInt(),
+        1039);
+
+    const CurlReply created = curl(jsonPost(writer, body) + QStringList{keys});
+    QCOMPARE(created.status, 201);
+    const QJsonObject createdKey = QJsonDocument::fromJson(created.body).object().value(u"key"_s).toObject();
+    QCOMPARE(createdKey.value(u"identifier"_s).toString(), u"deploy-key"_s);
+    QCOMPARE(createdKey.value(u"devices_error"_s).toArray().size(), 1);
+
+    const CurlReply shown = curl({u"-H"_s, u"x-api-key: "_s + reader, keys + u"/deploy-key"_s});
+    QCOMPARE(shown.status, 200);
+    const QJsonObject key = QJsonDocument::fromJson(shown.body).object().value(u"key"_s).toObject();
+    QCOMPARE(key.value(u"fingerprint_sha256"_s).toString(), fingerprint);
+    QVERIFY(key.value(u"has_private_key"_s).toBool());
+    QVERIFY(!shown.body.contains("PRIVATE KEY"));
+    QVERIFY(!shown.body.contains(password));
+
+    // Revealing needs the reveal scope.
+    QCOMPARE(curl({u"-H"_s, u"x-api-key: "_s + writer, keys + u"/deploy-key/secret"_s}).status, 403);
+    const CurlReply revealed = curl({u"-H"_s, u"x-api-key: "_s + auditor, keys + u"/deploy-key/secret"_s});
+    QCOMPARE(revealed.status, 200);
+    const QJsonObject secrets = QJsonDocument::fromJson(revealed.body).object().value(u"key"_s).toObject();
+    QCOMPARE(secrets.value(u"private_key"_s).toString().toLatin1(), privateKey);
+    QCOMPARE(secrets.value(u"password"_s).toString().toLatin1(), password);
+    QCOMPARE(server.stop(SIGTERM), 0);
+
+    // Neither the log nor any file of the data folder holds the private key's body or the password.
+    // openssh-key-v1 carries the public key in clear near its start: lines that
+    // are only public key material may be stored (the public key is), the rest may not.
+    const QByteArray publicBase64 = publicKey.section(u' ', 1, 1).toLatin1();
+    QList<QByteArray> bodyLines;
+    for (const QByteArray &line : privateKey.split('\n')) {
+        if (line.size() > 20 && !line.startsWith("-----") && !publicBase64.contains(line.mid(4, line.size() - 8)))
+            bodyLines.append(line);
+    }
+    QVERIFY(bodyLines.size() >= 3);
+    const auto holdsSecret = [&](const QByteArray &bytes) {
+        return bytes.contains(password) || std::any_of(bodyLines.cbegin(), bodyLines.cend(), [&](const QByteArray &l) {
+                   return bytes.contains(l);
+               });
+    };
+    QVERIFY(!holdsSecret(server.log()));
+    QDirIterator files(dir.path(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    int checked = 0;
+    while (files.hasNext()) {
+        const QString path = files.next();
+        if (path == keyFile)
+            continue; // ssh-keygen's own file
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY2(!holdsSecret(file.readAll()), qPrintable(path));
+        ++checked;
+    }
+    QVERIFY(checked >= 2);
+    // The master key file is its owner's alone.
+    QCOMPARE(QFileInfo(dir.filePath(u"master.key"_s)).permissions()
+                 & (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup | QFile::WriteOther),
+             QFileDevice::Permissions());
+}
+
+void TestServe::noVaultMeansNothingStored()
+{
+    // No keychain (no session bus) and no KEYSTEAD_MASTER_KEY_FILE: storing a
+    // private key fails with a clear error and writes nothing; there is no plain-text fallback.
+    QTemporaryDir dir;
+    QProcessEnvironment environment = headlessEnvironment();
+    environment.remove(u"KEYSTEAD_MASTER_KEY_FILE"_s);
+    environment.remove(u"DBUS_SESSION_BUS_ADDRESS"_s);
+    environment.insert(u"DBUS_SESSION_BUS_ADDRESS"_s, u"unix:path=/nonexistent/keystead-test-bus"_s);
+    const QString writer = scopedToken(dir.path(), u"writer"_s, u"read,write"_s, environment);
+    QVERIFY(!writer.isEmpty());
+    const QString keyFile = dir.filePath(u"k"_s);
+    QCOMPARE(QProcess::execute(u"ssh-keygen"_s, {u"-q"_s, u"-t"_s, u"ed25519"_s, u"-N"_s, QString(), u"-f"_s, keyFile}),
+             0);
+    QFile privateFile(keyFile);
+    QVERIFY(privateFile.open(QIODevice::ReadOnly));
+    QFile publicFile(keyFile + u".pub"_s);
+    QVERIFY(publicFile.open(QIODevice::ReadOnly));
+
+    Server server({u"--data-dir"_s, dir.path()}, environment);
+    QVERIFY2(!server.url().isEmpty(), server.log().constData());
+    const QString keys = server.url() + u"/api/pam/key"_s;
+    const QJsonObject body{{u"ip"_s, u"10.0.0.9"_s},
+                           {u"hostname"_s, u"db1"_s},
+                           {u"private_key"_s, QString::fromLatin1(privateFile.readAll())},
+                           {u"public_key"_s, QString::fromLatin1(publicFile.readAll()).trimmed()}};
+    const CurlReply refused = curl(jsonPost(writer, body) + QStringList{keys});
+    QCOMPARE(refused.status, 503);
+    const QJsonObject response = QJsonDocument::fromJson(refused.body).object().value(u"response"_s).toObject();
+    QCOMPARE(response.value(u"error_code"_s).toInt(), 1050);
+    QVERIFY2(response.value(u"message"_s).toString().contains(u"KEYSTEAD_MASTER_KEY_FILE"_s)
+                 || response.value(u"detail"_s).toString().contains(u"KEYSTEAD_MASTER_KEY_FILE"_s),
+             refused.body.constData());
+    const CurlReply listed = curl({u"-H"_s, u"x-api-key: "_s + writer, keys});
+    QCOMPARE(listed.status, 200);
+    QCOMPARE(QJsonDocument::fromJson(listed.body).object().value(u"keys"_s).toArray().size(), 0);
     QCOMPARE(server.stop(SIGTERM), 0);
 }
 

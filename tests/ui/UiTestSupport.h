@@ -7,6 +7,7 @@
 #include "api/ApiRouter.h"
 #include "api/SystemController.h"
 #include "api/TokenService.h"
+#include "audit/AuditLog.h"
 #include "collect/CollectServer.h"
 #include "collect/CollectService.h"
 #include "collect/WebhookDeliveryLog.h"
@@ -14,6 +15,10 @@
 #include "collect/WebhookHeaderSeal.h"
 #include "collect/WebhookOutbox.h"
 #include "collect/WebhookSigner.h"
+#include "connections/ConnectionService.h"
+#include "inventory/InventoryService.h"
+#include "inventory/MasterKeyStore.h"
+#include "inventory/Vault.h"
 #include "store/SettingsStore.h"
 
 #include <QApplication>
@@ -44,6 +49,11 @@ struct UiCore
     std::unique_ptr<WebhookDeliveryLog> webhookLog;
     std::unique_ptr<CollectService> collect;
     std::unique_ptr<CollectServer> collectServer;
+    std::unique_ptr<MasterKeyStore> masterKeys;
+    std::unique_ptr<Vault> vault;
+    std::unique_ptr<AuditLog> audit;
+    std::unique_ptr<InventoryService> inventory;
+    std::unique_ptr<ConnectionService> connections;
     std::unique_ptr<ApiEndpoint> endpoint;
 
     static std::unique_ptr<UiCore> create()
@@ -72,6 +82,14 @@ struct UiCore
         dispatch.timeoutMs = 4'000;
         if (!core->webhooks->start(dispatch))
             return nullptr;
+        // UI tests run with no session bus, so the vault's master key is in a file.
+        core->masterKeys = std::make_unique<FileMasterKeyStore>(core->store->dataDir() + QStringLiteral("/master.key"));
+        core->vault = std::make_unique<Vault>(database, core->clock, *core->masterKeys);
+        core->audit = std::make_unique<AuditLog>(database, core->clock);
+        core->inventory = std::make_unique<InventoryService>(database, core->clock, *core->vault, *core->audit);
+        core->connections = std::make_unique<ConnectionService>(database, core->clock, *core->settings, *core->audit);
+        core->collectServer->setRecorder(core->connections.get());
+        core->connections->setTerminator(core->collectServer.get());
         core->endpoint = std::make_unique<ApiEndpoint>(*core->router, database);
         return core;
     }
@@ -80,14 +98,16 @@ struct UiCore
     {
         // Threads that call into the others go first: the endpoint, the collect server, webhook delivery.
         endpoint.reset();
+        if (connections)
+            connections->setTerminator(nullptr);
         collectServer.reset();
         webhooks.reset();
     }
 
     ui::UiServices services()
     {
-        return ui::UiServices{*settings,      *tokens,   *endpoint,   clock,           *collect,
-                              *collectServer, *webhooks, *webhookLog, store->dataDir()};
+        return ui::UiServices{*settings,   *tokens,    *endpoint, clock,  *collect,     *collectServer,  *webhooks,
+                              *webhookLog, *inventory, *vault,    *audit, *connections, store->dataDir()};
     }
 };
 

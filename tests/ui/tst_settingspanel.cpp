@@ -3,18 +3,21 @@
 
 #include "CollectServerSettings.h"
 #include "api/EndpointSettings.h"
+#include "dialogs/NewTokenDialog.h"
 #include "dialogs/TokenSecretDialog.h"
 #include "models/TokensModel.h"
 #include "panels/SettingsPanel.h"
+#include "store/Sql.h"
 
 #include <QCheckBox>
 #include <QClipboard>
-#include <QInputDialog>
+#include <QDialogButtonBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTableView>
 #include <QTcpServer>
 #include <QTimer>
@@ -66,6 +69,9 @@ private Q_SLOTS:
     void collectSettingsAreSavedAndBadOnesChangeNothing();
     void newTokenButtonAsksForANameAndShowsTheSecretOnce();
     void revokeButtonAsksFirst();
+    void newTokenDialogNeedsANameAndAScope();
+    void vaultStateIsShown();
+    void rotatingTheMasterKeyResealsAndIsAudited();
 
 private:
     QCheckBox *enabledBox() const { return m_panel->findChild<QCheckBox *>(u"endpointEnabled"_s); }
@@ -84,7 +90,8 @@ void TestSettingsPanel::init()
 {
     m_core = UiCore::create();
     QVERIFY(m_core);
-    m_panel = std::make_unique<SettingsPanel>(*m_core->settings, *m_core->tokens, *m_core->endpoint);
+    m_panel = std::make_unique<SettingsPanel>(*m_core->settings, *m_core->tokens, *m_core->endpoint, *m_core->vault,
+                                              *m_core->audit);
     m_panel->resize(900, 640);
     m_panel->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_panel.get()));
@@ -105,7 +112,7 @@ void TestSettingsPanel::showsTheStoredEndpointSettings()
 
     KEYSTEAD_VERIFY_OK(m_core->settings->setValue(QString(endpoint_settings::kListen), u"127.0.0.1:9999"_s));
     KEYSTEAD_VERIFY_OK(m_core->settings->setBoolValue(QString(endpoint_settings::kEnabled), true));
-    SettingsPanel again(*m_core->settings, *m_core->tokens, *m_core->endpoint);
+    SettingsPanel again(*m_core->settings, *m_core->tokens, *m_core->endpoint, *m_core->vault, *m_core->audit);
     QVERIFY(again.findChild<QCheckBox *>(u"endpointEnabled"_s)->isChecked());
     QCOMPARE(again.findChild<QLineEdit *>(u"listenAddress"_s)->text(), u"127.0.0.1:9999"_s);
     QCOMPARE(again.findChild<QLabel *>(u"endpointState"_s)->text(), u"Not running"_s);
@@ -284,15 +291,21 @@ void TestSettingsPanel::collectSettingsAreSavedAndBadOnesChangeNothing()
     QVERIFY(notify->isChecked());
     QCOMPARE(collect_settings::listenAddress(*m_core->settings)->toString(), u"127.0.0.1:2222"_s);
 
+    auto *retention = m_panel->findChild<QSpinBox *>(u"trailRetentionDays"_s);
+    QCOMPARE(retention->value(), m_core->connections->retentionDays()); // 600, as seed 004's cleanup
+
     QSignalSpy applied(m_panel.get(), &SettingsPanel::collectSettingsApplied);
     field(u"collectListenAddress"_s)->setText(u" 0.0.0.0:2022 "_s);
     notify->setChecked(false);
+    retention->setValue(30);
     m_panel->findChild<QPushButton *>(u"applyCollect"_s)->click();
     QVERIFY2(m_panel->collectError().isEmpty(), qPrintable(m_panel->collectError()));
     QCOMPARE(applied.count(), 1);
     QCOMPARE(m_core->settings->value(QString(collect_settings::kListen)), u"0.0.0.0:2022"_s);
     QCOMPARE(field(u"collectListenAddress"_s)->text(), u"0.0.0.0:2022"_s);
     QVERIFY(!collect_settings::notificationsEnabled(*m_core->settings));
+    // The connections' cleanup job reads what was saved.
+    QCOMPARE(m_core->connections->retentionDays(), 30);
 
     QSignalSpy settingsChanged(m_core->settings.get(), &SettingsStore::changed);
     field(u"collectListenAddress"_s)->setText(u"collect.example:22"_s);
@@ -306,9 +319,10 @@ void TestSettingsPanel::collectSettingsAreSavedAndBadOnesChangeNothing()
     QVERIFY(!collect_settings::notificationsEnabled(*m_core->settings));
 
     // Another panel on the same store shows what was saved.
-    SettingsPanel again(*m_core->settings, *m_core->tokens, *m_core->endpoint);
+    SettingsPanel again(*m_core->settings, *m_core->tokens, *m_core->endpoint, *m_core->vault, *m_core->audit);
     QCOMPARE(again.findChild<QLineEdit *>(u"collectListenAddress"_s)->text(), u"0.0.0.0:2022"_s);
     QVERIFY(!again.findChild<QCheckBox *>(u"collectNotify"_s)->isChecked());
+    QCOMPARE(again.findChild<QSpinBox *>(u"trailRetentionDays"_s)->value(), 30);
 }
 
 void TestSettingsPanel::newTokenButtonAsksForANameAndShowsTheSecretOnce()
@@ -316,34 +330,40 @@ void TestSettingsPanel::newTokenButtonAsksForANameAndShowsTheSecretOnce()
     QString shownSecret;
     QString copied;
     auto *newToken = m_panel->findChild<QPushButton *>(u"newToken"_s);
-    const int answered = answeringDialogs([newToken] { newToken->click(); },
-                                          [&](QWidget *modal) {
-                                              if (auto *input = qobject_cast<QInputDialog *>(modal)) {
-                                                  input->setTextValue(u"from the dialog"_s);
-                                                  input->accept();
-                                                  return true;
-                                              }
-                                              if (auto *secret = qobject_cast<ui::TokenSecretDialog *>(modal)) {
-                                                  shownSecret = secret->findChild<QLineEdit *>(u"secret"_s)->text();
-                                                  secret->findChild<QPushButton *>(u"copy"_s)->click();
-                                                  copied = QGuiApplication::clipboard()->text();
-                                                  secret->accept();
-                                                  return true;
-                                              }
-                                              return false;
-                                          });
+    const int answered
+        = answeringDialogs([newToken] { newToken->click(); },
+                           [&](QWidget *modal) {
+                               if (auto *ask = qobject_cast<ui::NewTokenDialog *>(modal)) {
+                                   ask->findChild<QLineEdit *>(u"tokenName"_s)->setText(u"from the dialog"_s);
+                                   // Read only, and reveal: a choice the person makes.
+                                   ask->findChild<QCheckBox *>(u"scopeWrite"_s)->setChecked(false);
+                                   ask->findChild<QCheckBox *>(u"scopeReveal"_s)->setChecked(true);
+                                   ask->accept();
+                                   return true;
+                               }
+                               if (auto *secret = qobject_cast<ui::TokenSecretDialog *>(modal)) {
+                                   shownSecret = secret->findChild<QLineEdit *>(u"secret"_s)->text();
+                                   secret->findChild<QPushButton *>(u"copy"_s)->click();
+                                   copied = QGuiApplication::clipboard()->text();
+                                   secret->accept();
+                                   return true;
+                               }
+                               return false;
+                           });
     QCOMPARE(answered, 2);
     QVERIFY(shownSecret.startsWith(TokenService::kSecretPrefix));
     QCOMPARE(copied, shownSecret);
     QCOMPARE(m_panel->tokensModel().rowCount(), 1);
     QCOMPARE(m_panel->tokensModel().tokenAt(0).name, u"from the dialog"_s);
-    QVERIFY(m_core->tokens->verify(shownSecret.toLatin1()));
+    const std::optional<ApiToken> verified = m_core->tokens->verify(shownSecret.toLatin1());
+    QVERIFY(verified);
+    QCOMPARE(verified->scopes, (TokenScopes{TokenScope::Read, TokenScope::RevealSecrets}));
 
     // Cancelling the name makes nothing.
     const int cancelled = answeringDialogs([newToken] { newToken->click(); },
                                            [](QWidget *modal) {
-                                               if (auto *input = qobject_cast<QInputDialog *>(modal)) {
-                                                   input->reject();
+                                               if (auto *ask = qobject_cast<ui::NewTokenDialog *>(modal)) {
+                                                   ask->reject();
                                                    return true;
                                                }
                                                return false;
@@ -373,6 +393,87 @@ void TestSettingsPanel::revokeButtonAsksFirst()
     QCOMPARE(answeringDialogs([revoke] { revoke->click(); }, answerWith(QMessageBox::Yes)), 1);
     QCOMPARE(stateColumn(made->token.id), u"revoked"_s);
     QVERIFY(!revoke->isEnabled());
+}
+
+void TestSettingsPanel::newTokenDialogNeedsANameAndAScope()
+{
+    ui::NewTokenDialog dialog;
+    auto *ok = dialog.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
+    QCOMPARE(dialog.scopes(), kDefaultTokenScopes);
+    QVERIFY(!ok->isEnabled()); // no name yet
+    dialog.setName(u"nightly"_s);
+    QVERIFY(ok->isEnabled());
+    dialog.setScopes(TokenScopes());
+    QVERIFY(!ok->isEnabled()); // a token that may do nothing is not offered
+    dialog.findChild<QCheckBox *>(u"scopeRead"_s)->setChecked(true);
+    QVERIFY(ok->isEnabled());
+    QCOMPARE(dialog.scopes(), TokenScopes(TokenScope::Read));
+}
+
+void TestSettingsPanel::vaultStateIsShown()
+{
+    // A fresh store has sealed nothing: the panel says where the key will go, and there is nothing to rotate.
+    auto *rotate = m_panel->findChild<QPushButton *>(u"rotateMasterKey"_s);
+    QVERIFY(rotate);
+    QVERIFY(m_panel->vaultStateText().contains(m_core->vault->keyStoreDescription()));
+    QVERIFY(!rotate->isEnabled());
+
+    KEYSTEAD_VERIFY_OK(m_core->vault->unlock());
+    m_panel->showVaultState();
+    QVERIFY2(m_panel->vaultStateText().startsWith(u"Open"_s), qPrintable(m_panel->vaultStateText()));
+    QVERIFY(rotate->isEnabled());
+
+    // The key file loses its key: the panel says so, in the vault's own words, and offers no rotation.
+    QFile keyFile(m_core->store->dataDir() + u"/master.key"_s);
+    QVERIFY(keyFile.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    keyFile.close();
+    Vault other(m_core->store->database(), m_core->clock, *m_core->masterKeys);
+    SettingsPanel lost(*m_core->settings, *m_core->tokens, *m_core->endpoint, other, *m_core->audit);
+    QVERIFY(!lost.findChild<QPushButton *>(u"rotateMasterKey"_s)->isEnabled());
+    QCOMPARE(lost.vaultStateText(), other.stateMessage());
+}
+
+void TestSettingsPanel::rotatingTheMasterKeyResealsAndIsAudited()
+{
+    KEYSTEAD_VERIFY_OK(m_core->vault->unlock());
+    QSqlDatabase db = m_core->store->database().connection();
+    const SecretRef ref{u"test"_s, u"1"_s, u"password"_s};
+    KEYSTEAD_VERIFY_OK(sql::inTransaction(db, [&] { return m_core->vault->put(db, ref, "hunter2"); }));
+    const auto sealedText = [&] {
+        Result<QSqlQuery> row = sql::exec(db, u"SELECT sealed FROM vault_secrets"_s);
+        return row && row.value().first() ? row.value().value(0).toString() : QString();
+    };
+    const QString before = sealedText();
+    m_panel->showVaultState();
+
+    auto *rotate = m_panel->findChild<QPushButton *>(u"rotateMasterKey"_s);
+    QVERIFY(rotate->isEnabled());
+    const auto answerWith = [](QMessageBox::StandardButton choice) {
+        return [choice](QWidget *modal) {
+            auto *box = qobject_cast<QMessageBox *>(modal);
+            if (!box)
+                return false;
+            box->button(choice)->click();
+            return true;
+        };
+    };
+    // Cancelled: nothing changes.
+    QCOMPARE(answeringDialogs([rotate] { rotate->click(); }, answerWith(QMessageBox::Cancel)), 1);
+    QCOMPARE(sealedText(), before);
+
+    QCOMPARE(answeringDialogs([rotate] { rotate->click(); }, answerWith(QMessageBox::Yes)), 1);
+    QVERIFY2(m_panel->vaultError().isEmpty(), qPrintable(m_panel->vaultError()));
+    const QString after = sealedText();
+    QVERIFY(!after.isEmpty());
+    QVERIFY(after != before);
+    // Still opens, under the new key.
+    const Result<QByteArray> opened = m_core->vault->get(ref);
+    KEYSTEAD_VERIFY_OK(opened);
+    QCOMPARE(opened.value(), QByteArray("hunter2"));
+    const Result<QList<AuditEvent>> events = m_core->audit->list({u"vault.rotate"_s, {}, 10});
+    KEYSTEAD_VERIFY_OK(events);
+    QCOMPARE(events->size(), 1);
+    QCOMPARE(events->constFirst().actor.kind, u"console"_s);
 }
 
 KEYSTEAD_UI_TEST_MAIN(TestSettingsPanel)

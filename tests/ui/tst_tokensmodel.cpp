@@ -54,7 +54,7 @@ void TestTokensModel::followsTheServiceUnderTheTester()
 {
     QAbstractItemModelTester tester(m_model.get(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     QCOMPARE(m_model->rowCount(), 0);
-    QCOMPARE(m_model->columnCount(), 4);
+    QCOMPARE(m_model->columnCount(), 5);
 
     QSignalSpy changed(m_core->tokens.get(), &TokenService::tokensChanged);
     // Tokens made in the same instant are listed by id: a new one may land
@@ -84,6 +84,8 @@ void TestTokensModel::columnsAndRoles()
     QCOMPARE(m_model->headerData(TokensModel::Created, Qt::Horizontal).toString(), u"Created"_s);
     QCOMPARE(m_model->headerData(TokensModel::LastUsed, Qt::Horizontal).toString(), u"Last used"_s);
     QCOMPARE(m_model->headerData(TokensModel::State, Qt::Horizontal).toString(), u"State"_s);
+    QCOMPARE(m_model->headerData(TokensModel::Scopes, Qt::Horizontal).toString(), u"May"_s);
+    QCOMPARE(m_model->index(0, TokensModel::Scopes).data().toString(), u"read, write"_s);
 
     const QModelIndex name = m_model->index(0, TokensModel::Name);
     QCOMPARE(name.data().toString(), u"ci"_s);
@@ -101,6 +103,16 @@ void TestTokensModel::columnsAndRoles()
     QCOMPARE(m_model->index(0, TokensModel::State).data(TokensModel::SortRole).toBool(), false);
     QVERIFY(m_model->index(0, TokensModel::State).data(Qt::ToolTipRole).toString().startsWith(u"Revoked on "_s));
     QVERIFY(m_model->index(0, TokensModel::Name).data(Qt::ForegroundRole).isValid());
+
+    // A token that may reveal secrets says so where the operator looks.
+    QVERIFY(!m_model->index(0, TokensModel::Scopes).data(Qt::ToolTipRole).isValid());
+    const Result<NewApiToken> revealing
+        = m_core->tokens->create(u"auditor"_s, TokenScopes{TokenScope::Read, TokenScope::RevealSecrets});
+    KEYSTEAD_VERIFY_OK(revealing);
+    const int revealingRow = m_model->rowOf(revealing->token.id);
+    QCOMPARE(m_model->index(revealingRow, TokensModel::Scopes).data().toString(), u"read, reveal secrets"_s);
+    QVERIFY(
+        m_model->index(revealingRow, TokensModel::Scopes).data(Qt::ToolTipRole).toString().contains(u"plain text"_s));
 }
 
 void TestTokensModel::keepsRowsWhenTokensAreAddedOrChanged()

@@ -73,7 +73,7 @@ void TestEndpoint::init()
             m_handlerThread = QThread::currentThreadId();
             return HttpResponse::json(200, QJsonDocument(QJsonObject{{u"bytes"_s, request.body.size()}}));
         },
-        {RouteBody::JsonRequired, true});
+        {.body = RouteBody::JsonRequired});
     m_endpoint = std::make_unique<ApiEndpoint>(*m_router, m_store->database());
     const Result<NewApiToken> made = m_tokens->create(u"tester"_s);
     KEYSTEAD_VERIFY_OK(made);

@@ -60,6 +60,8 @@ private Q_SLOTS:
     void failedLoginsAreSlowedDown();
     void listenAddresses_data();
     void listenAddresses();
+    void scopesGuardRoutes_data();
+    void scopesGuardRoutes();
 
 private:
     HttpRequest request(const QByteArray &method, const QString &path, const QByteArray &body = {}) const
@@ -97,11 +99,12 @@ void TestRouter::init()
     KEYSTEAD_VERIFY_OK(made);
     m_secret = made->secret.toLatin1();
     m_router->addRoute("GET", u"/api/things"_s, echoArguments);
-    m_router->addRoute("POST", u"/api/things"_s, echoArguments, {RouteBody::JsonRequired, true});
+    m_router->addRoute("POST", u"/api/things"_s, echoArguments, {.body = RouteBody::JsonRequired});
     m_router->addRoute("DELETE", u"/api/things/{id}"_s, echoArguments);
     m_router->addRoute("GET", u"/api/things/{id}"_s, echoArguments);
-    m_router->addRoute("PATCH", u"/api/things/{id}/"_s, echoArguments, {RouteBody::JsonOptional, true});
-    m_router->addRoute("GET", u"/api/ping"_s, echoArguments, {RouteBody::None, false});
+    m_router->addRoute("PATCH", u"/api/things/{id}/"_s, echoArguments, {.body = RouteBody::JsonOptional});
+    m_router->addRoute("GET", u"/api/ping"_s, echoArguments, {.requiresToken = false});
+    m_router->addRoute("GET", u"/api/things/{id}/secret"_s, echoArguments, {.scope = TokenScope::RevealSecrets});
 }
 
 void TestRouter::cleanup()
@@ -288,6 +291,48 @@ void TestRouter::listenAddresses()
         QCOMPARE(parsed->toString(), expected);
     else
         QVERIFY(!parsed.error().message.isEmpty());
+}
+
+void TestRouter::scopesGuardRoutes_data()
+{
+    QTest::addColumn<int>("scopes");
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("requiredScope");
+    const int read = 1, write = 2, reveal = 4;
+    QTest::newRow("read may GET") << read << QByteArray("GET") << u"/api/things"_s << 200 << QString();
+    QTest::newRow("read may not POST") << read << QByteArray("POST") << u"/api/things"_s << 403 << u"write"_s;
+    QTest::newRow("read may not DELETE") << read << QByteArray("DELETE") << u"/api/things/1"_s << 403 << u"write"_s;
+    QTest::newRow("write alone may not GET") << write << QByteArray("GET") << u"/api/things"_s << 403 << u"read"_s;
+    QTest::newRow("write may POST") << write << QByteArray("POST") << u"/api/things"_s << 200 << QString();
+    QTest::newRow("read+write may not reveal")
+        << (read | write) << QByteArray("GET") << u"/api/things/1/secret"_s << 403 << u"reveal"_s;
+    QTest::newRow("reveal may reveal") << reveal << QByteArray("GET") << u"/api/things/1/secret"_s << 200 << QString();
+    QTest::newRow("public route needs no scope") << reveal << QByteArray("GET") << u"/api/ping"_s << 200 << QString();
+}
+
+void TestRouter::scopesGuardRoutes()
+{
+    QFETCH(int, scopes);
+    QFETCH(QByteArray, method);
+    QFETCH(QString, path);
+    QFETCH(int, status);
+    QFETCH(QString, requiredScope);
+    const Result<NewApiToken> made = m_tokens->create(u"scoped %1"_s.arg(QString::fromLatin1(QTest::currentDataTag())),
+                                                      TokenScopes::fromInt(static_cast<unsigned>(scopes)));
+    KEYSTEAD_VERIFY_OK(made);
+    HttpRequest sent = request(method, path, method == "POST" ? QByteArray("{}") : QByteArray());
+    sent.headers.insert("authorization", "Bearer " + made->secret.toLatin1());
+    const HttpResponse response = m_router->dispatch(sent);
+    QCOMPARE(response.status, status);
+    if (status == 403) {
+        QCOMPARE(response.header("Content-Type"), QByteArray("application/problem+json"));
+        const QString detail = body(response).value(u"detail"_s).toString();
+        QVERIFY2(detail.contains(u"may not "_s + requiredScope), response.body.constData());
+        // A refused scope is not a failed login: the address is not slowed down.
+        QCOMPARE(m_router->throttle().retryAfterSeconds(sent.peer), 0);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestRouter)

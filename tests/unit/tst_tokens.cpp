@@ -29,6 +29,11 @@ private Q_SLOTS:
     void badNamesChangeNothing();
     void activeNamesAreUnique();
     void lastUsedIsRecordedCoarsely();
+    void scopesAreKept_data() { backends(); }
+    void scopesAreKept();
+    void scopeWords_data();
+    void scopeWords();
+    void tokensFromBeforeScopesReadAndWrite();
 
 private:
     static void backends()
@@ -216,6 +221,90 @@ void TestTokens::lastUsedIsRecordedCoarsely()
     clock.advanceSeconds(120);
     QVERIFY(tokens.verify(made->secret.toLatin1()));
     QCOMPARE(tokens.list()->first().lastUsedAt, clock.now());
+}
+
+void TestTokens::scopesAreKept()
+{
+    QFETCH(QString, backend);
+    auto store = TestDatabase::create(backend, m_clock);
+    QVERIFY(store);
+    TokenService tokens(store->database());
+
+    const Result<NewApiToken> reader = tokens.create(u"reader"_s, TokenScope::Read);
+    KEYSTEAD_VERIFY_OK(reader);
+    const Result<NewApiToken> all
+        = tokens.create(u"auditor"_s, TokenScopes{TokenScope::Read, TokenScope::Write, TokenScope::RevealSecrets});
+    KEYSTEAD_VERIFY_OK(all);
+    const Result<NewApiToken> plain = tokens.create(u"default"_s);
+    KEYSTEAD_VERIFY_OK(plain);
+    QCOMPARE(plain->token.scopes, kDefaultTokenScopes);
+
+    const std::optional<ApiToken> verifiedReader = tokens.verify(reader->secret.toLatin1());
+    QVERIFY(verifiedReader);
+    QVERIFY(verifiedReader->allows(TokenScope::Read));
+    QVERIFY(!verifiedReader->allows(TokenScope::Write));
+    QVERIFY(!verifiedReader->allows(TokenScope::RevealSecrets));
+    const std::optional<ApiToken> verifiedAll = tokens.verify(all->secret.toLatin1());
+    QVERIFY(verifiedAll);
+    QVERIFY(verifiedAll->allows(TokenScope::RevealSecrets));
+
+    const Result<QList<ApiToken>> listed = tokens.list();
+    KEYSTEAD_VERIFY_OK(listed);
+    QCOMPARE(listed->size(), 3);
+    // Made in one instant of the test clock, so listed by id: look them up by name.
+    QMap<QString, QString> scopesByName;
+    for (const ApiToken &token : listed.value())
+        scopesByName.insert(token.name, tokenScopeNames(token.scopes));
+    QCOMPARE(scopesByName.value(u"reader"_s), u"read"_s);
+    QCOMPARE(scopesByName.value(u"auditor"_s), u"read,write,reveal"_s);
+    QCOMPARE(scopesByName.value(u"default"_s), u"read,write"_s);
+
+    // A token that may do nothing is refused, and nothing is stored.
+    QVERIFY(!tokens.create(u"nothing"_s, TokenScopes()));
+    QCOMPARE(tokenRows(store->database()), 3);
+}
+
+void TestTokens::scopeWords_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("valid");
+    QTest::addColumn<int>("scopes");
+    QTest::newRow("read") << u"read"_s << true << 1;
+    QTest::newRow("reveal, read") << u"reveal, read"_s << true << 5;
+    QTest::newRow("all") << u"read,write,reveal"_s << true << 7;
+    QTest::newRow("unknown") << u"read,admin"_s << false << 0;
+    QTest::newRow("twice") << u"read,read"_s << false << 0;
+    QTest::newRow("empty") << QString() << false << 0;
+    QTest::newRow("trailing comma") << u"read,"_s << false << 0;
+}
+
+void TestTokens::scopeWords()
+{
+    QFETCH(QString, text);
+    QFETCH(bool, valid);
+    QFETCH(int, scopes);
+    const Result<TokenScopes> parsed = parseTokenScopes(text);
+    QCOMPARE(parsed.ok(), valid);
+    if (valid)
+        QCOMPARE(parsed->toInt(), static_cast<unsigned>(scopes));
+    else
+        QVERIFY(!parsed.error().message.isEmpty());
+}
+
+void TestTokens::tokensFromBeforeScopesReadAndWrite()
+{
+    // A token row written before schema step 5 (no scopes column) reads as read+write.
+    auto store = TestDatabase::create(m_clock);
+    QVERIFY(store);
+    QSqlDatabase db = store->database().connection();
+    KEYSTEAD_VERIFY_OK(sql::exec(
+        db, u"INSERT INTO api_tokens (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)"_s,
+        {u"old"_s, u"old token"_s, QString::fromLatin1(QByteArray(64, 'a')), sql::toStoreTime(m_clock.now())}));
+    TokenService tokens(store->database());
+    const Result<QList<ApiToken>> listed = tokens.list();
+    KEYSTEAD_VERIFY_OK(listed);
+    QCOMPARE(listed->size(), 1);
+    QCOMPARE(listed->constFirst().scopes, kDefaultTokenScopes);
 }
 
 QTEST_GUILESS_MAIN(TestTokens)

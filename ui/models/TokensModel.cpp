@@ -1,5 +1,6 @@
 #include "TokensModel.h"
 
+#include <QCoreApplication>
 #include <QGuiApplication>
 #include <QLocale>
 #include <QPalette>
@@ -26,7 +27,19 @@ QString longTime(const QDateTime &time)
 bool sameRow(const ApiToken &a, const ApiToken &b)
 {
     return a.id == b.id && a.name == b.name && a.createdAt == b.createdAt && a.lastUsedAt == b.lastUsedAt
-        && a.revokedAt == b.revokedAt;
+        && a.revokedAt == b.revokedAt && a.scopes == b.scopes;
+}
+
+QString scopesText(TokenScopes scopes)
+{
+    QStringList words;
+    if (scopes.testFlag(TokenScope::Read))
+        words.append(QCoreApplication::translate("TokensModel", "read"));
+    if (scopes.testFlag(TokenScope::Write))
+        words.append(QCoreApplication::translate("TokensModel", "write"));
+    if (scopes.testFlag(TokenScope::RevealSecrets))
+        words.append(QCoreApplication::translate("TokensModel", "reveal secrets"));
+    return words.join(u", "_s);
 }
 
 } // namespace
@@ -60,6 +73,7 @@ QVariant TokensModel::data(const QModelIndex &index, int role) const
     case Qt::DisplayRole:
         switch (column) {
         case Name: return token.name;
+        case Scopes: return scopesText(token.scopes);
         case Created: return shortTime(token.createdAt);
         case LastUsed: return token.lastUsedAt.isNull() ? tr("never") : shortTime(token.lastUsedAt);
         case State: return token.isActive() ? tr("active") : tr("revoked");
@@ -71,6 +85,10 @@ QVariant TokensModel::data(const QModelIndex &index, int role) const
         case Created: return longTime(token.createdAt);
         case LastUsed: return token.lastUsedAt.isNull() ? QVariant() : QVariant(longTime(token.lastUsedAt));
         case State: return token.isActive() ? QVariant() : QVariant(tr("Revoked on %1").arg(longTime(token.revokedAt)));
+        case Scopes:
+            return token.allows(TokenScope::RevealSecrets)
+                ? QVariant(tr("This token can read private keys and passwords in plain text."))
+                : QVariant();
         case Name:
         case ColumnCount: break;
         }
@@ -83,6 +101,7 @@ QVariant TokensModel::data(const QModelIndex &index, int role) const
     case SortRole:
         switch (column) {
         case Name: return token.name;
+        case Scopes: return token.scopes.toInt();
         case Created: return token.createdAt;
         case LastUsed: return token.lastUsedAt;
         case State: return token.isActive();
@@ -101,6 +120,7 @@ QVariant TokensModel::headerData(int section, Qt::Orientation orientation, int r
         return {};
     switch (section) {
     case Name: return tr("Name");
+    case Scopes: return tr("May");
     case Created: return tr("Created");
     case LastUsed: return tr("Last used");
     case State: return tr("State");

@@ -14,7 +14,7 @@ class TokensModel final : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { Name, Created, LastUsed, State, ColumnCount };
+    enum Column { Name, Scopes, Created, LastUsed, State, ColumnCount };
     Q_ENUM(Column)
 
     enum Role {

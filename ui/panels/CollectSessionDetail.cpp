@@ -3,8 +3,10 @@
 #include "CollectServerSettings.h"
 #include "CollectTexts.h"
 #include "ErrorLabel.h"
+#include "audit/AuditLog.h"
 #include "collect/CollectServer.h"
 #include "collect/WebhookDispatcher.h"
+#include "inventory/InventoryService.h"
 #include "models/CollectKeysModel.h"
 #include "models/WebhookDeliveriesModel.h"
 #include "store/SettingsStore.h"
@@ -21,11 +23,14 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QSet>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTreeView>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 using namespace Qt::StringLiterals;
 
@@ -156,14 +161,25 @@ QWidget *CollectSessionDetail::createKeysTab()
     m_saveKeys->setObjectName(u"saveKeys"_s);
     m_saveKeys->setToolTip(tr("Write every collected key (not the discarded ones) to a file"));
     connect(m_saveKeys, &QPushButton::clicked, this, &CollectSessionDetail::chooseAuthorizedKeysFile);
+    m_addToInventory = new QPushButton(tr("Add to key inventory"), tab);
+    m_addToInventory->setObjectName(u"addToInventory"_s);
+    m_addToInventory->setToolTip(
+        tr("Add every collected key to the Keys panel, public key only; keys it has already are skipped"));
+    connect(m_addToInventory, &QPushButton::clicked, this, [this] { (void)addKeysToInventory(); });
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_copyKey);
     buttons->addWidget(m_saveKeys);
+    buttons->addWidget(m_addToInventory);
     buttons->addStretch(1);
+
+    m_inventoryNotice = hintLabel(tab);
+    m_inventoryNotice->setObjectName(u"inventoryNotice"_s);
+    m_inventoryNotice->hide();
 
     auto *layout = new QVBoxLayout(tab);
     layout->addWidget(m_keysView, 1);
     layout->addLayout(buttons);
+    layout->addWidget(m_inventoryNotice);
     return tab;
 }
 
@@ -214,8 +230,11 @@ void CollectSessionDetail::showSession(const CollectSession &session)
 {
     const bool another = session.id != m_session.id;
     m_session = session;
-    if (another)
+    if (another) {
         showError({});
+        m_inventoryNotice->clear();
+        m_inventoryNotice->hide();
+    }
 
     m_title->setText(session.connectionIdentifier);
     QStringList summary{CollectTexts::status(session.status)};
@@ -345,6 +364,45 @@ Status CollectSessionDetail::saveAuthorizedKeys(const QString &path)
     return {};
 }
 
+Result<int> CollectSessionDetail::addKeysToInventory()
+{
+    QSet<QByteArray> collected;
+    for (const CollectSessionConnection &connection : std::as_const(m_session.connections)) {
+        for (const CollectSessionKey &key : connection.keys) {
+            if (key.state == CollectKeyState::Collected)
+                collected.insert(key.key.blob());
+        }
+    }
+    if (collected.isEmpty()) {
+        const QString message = tr("This session has no collected key to add.");
+        showError(message);
+        return Error::invalid(message);
+    }
+    Result<QList<SshKeyRecord>> added = m_services.inventory.importCollected(m_session, Actor::console());
+    if (!added) {
+        showError(added.error().message);
+        return added.error();
+    }
+    showError({});
+    const int count = static_cast<int>(added->size());
+    const int present = std::max(0, static_cast<int>(collected.size()) - count);
+    QString notice;
+    if (count == 0)
+        notice = tr("The key inventory has every key of this session already (%1).").arg(present);
+    else if (present == 0)
+        notice = tr("Added to the key inventory: %1, public key only.").arg(count);
+    else
+        notice = tr("Added to the key inventory: %1, public key only; already there: %2.").arg(count).arg(present);
+    m_inventoryNotice->setText(notice);
+    m_inventoryNotice->show();
+    return count;
+}
+
+QString CollectSessionDetail::inventoryNoticeText() const
+{
+    return m_inventoryNotice->isHidden() ? QString() : m_inventoryNotice->text();
+}
+
 void CollectSessionDetail::chooseAuthorizedKeysFile()
 {
     const QString start = QDir(QStandardPaths::writableLocation(QStandardPaths::HomeLocation))
@@ -424,6 +482,7 @@ void CollectSessionDetail::updateButtons()
     const QModelIndex current = m_keysView->currentIndex();
     m_copyKey->setEnabled(m_keysModel->keyAt(current) && m_keysView->selectionModel()->isSelected(current));
     m_saveKeys->setEnabled(m_session.collectedKeyCount() > 0);
+    m_addToInventory->setEnabled(m_session.collectedKeyCount() > 0);
     const int row = m_deliveriesModel->rowOf(selectedDeliveryId());
     const bool finished = row >= 0
         && (m_deliveriesModel->deliveryAt(row).status == WebhookDeliveryStatus::Delivered

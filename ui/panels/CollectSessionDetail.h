@@ -49,6 +49,11 @@ public:
     QString copySelectedKey();
     // Writes every collected, non-discarded key of the session to `path`, one authorized_keys line each.
     Status saveAuthorizedKeys(const QString &path);
+    // Adds the session's collected keys to the key inventory (public key only),
+    // skipping those it has already; returns how many were added and says so under the keys.
+    Result<int> addKeysToInventory();
+    // What the last addKeysToInventory() reported; empty before.
+    QString inventoryNoticeText() const;
 
     WebhookDeliveriesModel &deliveriesModel() const { return *m_deliveriesModel; }
     bool selectDelivery(const QString &deliveryId);
@@ -87,6 +92,8 @@ private:
     QTreeView *m_keysView = nullptr;
     QPushButton *m_copyKey = nullptr;
     QPushButton *m_saveKeys = nullptr;
+    QPushButton *m_addToInventory = nullptr;
+    QLabel *m_inventoryNotice = nullptr;
 
     WebhookDeliveriesModel *m_deliveriesModel = nullptr;
     QTableView *m_deliveriesView = nullptr;

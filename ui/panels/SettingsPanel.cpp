@@ -3,7 +3,11 @@
 #include "CollectServerSettings.h"
 #include "ErrorLabel.h"
 #include "api/EndpointSettings.h"
+#include "audit/AuditLog.h"
+#include "connections/ConnectionService.h"
+#include "dialogs/NewTokenDialog.h"
 #include "dialogs/TokenSecretDialog.h"
+#include "inventory/Vault.h"
 #include "models/TokensModel.h"
 #include "store/SettingsStore.h"
 
@@ -14,12 +18,13 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSortFilterProxyModel>
+#include <QSpinBox>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -39,21 +44,113 @@ QLabel *hintLabel(const QString &text, QWidget *parent)
 
 } // namespace
 
-SettingsPanel::SettingsPanel(SettingsStore &settings, TokenService &tokens, ApiEndpoint &endpoint, QWidget *parent)
+SettingsPanel::SettingsPanel(SettingsStore &settings, TokenService &tokens, ApiEndpoint &endpoint, Vault &vault,
+                             AuditLog &audit, QWidget *parent)
     : QWidget(parent)
     , m_settings(settings)
     , m_tokens(tokens)
     , m_endpoint(endpoint)
+    , m_vault(vault)
+    , m_audit(audit)
 {
-    auto *layout = new QVBoxLayout(this);
+    // The groups scroll, so a small window is never held open by this panel's height.
+    auto *content = new QWidget;
+    auto *layout = new QVBoxLayout(content);
     layout->addWidget(createEndpointGroup());
     layout->addWidget(createCollectGroup());
     layout->addWidget(createTokensGroup(), 1);
+    layout->addWidget(createVaultGroup());
+    auto *scroll = new QScrollArea(this);
+    scroll->setObjectName(u"settingsScroll"_s);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(content);
+    auto *outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll);
 
     loadEndpointSettings();
     loadCollectSettings();
     showEndpointState();
     connect(&m_endpoint, &ApiEndpoint::stateChanged, this, &SettingsPanel::showEndpointState);
+    connect(&m_vault, &Vault::stateChanged, this, &SettingsPanel::showVaultState);
+}
+
+QWidget *SettingsPanel::createVaultGroup()
+{
+    auto *group = new QGroupBox(tr("Secret vault"), this);
+    m_vaultState = new QLabel(group);
+    m_vaultState->setObjectName(u"vaultState"_s);
+    m_vaultState->setWordWrap(true);
+    m_vaultState->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    m_rotateButton = new QPushButton(tr("Rotate master key…"), group);
+    m_rotateButton->setObjectName(u"rotateMasterKey"_s);
+    connect(m_rotateButton, &QPushButton::clicked, this, &SettingsPanel::confirmRotation);
+
+    auto *stateRow = new QHBoxLayout;
+    stateRow->addWidget(m_vaultState, 1);
+    stateRow->addWidget(m_rotateButton);
+
+    m_vaultError = makeErrorLabel(u"vaultError"_s, group);
+    auto *layout = new QVBoxLayout(group);
+    layout->addWidget(hintLabel(tr("Private keys and passwords are sealed with AES-256-GCM under a master key kept "
+                                   "outside the database: in the OS keychain, or in the file named by "
+                                   "KEYSTEAD_MASTER_KEY_FILE."),
+                                group));
+    layout->addLayout(stateRow);
+    layout->addWidget(m_vaultError);
+    showVaultState();
+    return group;
+}
+
+void SettingsPanel::showVaultState()
+{
+    const VaultState state = m_vault.state();
+    QString text;
+    switch (state) {
+    case VaultState::Ready: text = tr("Open, with the master key in %1.").arg(m_vault.keyStoreDescription()); break;
+    case VaultState::Empty:
+        text = tr("Nothing sealed yet: a master key is made in %1 when the first secret is stored.")
+                   .arg(m_vault.keyStoreDescription());
+        break;
+    case VaultState::KeyMissing:
+    case VaultState::WrongKey:
+    case VaultState::Unavailable: text = m_vault.stateMessage(); break;
+    }
+    m_vaultState->setText(text);
+    m_rotateButton->setEnabled(state == VaultState::Ready);
+}
+
+Status SettingsPanel::rotateMasterKey()
+{
+    Status rotated = m_vault.rotate();
+    if (rotated)
+        rotated = m_audit.record(Actor::console(), u"vault.rotate"_s, u"vault"_s, {});
+    showError(m_vaultError, rotated ? QString() : rotated.error().message);
+    showVaultState();
+    return rotated;
+}
+
+void SettingsPanel::confirmRotation()
+{
+    const QMessageBox::StandardButton answer = QMessageBox::question(
+        this, tr("Rotate master key"),
+        tr("Make a new master key and re-seal every secret with it? The old key is removed from %1 afterwards.")
+            .arg(m_vault.keyStoreDescription()),
+        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+    if (answer == QMessageBox::Yes)
+        (void)rotateMasterKey();
+}
+
+QString SettingsPanel::vaultError() const
+{
+    return m_vaultError->isHidden() ? QString() : m_vaultError->text();
+}
+
+QString SettingsPanel::vaultStateText() const
+{
+    return m_vaultState->text();
 }
 
 QWidget *SettingsPanel::createEndpointGroup()
@@ -125,6 +222,13 @@ QWidget *SettingsPanel::createCollectGroup()
     m_collectListen->setPlaceholderText(collect_settings::defaultListenAddress().toString());
     m_collectNotify = new QCheckBox(tr("Show a desktop notification when a key is collected"), group);
     m_collectNotify->setObjectName(u"collectNotify"_s);
+    m_trailRetention = new QSpinBox(group);
+    m_trailRetention->setObjectName(u"trailRetentionDays"_s);
+    m_trailRetention->setRange(0, ConnectionService::kMaxRetentionDays);
+    m_trailRetention->setSuffix(tr(" days"));
+    m_trailRetention->setSpecialValueText(tr("for ever"));
+    m_trailRetention->setToolTip(tr("Connections that ended longer ago are removed with their audit trails, "
+                                    "once an hour."));
 
     auto *apply = new QPushButton(tr("Apply"), group);
     apply->setObjectName(u"applyCollect"_s);
@@ -132,6 +236,7 @@ QWidget *SettingsPanel::createCollectGroup()
 
     auto *form = new QFormLayout;
     form->addRow(tr("Collect server listen address:"), m_collectListen);
+    form->addRow(tr("Keep connection trails:"), m_trailRetention);
     auto *notifyRow = new QHBoxLayout;
     notifyRow->addWidget(m_collectNotify, 1);
     notifyRow->addWidget(apply);
@@ -153,11 +258,18 @@ void SettingsPanel::loadCollectSettings()
     const Result<ListenAddress> listen = collect_settings::listenAddress(m_settings);
     m_collectListen->setText(listen ? listen->toString() : m_settings.value(QString(collect_settings::kListen)));
     m_collectNotify->setChecked(collect_settings::notificationsEnabled(m_settings));
+    bool ok = false;
+    const int days = m_settings.value(QString(ConnectionService::kRetentionDaysSetting)).toInt(&ok);
+    m_trailRetention->setValue(ok ? days : ConnectionService::kDefaultRetentionDays);
 }
 
 Status SettingsPanel::applyCollectSettings()
 {
     Status saved = collect_settings::save(m_settings, m_collectListen->text(), m_collectNotify->isChecked());
+    // The spin box keeps the value in range; ConnectionService's sweep reads it.
+    if (saved)
+        saved = m_settings.setValue(QString(ConnectionService::kRetentionDaysSetting),
+                                    QString::number(m_trailRetention->value()));
     showError(m_collectError, saved ? QString() : saved.error().message);
     if (!saved)
         return saved;
@@ -191,7 +303,7 @@ QWidget *SettingsPanel::createTokensGroup()
     m_tokensView->setWordWrap(false);
     m_tokensView->verticalHeader()->hide();
     m_tokensView->horizontalHeader()->setSectionResizeMode(TokensModel::Name, QHeaderView::Stretch);
-    for (int column : {TokensModel::Created, TokensModel::LastUsed, TokensModel::State})
+    for (int column : {TokensModel::Scopes, TokensModel::Created, TokensModel::LastUsed, TokensModel::State})
         m_tokensView->horizontalHeader()->setSectionResizeMode(column, QHeaderView::ResizeToContents);
     m_tokensView->setSortingEnabled(true);
     m_tokensView->sortByColumn(TokensModel::Created, Qt::AscendingOrder);
@@ -266,9 +378,9 @@ void SettingsPanel::showEndpointState()
     }
 }
 
-Result<NewApiToken> SettingsPanel::createToken(const QString &name)
+Result<NewApiToken> SettingsPanel::createToken(const QString &name, TokenScopes scopes)
 {
-    Result<NewApiToken> made = m_tokens.create(name);
+    Result<NewApiToken> made = m_tokens.create(name, scopes);
     if (!made) {
         showError(m_tokenError, made.error().message);
         return made;
@@ -340,13 +452,10 @@ void SettingsPanel::showEvent(QShowEvent *event)
 
 void SettingsPanel::askForNewToken()
 {
-    bool ok = false;
-    const QString name
-        = QInputDialog::getText(this, tr("New API token"), tr("Name of the token, e.g. who or what uses it:"),
-                                QLineEdit::Normal, QString(), &ok);
-    if (!ok)
+    NewTokenDialog ask(this);
+    if (ask.exec() != QDialog::Accepted)
         return;
-    Result<NewApiToken> made = createToken(name);
+    Result<NewApiToken> made = createToken(ask.name(), ask.scopes());
     if (!made)
         return;
     TokenSecretDialog dialog(made.value().token.name, made.value().secret, this);

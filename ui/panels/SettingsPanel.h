@@ -12,12 +12,15 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QSortFilterProxyModel;
+class QSpinBox;
 class QTableView;
 QT_END_NAMESPACE
 
 namespace keystead {
+class AuditLog;
 class SettingsStore;
-}
+class Vault;
+} // namespace keystead
 
 namespace keystead::ui {
 
@@ -31,7 +34,8 @@ class SettingsPanel final : public QWidget
     Q_OBJECT
 
 public:
-    SettingsPanel(SettingsStore &settings, TokenService &tokens, ApiEndpoint &endpoint, QWidget *parent = nullptr);
+    SettingsPanel(SettingsStore &settings, TokenService &tokens, ApiEndpoint &endpoint, Vault &vault, AuditLog &audit,
+                  QWidget *parent = nullptr);
 
     // Saves the endpoint form, then starts, restarts or stops the endpoint to
     // match. A bad value changes nothing; any error is also shown under the form.
@@ -40,16 +44,23 @@ public:
     // address changes nothing; the window restarts a running server on a new one.
     Status applyCollectSettings();
     // Makes a token and selects it; the secret is in the result, nowhere else.
-    Result<NewApiToken> createToken(const QString &name);
+    Result<NewApiToken> createToken(const QString &name, TokenScopes scopes = kDefaultTokenScopes);
     // Revokes the selected token, without asking.
     Status revokeSelected();
     bool selectToken(const QString &id);
+    // A new master key for the vault: every secret re-sealed in one transaction,
+    // recorded in the audit log. Without asking; the button asks first.
+    Status rotateMasterKey();
+    // Re-reads the vault's state into the panel (it asks the key store: not on every paint).
+    void showVaultState();
 
     TokensModel &tokensModel() const { return *m_tokensModel; }
     // What the panel shows under each form; empty when all went well.
     QString endpointError() const;
     QString collectError() const;
     QString tokenError() const;
+    QString vaultError() const;
+    QString vaultStateText() const;
 
 Q_SIGNALS:
     // The collect server settings were saved (applyCollectSettings worked).
@@ -63,6 +74,8 @@ private:
     QWidget *createCollectGroup();
     void loadCollectSettings();
     QWidget *createTokensGroup();
+    QWidget *createVaultGroup();
+    void confirmRotation();
     void loadEndpointSettings();
     void showEndpointState();
     void updateTokenButtons();
@@ -76,6 +89,8 @@ private:
     SettingsStore &m_settings;
     TokenService &m_tokens;
     ApiEndpoint &m_endpoint;
+    Vault &m_vault;
+    AuditLog &m_audit;
 
     QCheckBox *m_endpointEnabled = nullptr;
     QLineEdit *m_listenAddress = nullptr;
@@ -86,6 +101,7 @@ private:
 
     QLineEdit *m_collectListen = nullptr;
     QCheckBox *m_collectNotify = nullptr;
+    QSpinBox *m_trailRetention = nullptr;
     QLabel *m_collectError = nullptr;
 
     TokensModel *m_tokensModel = nullptr;
@@ -93,6 +109,10 @@ private:
     QTableView *m_tokensView = nullptr;
     QPushButton *m_revokeButton = nullptr;
     QLabel *m_tokenError = nullptr;
+
+    QLabel *m_vaultState = nullptr;
+    QPushButton *m_rotateButton = nullptr;
+    QLabel *m_vaultError = nullptr;
 };
 
 } // namespace keystead::ui

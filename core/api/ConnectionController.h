@@ -1,0 +1,58 @@
+#pragma once
+
+#include "api/HttpMessage.h"
+#include "common/Result.h"
+
+#include <QDateTime>
+#include <QLatin1StringView>
+
+#include <optional>
+
+namespace keystead {
+
+class ApiRouter;
+class Clock;
+class ConnectionService;
+struct ConnectionQuery;
+struct ConnectionRecord;
+
+// Seed 003's routes under /connection-manager/api/v1/connections: list, search
+// and get connections; trail log downloads (two steps, as the seed); trail files
+// (none here: 404); access roles; tags; and Keystead's own terminate and trail
+// verification. Errors in ConnectionErrorShape, registered for /connection-manager/.
+class ConnectionController final
+{
+public:
+    // Durations of live connections run to `clock`'s now.
+    ConnectionController(ApiRouter &router, ConnectionService &connections, const Clock &clock);
+
+    static constexpr QLatin1StringView kConnectionsPath{"/connection-manager/api/v1/connections"};
+
+private:
+    HttpResponse list(const HttpRequest &request);
+    HttpResponse search(const HttpRequest &request);
+    HttpResponse show(const HttpRequest &request);
+    HttpResponse createLogSession(const HttpRequest &request);
+    HttpResponse downloadLog(const HttpRequest &request);
+    HttpResponse fileSession(const HttpRequest &request);
+    HttpResponse downloadFile(const HttpRequest &request);
+    HttpResponse accessRoles(const HttpRequest &request);
+    HttpResponse grantRole(const HttpRequest &request);
+    HttpResponse revokeRole(const HttpRequest &request);
+    HttpResponse revokeRoleEverywhere(const HttpRequest &request);
+    HttpResponse tags(const HttpRequest &request);
+    HttpResponse setTags(const HttpRequest &request);
+    HttpResponse terminate(const HttpRequest &request);
+    HttpResponse verifyTrail(const HttpRequest &request);
+
+    HttpResponse page(const ConnectionQuery &query, const HttpRequest &request) const;
+    HttpResponse failure(const Error &error, const HttpRequest &request) const;
+    // The connection a path names, or a 404 response.
+    std::optional<HttpResponse> refuseUnknownConnection(const HttpRequest &request, ConnectionRecord *found) const;
+
+    ApiRouter &m_router;
+    ConnectionService &m_connections;
+    const Clock &m_clock;
+};
+
+} // namespace keystead

@@ -1,0 +1,131 @@
+#pragma once
+
+#include "audit/AuditLog.h"
+#include "common/Result.h"
+#include "connections/ConnectionRecord.h"
+#include "connections/ConnectionRecorder.h"
+
+#include <QObject>
+
+#include <memory>
+
+namespace keystead {
+
+class Clock;
+class Database;
+class SettingsStore;
+
+// Every SSH connection to Keystead's server, live and past, with its trail.
+// Implements ConnectionRecorder for the server (buffered: events are appended
+// in order, chained, and written in batches from the caller's thread with its own
+// store connection; flush() forces a write). Safe to call from any thread.
+class ConnectionService final
+    : public QObject
+    , public ConnectionRecorder
+{
+    Q_OBJECT
+
+public:
+    ConnectionService(Database &database, const Clock &clock, SettingsStore &settings, AuditLog &audit,
+                      QObject *parent = nullptr);
+    ~ConnectionService() override;
+
+    // The instance id written as proxy_id (kept in Settings, made on first use).
+    QString proxyId() const;
+    // The server that can end live connections; null while none runs.
+    void setTerminator(ConnectionTerminator *terminator);
+
+    // ConnectionRecorder
+    QString opened(const QString &remoteAddress) override;
+    void event(const QString &connectionId, const QString &channelId, const QString &type, const QByteArray &data,
+               const QJsonObject &detail = {}) override;
+    void authenticated(const QString &connectionId, const QString &userDisplayName, const QString &collectSessionId,
+                       const QStringList &methods) override;
+    void traffic(const QString &connectionId, qint64 bytesIn, qint64 bytesOut) override;
+    void channelTraffic(const QString &connectionId, const QString &channelId, const QString &channelType,
+                        qint64 clientToServer, qint64 serverToClient) override;
+    void closed(const QString &connectionId, const QString &reason) override;
+    // Writes what is buffered now.
+    Status flush();
+
+    // List and search (seed 003). Bad sort keys, negative offsets and limits out
+    // of 1..1000 are InvalidInput errors naming the parameter.
+    Result<ConnectionPage> search(const ConnectionQuery &query) const;
+    Result<ConnectionRecord> get(const QString &id) const;
+
+    // Tags: every tag in use starting with `prefix` (seed's GET .../tags), and a connection's tags replaced.
+    Result<QStringList> tags(const QString &prefix, qint64 offset, int limit, bool descending, qint64 *count) const;
+    Status setTags(const QString &connectionId, const QStringList &tags, const Actor &actor);
+
+    // Access roles: named records kept in Settings; grants per connection.
+    Result<QList<AccessRole>> roles() const;
+    Result<AccessRole> createRole(const QString &name);
+    Result<QList<AccessRoleGrant>> accessRoles(const QString &connectionId) const;
+    Status grantRole(const QString &connectionId, const QString &roleId, const Actor &actor);
+    Status revokeRole(const QString &connectionId, const QString &roleId, const Actor &actor);
+    Status revokeRoleEverywhere(const QString &roleId, const Actor &actor);
+
+    // Ends a live connection through the terminator; recorded in its trail
+    // ("terminate" with who asked) and as force_disconnect. Conflict when it is
+    // not live, NotFound when unknown.
+    Status terminate(const QString &connectionId, const Actor &actor);
+
+    // The trail: events of one channel (empty: all), filtered by type (empty: all), in order.
+    Result<QList<TrailEvent>> trail(const QString &connectionId, const QString &channelId = {},
+                                    const QStringList &types = {}) const;
+    Result<TrailVerification> verifyTrail(const QString &connectionId) const;
+    // Seed 003's two-step download: a short-lived session id for one channel's log.
+    Result<QString> createLogSession(const QString &connectionId, const QString &channelId);
+    // The log as the seed serves it: format "jsonl" (one event per line) or "hex"; types filter.
+    Result<QByteArray> downloadLog(const QString &connectionId, const QString &channelId, const QString &sessionId,
+                                   const QString &format, const QStringList &types) const;
+
+    // Removes disconnected connections (and their trails) older than `days`; returns how many.
+    Result<int> removeOlderThan(int days);
+    // Retention: disconnected connections whose trails are older than the
+    // Settings value `connections.retention_days` are removed (0 keeps them all;
+    // default 600, as seed 004's audit cleanup shows). Issue 7's SSH options will own the value.
+    int retentionDays() const;
+    Status setRetentionDays(int days);
+    // Runs the cleanup once with the stored value; how many connections went.
+    Result<int> sweepExpiredTrails();
+    // Runs sweepExpiredTrails() now and then every `intervalMs` in this object's thread.
+    void startRetentionSweep(int intervalMs);
+    static constexpr QLatin1StringView kRetentionDaysSetting{"connections.retention_days"};
+    static constexpr int kDefaultRetentionDays = 600;
+    static constexpr int kMaxRetentionDays = 36500;
+
+    // Connections and collected keys per bucket, for the panel's chart.
+    struct ActivityBucket
+    {
+        QDateTime start;
+        int connections = 0;
+        int keysCollected = 0;
+    };
+    Result<QList<ActivityBucket>> activity(const QDateTime &from, const QDateTime &to, int buckets) const;
+
+    static constexpr int kMaxLimit = 1000;
+
+    // Writes finished records as they are (with their tags and channels, no
+    // trail) in one transaction: generated data for tests and benchmarks, or
+    // records brought over from another store. Ids must be new.
+    Status insertRecords(const QList<ConnectionRecord> &records);
+
+Q_SIGNALS:
+    // A record was added or changed (batched: at most a few times a second).
+    void connectionsChanged(const QStringList &ids);
+
+private:
+    class Private;
+    void scheduleFlush() const;
+    // Emits what changed, in this object's thread; elsewhere leaves it to the timer.
+    void announceSoon();
+    void onFlushTimer();
+    std::unique_ptr<Private> d;
+    Database &m_database;
+    const Clock &m_clock;
+    SettingsStore &m_settings;
+    AuditLog &m_audit;
+};
+
+} // namespace keystead
