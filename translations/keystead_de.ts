@@ -1892,6 +1892,26 @@ Gesammelte Schlüssel: %3</translation>
         <source>Keep connection trails:</source>
         <translation>Verbindungsprotokolle aufbewahren:</translation>
     </message>
+    <message>
+        <source>Access roles</source>
+        <translation>Zugriffsrollen</translation>
+    </message>
+    <message>
+        <source>name of a new role, e.g. auditors</source>
+        <translation>Name einer neuen Rolle, z. B. Prüfer</translation>
+    </message>
+    <message>
+        <source>Add role</source>
+        <translation>Rolle hinzufügen</translation>
+    </message>
+    <message>
+        <source>Roles are granted on connections over HTTP (/connection-manager/api/v1/connections/{id}/access_roles/{role id}).</source>
+        <translation>Rollen werden Verbindungen über HTTP zugewiesen (/connection-manager/api/v1/connections/{id}/access_roles/{role id}).</translation>
+    </message>
+    <message>
+        <source>Role id: %1</source>
+        <translation>Rollen-ID: %1</translation>
+    </message>
 </context>
 <context>
     <name>keystead::ui::SshKeysModel</name>

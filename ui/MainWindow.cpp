@@ -80,7 +80,7 @@ MainWindow::MainWindow(UiServices services, std::unique_ptr<QSettings> ownSettin
     addPanel(Panel::Connections, u"connections"_s, tr("Connections"), new ConnectionsPanel(services, m_panels));
     addPanel(Panel::HostKeys, u"hostkeys"_s, tr("Host keys"), new HostKeysPanel(m_panels));
     m_settingsPanel = new SettingsPanel(services.settings, services.tokens, services.endpoint, services.vault,
-                                        services.audit, m_panels);
+                                        services.audit, services.connections, m_panels);
     addPanel(Panel::Settings, u"settings"_s, tr("Settings"), m_settingsPanel);
     connect(m_settingsPanel, &SettingsPanel::collectSettingsApplied, this, &MainWindow::collectSettingsApplied);
 

@@ -72,6 +72,7 @@ private Q_SLOTS:
     void newTokenDialogNeedsANameAndAScope();
     void vaultStateIsShown();
     void rotatingTheMasterKeyResealsAndIsAudited();
+    void accessRolesAreAdded();
 
 private:
     QCheckBox *enabledBox() const { return m_panel->findChild<QCheckBox *>(u"endpointEnabled"_s); }
@@ -91,7 +92,7 @@ void TestSettingsPanel::init()
     m_core = UiCore::create();
     QVERIFY(m_core);
     m_panel = std::make_unique<SettingsPanel>(*m_core->settings, *m_core->tokens, *m_core->endpoint, *m_core->vault,
-                                              *m_core->audit);
+                                              *m_core->audit, *m_core->connections);
     m_panel->resize(900, 640);
     m_panel->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_panel.get()));
@@ -112,7 +113,8 @@ void TestSettingsPanel::showsTheStoredEndpointSettings()
 
     KEYSTEAD_VERIFY_OK(m_core->settings->setValue(QString(endpoint_settings::kListen), u"127.0.0.1:9999"_s));
     KEYSTEAD_VERIFY_OK(m_core->settings->setBoolValue(QString(endpoint_settings::kEnabled), true));
-    SettingsPanel again(*m_core->settings, *m_core->tokens, *m_core->endpoint, *m_core->vault, *m_core->audit);
+    SettingsPanel again(*m_core->settings, *m_core->tokens, *m_core->endpoint, *m_core->vault, *m_core->audit,
+                        *m_core->connections);
     QVERIFY(again.findChild<QCheckBox *>(u"endpointEnabled"_s)->isChecked());
     QCOMPARE(again.findChild<QLineEdit *>(u"listenAddress"_s)->text(), u"127.0.0.1:9999"_s);
     QCOMPARE(again.findChild<QLabel *>(u"endpointState"_s)->text(), u"Not running"_s);
@@ -319,7 +321,8 @@ void TestSettingsPanel::collectSettingsAreSavedAndBadOnesChangeNothing()
     QVERIFY(!collect_settings::notificationsEnabled(*m_core->settings));
 
     // Another panel on the same store shows what was saved.
-    SettingsPanel again(*m_core->settings, *m_core->tokens, *m_core->endpoint, *m_core->vault, *m_core->audit);
+    SettingsPanel again(*m_core->settings, *m_core->tokens, *m_core->endpoint, *m_core->vault, *m_core->audit,
+                        *m_core->connections);
     QCOMPARE(again.findChild<QLineEdit *>(u"collectListenAddress"_s)->text(), u"0.0.0.0:2022"_s);
     QVERIFY(!again.findChild<QCheckBox *>(u"collectNotify"_s)->isChecked());
     QCOMPARE(again.findChild<QSpinBox *>(u"trailRetentionDays"_s)->value(), 30);
@@ -428,7 +431,8 @@ void TestSettingsPanel::vaultStateIsShown()
     QVERIFY(keyFile.open(QIODevice::WriteOnly | QIODevice::Truncate));
     keyFile.close();
     Vault other(m_core->store->database(), m_core->clock, *m_core->masterKeys);
-    SettingsPanel lost(*m_core->settings, *m_core->tokens, *m_core->endpoint, other, *m_core->audit);
+    SettingsPanel lost(*m_core->settings, *m_core->tokens, *m_core->endpoint, other, *m_core->audit,
+                       *m_core->connections);
     QVERIFY(!lost.findChild<QPushButton *>(u"rotateMasterKey"_s)->isEnabled());
     QCOMPARE(lost.vaultStateText(), other.stateMessage());
 }
@@ -474,6 +478,27 @@ void TestSettingsPanel::rotatingTheMasterKeyResealsAndIsAudited()
     KEYSTEAD_VERIFY_OK(events);
     QCOMPARE(events->size(), 1);
     QCOMPARE(events->constFirst().actor.kind, u"console"_s);
+}
+
+void TestSettingsPanel::accessRolesAreAdded()
+{
+    QVERIFY(m_panel->accessRoleTexts().isEmpty());
+    field(u"accessRoleName"_s)->setText(u" auditors "_s);
+    m_panel->findChild<QPushButton *>(u"addAccessRole"_s)->click();
+    const Result<QList<AccessRole>> roles = m_core->connections->roles();
+    KEYSTEAD_VERIFY_OK(roles);
+    QCOMPARE(roles->size(), 1);
+    QCOMPARE(roles->constFirst().name, u"auditors"_s);
+    // Listed with its id, which the HTTP routes take.
+    QCOMPARE(m_panel->accessRoleTexts().size(), 1);
+    QVERIFY(m_panel->accessRoleTexts().constFirst().contains(roles->constFirst().id));
+    QVERIFY(field(u"accessRoleName"_s)->text().isEmpty());
+
+    // The same name again, or none: refused with the reason shown, nothing added.
+    QVERIFY(!m_panel->addAccessRole(u"Auditors"_s));
+    QVERIFY(m_panel->findChild<QLabel *>(u"accessRoleError"_s)->isVisibleTo(m_panel.get()));
+    QVERIFY(!m_panel->addAccessRole(u"  "_s));
+    QCOMPARE(m_core->connections->roles()->size(), 1);
 }
 
 KEYSTEAD_UI_TEST_MAIN(TestSettingsPanel)

@@ -20,6 +20,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollArea>
@@ -45,13 +46,14 @@ QLabel *hintLabel(const QString &text, QWidget *parent)
 } // namespace
 
 SettingsPanel::SettingsPanel(SettingsStore &settings, TokenService &tokens, ApiEndpoint &endpoint, Vault &vault,
-                             AuditLog &audit, QWidget *parent)
+                             AuditLog &audit, ConnectionService &connections, QWidget *parent)
     : QWidget(parent)
     , m_settings(settings)
     , m_tokens(tokens)
     , m_endpoint(endpoint)
     , m_vault(vault)
     , m_audit(audit)
+    , m_connections(connections)
 {
     // The groups scroll, so a small window is never held open by this panel's height.
     auto *content = new QWidget;
@@ -60,6 +62,7 @@ SettingsPanel::SettingsPanel(SettingsStore &settings, TokenService &tokens, ApiE
     layout->addWidget(createCollectGroup());
     layout->addWidget(createTokensGroup(), 1);
     layout->addWidget(createVaultGroup());
+    layout->addWidget(createRolesGroup());
     auto *scroll = new QScrollArea(this);
     scroll->setObjectName(u"settingsScroll"_s);
     scroll->setWidgetResizable(true);
@@ -141,6 +144,69 @@ void SettingsPanel::confirmRotation()
         QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
     if (answer == QMessageBox::Yes)
         (void)rotateMasterKey();
+}
+
+QWidget *SettingsPanel::createRolesGroup()
+{
+    auto *group = new QGroupBox(tr("Access roles"), this);
+    m_roles = new QListWidget(group);
+    m_roles->setObjectName(u"accessRoles"_s);
+    m_roles->setMaximumHeight(110);
+    m_roleName = new QLineEdit(group);
+    m_roleName->setObjectName(u"accessRoleName"_s);
+    m_roleName->setPlaceholderText(tr("name of a new role, e.g. auditors"));
+    auto *add = new QPushButton(tr("Add role"), group);
+    add->setObjectName(u"addAccessRole"_s);
+    connect(add, &QPushButton::clicked, this, [this] {
+        if (addAccessRole(m_roleName->text()))
+            m_roleName->clear();
+    });
+    connect(m_roleName, &QLineEdit::returnPressed, add, &QPushButton::click);
+    auto *addRow = new QHBoxLayout;
+    addRow->addWidget(m_roleName, 1);
+    addRow->addWidget(add);
+    m_roleError = makeErrorLabel(u"accessRoleError"_s, group);
+
+    auto *layout = new QVBoxLayout(group);
+    layout->addWidget(hintLabel(tr("Roles are granted on connections over HTTP "
+                                   "(/connection-manager/api/v1/connections/{id}/access_roles/{role id})."),
+                                group));
+    layout->addWidget(m_roles);
+    layout->addLayout(addRow);
+    layout->addWidget(m_roleError);
+    loadAccessRoles();
+    return group;
+}
+
+void SettingsPanel::loadAccessRoles()
+{
+    m_roles->clear();
+    Result<QList<AccessRole>> roles = m_connections.roles();
+    if (!roles) {
+        showError(m_roleError, roles.error().message);
+        return;
+    }
+    for (const AccessRole &role : roles.value()) {
+        auto *item = new QListWidgetItem(u"%1    %2"_s.arg(role.name, role.id), m_roles);
+        item->setData(Qt::UserRole, role.id);
+        item->setToolTip(tr("Role id: %1").arg(role.id));
+    }
+}
+
+Result<AccessRole> SettingsPanel::addAccessRole(const QString &name)
+{
+    Result<AccessRole> made = m_connections.createRole(name);
+    showError(m_roleError, made ? QString() : made.error().message);
+    loadAccessRoles();
+    return made;
+}
+
+QStringList SettingsPanel::accessRoleTexts() const
+{
+    QStringList texts;
+    for (int row = 0; row < m_roles->count(); ++row)
+        texts.append(m_roles->item(row)->text());
+    return texts;
 }
 
 QString SettingsPanel::vaultError() const

@@ -3,6 +3,7 @@
 #include "api/ApiEndpoint.h"
 #include "api/TokenService.h"
 #include "common/Result.h"
+#include "connections/ConnectionRecord.h"
 
 #include <QWidget>
 
@@ -10,6 +11,7 @@ QT_BEGIN_NAMESPACE
 class QCheckBox;
 class QLabel;
 class QLineEdit;
+class QListWidget;
 class QPushButton;
 class QSortFilterProxyModel;
 class QSpinBox;
@@ -18,6 +20,7 @@ QT_END_NAMESPACE
 
 namespace keystead {
 class AuditLog;
+class ConnectionService;
 class SettingsStore;
 class Vault;
 } // namespace keystead
@@ -35,7 +38,7 @@ class SettingsPanel final : public QWidget
 
 public:
     SettingsPanel(SettingsStore &settings, TokenService &tokens, ApiEndpoint &endpoint, Vault &vault, AuditLog &audit,
-                  QWidget *parent = nullptr);
+                  ConnectionService &connections, QWidget *parent = nullptr);
 
     // Saves the endpoint form, then starts, restarts or stops the endpoint to
     // match. A bad value changes nothing; any error is also shown under the form.
@@ -53,6 +56,10 @@ public:
     Status rotateMasterKey();
     // Re-reads the vault's state into the panel (it asks the key store: not on every paint).
     void showVaultState();
+    // Adds a named access role (seed 003's roles, granted per connection over HTTP).
+    Result<AccessRole> addAccessRole(const QString &name);
+    // "name  id" per role, as listed.
+    QStringList accessRoleTexts() const;
 
     TokensModel &tokensModel() const { return *m_tokensModel; }
     // What the panel shows under each form; empty when all went well.
@@ -75,6 +82,8 @@ private:
     void loadCollectSettings();
     QWidget *createTokensGroup();
     QWidget *createVaultGroup();
+    QWidget *createRolesGroup();
+    void loadAccessRoles();
     void confirmRotation();
     void loadEndpointSettings();
     void showEndpointState();
@@ -91,6 +100,7 @@ private:
     ApiEndpoint &m_endpoint;
     Vault &m_vault;
     AuditLog &m_audit;
+    ConnectionService &m_connections;
 
     QCheckBox *m_endpointEnabled = nullptr;
     QLineEdit *m_listenAddress = nullptr;
@@ -113,6 +123,10 @@ private:
     QLabel *m_vaultState = nullptr;
     QPushButton *m_rotateButton = nullptr;
     QLabel *m_vaultError = nullptr;
+
+    QListWidget *m_roles = nullptr;
+    QLineEdit *m_roleName = nullptr;
+    QLabel *m_roleError = nullptr;
 };
 
 } // namespace keystead::ui
