@@ -395,10 +395,10 @@ void TestWebhookApi::redeliverAnswers202WithTheNewDelivery()
     QCOMPARE(fresh.value(u"webhook_id"_s).toString(), session.webhooks.constFirst().id);
     QCOMPARE(fresh.value(u"event"_s).toString(), u"new_connection"_s);
     QVERIFY(fresh.value(u"webhook_invocation_id"_s).toString() != m_log->delivery(original)->invocationId);
-    // Already woken, the dispatcher may have claimed it by now.
-    QVERIFY2(fresh.value(u"status"_s).toString() == u"pending"_s
-                 || fresh.value(u"status"_s).toString() == u"delivering"_s,
-             reply.body.constData());
+    // Already woken, the dispatcher may have claimed it, or (on a busy machine,
+    // where the answer is read after the delivery ran) sent it by now.
+    const QString status = fresh.value(u"status"_s).toString();
+    QVERIFY2(status == u"pending"_s || status == u"delivering"_s || status == u"delivered"_s, reply.body.constData());
 
     // It is in the log, newest first, and goes out (redeliver wakes the dispatcher).
     const QJsonArray log = call("GET", sessionPath(session.id) + u"/deliveries"_s).json().array();
