@@ -6,7 +6,6 @@
 #include <QtEndian>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <memory>
 
@@ -20,13 +19,6 @@ constexpr QByteArrayView kKeyInfo = "keystead webhook header seal v1";
 constexpr QByteArrayView kAssociatedLabel = "keystead webhook header v1";
 constexpr int kNonceBytes = 12;
 constexpr int kTagBytes = 16;
-constexpr int kKeyBytes = 32;
-
-struct CipherContextFree
-{
-    void operator()(EVP_CIPHER_CTX *context) const { EVP_CIPHER_CTX_free(context); }
-};
-using CipherContext = std::unique_ptr<EVP_CIPHER_CTX, CipherContextFree>;
 
 // Wipes a derived key when it goes out of scope, whichever way that happens.
 class KeyBytes final
@@ -39,22 +31,11 @@ public:
     ~KeyBytes() { OPENSSL_cleanse(m_bytes.data(), static_cast<size_t>(m_bytes.size())); }
     KeyBytes(const KeyBytes &) = delete;
     KeyBytes &operator=(const KeyBytes &) = delete;
-    const unsigned char *data() const { return reinterpret_cast<const unsigned char *>(m_bytes.constData()); }
-    bool valid() const { return m_bytes.size() == kKeyBytes; }
+    QByteArrayView bytes() const { return m_bytes; }
 
 private:
     QByteArray m_bytes;
 };
-
-const unsigned char *bytes(const QByteArray &data)
-{
-    return reinterpret_cast<const unsigned char *>(data.constData());
-}
-
-unsigned char *bytes(QByteArray &data)
-{
-    return reinterpret_cast<unsigned char *>(data.data());
-}
 
 // The webhook's id with its length in front, so no id and name can pass for another
 // pair. Header names compare without case in HTTP, so the name is bound in lower case.
@@ -110,34 +91,11 @@ Result<QString> WebhookHeaderSeal::seal(const QString &webhookId, const QString 
     if (!derived)
         return derived.error();
     const KeyBytes sealKey(std::move(derived).value());
-    Result<QByteArray> nonce = crypto::randomBytes(kNonceBytes);
-    if (!nonce)
-        return nonce.error();
-    const QByteArray associated = associatedData(webhookId, headerName);
-    const QByteArray plain = value.toUtf8();
-
-    const CipherContext context(EVP_CIPHER_CTX_new());
-    QByteArray sealed = nonce.value() + QByteArray(plain.size() + kTagBytes, Qt::Uninitialized);
-    unsigned char *out = bytes(sealed) + kNonceBytes;
-    int length = 0;
-    bool ok = context && sealKey.valid()
-        && EVP_EncryptInit_ex2(context.get(), EVP_aes_256_gcm(), sealKey.data(), bytes(nonce.value()), nullptr) == 1
-        && EVP_EncryptUpdate(context.get(), nullptr, &length, bytes(associated), static_cast<int>(associated.size()))
-            == 1;
-    int written = 0;
-    if (ok && !plain.isEmpty()) {
-        ok = EVP_EncryptUpdate(context.get(), out, &length, bytes(plain), static_cast<int>(plain.size())) == 1;
-        written = length;
-    }
-    if (ok) {
-        ok = EVP_EncryptFinal_ex(context.get(), out + written, &length) == 1;
-        written += length;
-    }
-    ok = ok && written == plain.size()
-        && EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, out + written) == 1;
-    if (!ok)
+    Result<QByteArray> sealed
+        = crypto::aes256GcmSeal(sealKey.bytes(), associatedData(webhookId, headerName), value.toUtf8());
+    if (!sealed)
         return Error::internal(u"OpenSSL could not seal the webhook's %1 header"_s.arg(headerName));
-    return QString(QString(kPrefix) + QString::fromLatin1(sealed.toBase64()));
+    return QString(QString(kPrefix) + QString::fromLatin1(sealed->toBase64()));
 }
 
 Result<QString> WebhookHeaderSeal::open(const QString &webhookId, const QString &headerName, const QString &stored)
@@ -152,34 +110,13 @@ Result<QString> WebhookHeaderSeal::open(const QString &webhookId, const QString 
     if (!derived)
         return derived.error();
     const KeyBytes sealKey(std::move(derived).value());
-    const QByteArray &sealed = decoded.decoded;
-    const qsizetype cipherLength = sealed.size() - kNonceBytes - kTagBytes;
-    const QByteArray nonce = sealed.first(kNonceBytes);
-    const QByteArray cipher = sealed.sliced(kNonceBytes, cipherLength);
-    QByteArray tag = sealed.last(kTagBytes);
-    const QByteArray associated = associatedData(webhookId, headerName);
-
-    const CipherContext context(EVP_CIPHER_CTX_new());
-    QByteArray plain(cipherLength, Qt::Uninitialized);
-    int length = 0;
-    bool ok = context && sealKey.valid()
-        && EVP_DecryptInit_ex2(context.get(), EVP_aes_256_gcm(), sealKey.data(), bytes(nonce), nullptr) == 1
-        && EVP_DecryptUpdate(context.get(), nullptr, &length, bytes(associated), static_cast<int>(associated.size()))
-            == 1;
-    int written = 0;
-    if (ok && cipherLength > 0) {
-        ok = EVP_DecryptUpdate(context.get(), bytes(plain), &length, bytes(cipher), static_cast<int>(cipherLength))
-            == 1;
-        written = length;
-    }
-    ok = ok && EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) == 1;
-    // The tag is checked here: a wrong key, nonce, associated data or any changed byte fails.
-    ok = ok && EVP_DecryptFinal_ex(context.get(), bytes(plain) + written, &length) == 1;
-    if (!ok) {
-        OPENSSL_cleanse(plain.data(), static_cast<size_t>(plain.size()));
+    Result<QByteArray> plain
+        = crypto::aes256GcmOpen(sealKey.bytes(), associatedData(webhookId, headerName), decoded.decoded);
+    if (!plain)
         return Error::conflict(cannotOpen(headerName));
-    }
-    return QString::fromUtf8(plain);
+    const QString value = QString::fromUtf8(plain.value());
+    OPENSSL_cleanse(plain->data(), static_cast<size_t>(plain->size()));
+    return value;
 }
 
 } // namespace keystead

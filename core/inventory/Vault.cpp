@@ -11,7 +11,6 @@
 #include <QUuid>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <cstring>
 #include <memory>
@@ -118,11 +117,6 @@ Error vaultError(VaultState state, QString message, const QString &keyId = {}, c
     return error;
 }
 
-const unsigned char *bytesOf(QByteArrayView data)
-{
-    return reinterpret_cast<const unsigned char *>(data.data());
-}
-
 void appendField(QByteArray &out, QByteArrayView field)
 {
     const auto length = static_cast<quint32>(field.size());
@@ -149,77 +143,15 @@ QByteArray checkAssociatedData(const QString &keyId)
     return associatedData(kCheckPurpose, {}, keyId);
 }
 
-struct CipherContextFree
-{
-    void operator()(EVP_CIPHER_CTX *context) const { EVP_CIPHER_CTX_free(context); }
-};
-using CipherContext = std::unique_ptr<EVP_CIPHER_CTX, CipherContextFree>;
-
 // "v1:<key id>:<base64(nonce | ciphertext | tag)>"
 Result<QString> sealBytes(const QByteArray &key, const QString &keyId, QByteArrayView aad, QByteArrayView plaintext)
 {
     if (key.size() != kKeyBytes)
         return Error::internal(u"the vault's master key has the wrong length"_s);
-    Result<QByteArray> nonce = crypto::randomBytes(static_cast<int>(kNonceBytes));
-    if (!nonce)
-        return nonce.error();
-    QByteArray payload(kNonceBytes + plaintext.size() + kTagBytes, Qt::Uninitialized);
-    std::memcpy(payload.data(), nonce->constData(), static_cast<size_t>(kNonceBytes));
-    auto *out = reinterpret_cast<unsigned char *>(payload.data()) + kNonceBytes;
-
-    const CipherContext context(EVP_CIPHER_CTX_new());
-    int length = 0;
-    bool ok = context && EVP_EncryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1
-        && EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_AEAD_SET_IVLEN, static_cast<int>(kNonceBytes), nullptr) == 1
-        && EVP_EncryptInit_ex(context.get(), nullptr, nullptr, bytesOf(key), bytesOf(nonce.value())) == 1
-        && EVP_EncryptUpdate(context.get(), nullptr, &length, bytesOf(aad), static_cast<int>(aad.size())) == 1;
-    qsizetype written = 0;
-    if (ok && !plaintext.isEmpty()) {
-        ok = EVP_EncryptUpdate(context.get(), out, &length, bytesOf(plaintext), static_cast<int>(plaintext.size()))
-            == 1;
-        written = length;
-    }
-    ok = ok && EVP_EncryptFinal_ex(context.get(), out + written, &length) == 1;
-    written += length;
-    ok = ok && written == plaintext.size()
-        && EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kTagBytes), out + written) == 1;
-    if (!ok)
-        return Error::internal(u"AES-256-GCM sealing failed"_s);
-    return QString(kSealVersion.toString() + u':' + keyId + u':' + QString::fromLatin1(payload.toBase64()));
-}
-
-// Fails, revealing nothing, when the key, the associated data or any byte differs.
-Result<QByteArray> openBytes(const QByteArray &key, QByteArrayView aad, const QByteArray &payload)
-{
-    const Error refused = Error::internal(u"the sealed value does not open"_s);
-    if (key.size() != kKeyBytes || payload.size() < kNonceBytes + kTagBytes)
-        return refused;
-    const qsizetype cipherBytes = payload.size() - kNonceBytes - kTagBytes;
-    const auto *nonce = bytesOf(payload);
-    const auto *cipher = nonce + kNonceBytes;
-    QByteArray tag = payload.right(kTagBytes);
-    QByteArray plaintext(cipherBytes, Qt::Uninitialized);
-    auto *out = reinterpret_cast<unsigned char *>(plaintext.data());
-
-    const CipherContext context(EVP_CIPHER_CTX_new());
-    int length = 0;
-    bool ok = context && EVP_DecryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1
-        && EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_AEAD_SET_IVLEN, static_cast<int>(kNonceBytes), nullptr) == 1
-        && EVP_DecryptInit_ex(context.get(), nullptr, nullptr, bytesOf(key), nonce) == 1
-        && EVP_DecryptUpdate(context.get(), nullptr, &length, bytesOf(aad), static_cast<int>(aad.size())) == 1;
-    qsizetype written = 0;
-    if (ok && cipherBytes > 0) {
-        ok = EVP_DecryptUpdate(context.get(), out, &length, cipher, static_cast<int>(cipherBytes)) == 1;
-        written = length;
-    }
-    ok = ok && EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kTagBytes), tag.data()) == 1
-        && EVP_DecryptFinal_ex(context.get(), out + written, &length) == 1;
-    written += length;
-    if (!ok || written != cipherBytes) {
-        wipe(plaintext);
-        return refused;
-    }
-    return plaintext;
+    Result<QByteArray> payload = crypto::aes256GcmSeal(key, aad, plaintext);
+    if (!payload)
+        return payload.error();
+    return QString(kSealVersion.toString() + u':' + keyId + u':' + QString::fromLatin1(payload->toBase64()));
 }
 
 struct SealedText
@@ -244,7 +176,7 @@ Result<QByteArray> openSealed(const QByteArray &key, const QString &keyId, QByte
     const std::optional<SealedText> sealed = parseSealed(text);
     if (!sealed || sealed->keyId != keyId)
         return Error::internal(u"the sealed value is damaged"_s);
-    return openBytes(key, aad, sealed->payload);
+    return crypto::aes256GcmOpen(key, aad, sealed->payload);
 }
 
 QString describe(const SecretRef &ref)
@@ -445,7 +377,8 @@ Result<QByteArray> Vault::get(QSqlDatabase &db, const SecretRef &ref)
                 u"%1 is sealed under the master key \"%2\", which is not the vault's current key"_s.arg(describe(ref),
                                                                                                         sealed->keyId));
         }
-        Result<QByteArray> opened = openBytes(m_key, associatedData(kSecretPurpose, ref, m_keyId), sealed->payload);
+        Result<QByteArray> opened
+            = crypto::aes256GcmOpen(m_key, associatedData(kSecretPurpose, ref, m_keyId), sealed->payload);
         if (!opened)
             return doesNotOpen(ref);
         return opened;
