@@ -25,6 +25,10 @@ std::vector<Migration> vaultMigrations(); // core/inventory/VaultSchema.cpp: ver
 std::vector<Migration> accessMigrations(); // core/store/Migrations.cpp: version 5 (token scopes, audit log)
 std::vector<Migration> inventoryMigrations(); // core/inventory/InventorySchema.cpp: version 6
 std::vector<Migration> connectionMigrations(); // core/connections/ConnectionSchema.cpp: version 7
+std::vector<Migration> caMigrations(); // core/ca/CaSchema.cpp: version 8
+std::vector<Migration> hostKeyMigrations(); // core/hostkeys/HostKeySchema.cpp: version 9
+std::vector<Migration> sshSettingsMigrations(); // core/hostkeys/SshSettingsSchema.cpp: version 10
+std::vector<Migration> trailTimestampMigrations(); // core/connections/TrailTimestampSchema.cpp: version 11
 
 // Every step this binary knows, in order of version.
 const std::vector<Migration> &allMigrations();

@@ -70,7 +70,8 @@ const std::vector<Migration> &allMigrations()
         std::vector<Migration> all = foundationMigrations();
         // Areas whose schema has not landed yet contribute nothing.
         for (auto &&steps : {collectMigrations(), webhookMigrations(), vaultMigrations(), accessMigrations(),
-                             inventoryMigrations(), connectionMigrations()})
+                             inventoryMigrations(), connectionMigrations(), caMigrations(), hostKeyMigrations(),
+                             sshSettingsMigrations(), trailTimestampMigrations()})
             all.insert(all.end(), steps.begin(), steps.end());
         std::sort(all.begin(), all.end(), [](const Migration &a, const Migration &b) { return a.version < b.version; });
         return all;

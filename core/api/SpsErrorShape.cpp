@@ -1,0 +1,4 @@
+#include "api/SpsErrorShape.h"
+
+namespace keystead {
+} // namespace keystead

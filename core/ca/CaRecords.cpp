@@ -1,0 +1,4 @@
+#include "ca/CaRecords.h"
+
+namespace keystead {
+} // namespace keystead

@@ -1,0 +1,5 @@
+#include "ca/CertificateAuthorityService.h"
+
+namespace keystead {
+CertificateAuthorityService::~CertificateAuthorityService() = default;
+} // namespace keystead

@@ -1,0 +1,89 @@
+#pragma once
+
+#include "audit/AuditLog.h"
+#include "ca/CaRecords.h"
+#include "common/Result.h"
+
+#include <QMutex>
+#include <QObject>
+
+namespace keystead {
+
+class Clock;
+class Database;
+class Vault;
+
+// Certificate authorities, the certificates they issue, and revocation.
+// CA private keys are sealed in the Vault. Every write is one transaction (the
+// vault row included) and is written to the audit log; a refused request
+// changes nothing. Safe to call from any thread.
+//
+// Errors: InvalidInput with `location` naming the field ("principals",
+// "valid_until", "critical_options.no-such", "public_key", "description", ...),
+// NotFound for an unknown CA or certificate, Unavailable when the vault is.
+class CertificateAuthorityService final : public QObject
+{
+    Q_OBJECT
+
+public:
+    CertificateAuthorityService(Database &database, const Clock &clock, Vault &vault, AuditLog &audit,
+                                QObject *parent = nullptr);
+    ~CertificateAuthorityService() override;
+
+    Result<CertificateAuthority> createAuthority(const CaCreateInput &input, const Actor &actor);
+    // Newest first.
+    Result<QList<CertificateAuthority>> authorities() const;
+    Result<CertificateAuthority> authority(const QString &id) const;
+    Result<CertificateAuthority> updateAuthority(const QString &id, const RecordUpdate &update, const Actor &actor);
+    // The CA's private key leaves the vault and the CA no longer signs or lists;
+    // its certificates stay in the history (and its KRL stays served).
+    Status deleteAuthority(const QString &id, const Actor &actor);
+
+    // Signs and records a certificate: the serial is the CA's next, the key id
+    // "keystead:<ca id>:<principals joined by ,>:<serial>".
+    Result<IssuedCertificate> issue(const CertificateInput &input, const Actor &actor);
+    Result<QList<IssuedCertificate>> certificates(const CertificateQuery &query) const;
+    // `kind` given: a certificate of the other kind is NotFound (the seed has one path per kind).
+    Result<IssuedCertificate> certificate(const QString &id, std::optional<CertificateKind> kind = {}) const;
+    Result<IssuedCertificate> updateCertificate(const QString &id, CertificateKind kind, const RecordUpdate &update,
+                                                const Actor &actor);
+    // Removes the API resource; a certificate that has not expired is revoked
+    // first (reason "deleted"), so deleting never leaves a usable certificate unlisted in the KRL.
+    Status deleteCertificate(const QString &id, CertificateKind kind, const Actor &actor);
+
+    // Revocation cannot be undone. Revoking a revoked certificate is a Conflict.
+    Result<IssuedCertificate> revoke(const QString &certificateId, const QString &reason, const Actor &actor);
+    // Every certificate (of every CA) whose subject has this SHA256 fingerprint,
+    // and the key itself in every CA's KRL. Returns the certificates revoked now.
+    Result<QList<IssuedCertificate>> revokeSubject(const QString &sha256Fingerprint, const QString &reason,
+                                                   const Actor &actor);
+
+    // The CA's binary KRL (PROTOCOL.krl) of all it revoked, for sshd's RevokedKeys.
+    Result<QByteArray> revocationList(const QString &caId) const;
+    // "cert-authority <key line>"-free form for TrustedUserCAKeys: "<type> <base64> keystead-ca-<id>".
+    Result<QString> trustedUserCaKeysLine(const QString &caId) const;
+    // "@cert-authority <pattern> <type> <base64> keystead-ca-<id>" (pattern default "*").
+    Result<QString> knownHostsCertAuthorityLine(const QString &caId, const QString &hostPattern = QStringLiteral("*")) const;
+    // "@revoked * <subject key>" for each revoked host certificate's key of this CA (every CA when empty).
+    Result<QString> knownHostsRevokedLines(const QString &caId = {}) const;
+
+    // Certificates that are valid now and expire within `days`.
+    Result<int> expiringCount(int days) const;
+
+    // Settings name of the panel's "expires soon" threshold in days (default 7).
+    static constexpr QLatin1StringView kExpiryWarningDaysSetting{"certificates.expiry_warning_days"};
+    static constexpr int kDefaultExpiryWarningDays = 7;
+
+Q_SIGNALS:
+    void authoritiesChanged();
+    void certificatesChanged();
+
+private:
+    Database &m_database;
+    const Clock &m_clock;
+    Vault &m_vault;
+    AuditLog &m_audit;
+    QMutex m_writeMutex; // serialises serial allocation in this process
+};
+
+} // namespace keystead

@@ -1,0 +1,4 @@
+#include "collect/SshAlgorithmSupport.h"
+
+namespace keystead {
+} // namespace keystead

@@ -1,0 +1,4 @@
+#include "hostkeys/HostKeyScanner.h"
+
+namespace keystead {
+} // namespace keystead

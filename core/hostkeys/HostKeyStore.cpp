@@ -1,0 +1,4 @@
+#include "hostkeys/HostKeyStore.h"
+
+namespace keystead {
+} // namespace keystead

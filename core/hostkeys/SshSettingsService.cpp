@@ -1,0 +1,4 @@
+#include "hostkeys/SshSettingsService.h"
+
+namespace keystead {
+} // namespace keystead

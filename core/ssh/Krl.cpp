@@ -1,0 +1,4 @@
+#include "ssh/Krl.h"
+
+namespace keystead {
+} // namespace keystead

@@ -1,0 +1,4 @@
+#include "ssh/SshCertificate.h"
+
+namespace keystead {
+} // namespace keystead
