@@ -1,6 +1,8 @@
 #include "CommandLine.h"
 #include "UnixSignals.h"
 
+#include "collect/CollectServerSupervisor.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDateTime>
@@ -89,16 +91,24 @@ int runServe(const QStringList &arguments)
     if (Status started = services.endpoint->start(endpointConfig); !started)
         return failure(started.error().message);
     qInfo("API listening on %s", qPrintable(services.endpoint->url()));
+    // The supervisor alone starts and stops the collect server: service.enabled
+    // (seed 004, over HTTP or from a window on the same store) decides whether
+    // it runs, and the active settings policy applies to its new connections.
     if (collectAddress) {
         CollectServerConfig collectConfig;
         collectConfig.listen = *collectAddress;
         collectConfig.dataDir = services.dataDir;
-        if (Status started = services.collectServer->start(collectConfig); !started)
+        services.collectSupervisor->setBaseConfig(collectConfig);
+        // Logs where it listens.
+        if (Status started = services.collectSupervisor->apply(); !started)
             return failure(started.error().message);
-        qInfo("collect server listening on %s", qPrintable(services.collectServer->listenAddress()));
-        // Users compare these with what their ssh client shows on first connection.
-        for (const HostKeyFingerprint &key : services.collectServer->hostKeyFingerprints())
-            qInfo("collect server host key %s %s", qPrintable(key.algorithm), qPrintable(key.sha256));
+        if (services.collectServer->state() == CollectServer::State::Running) {
+            // Users compare these with what their ssh client shows on first connection.
+            for (const HostKeyFingerprint &key : services.collectServer->hostKeyFingerprints())
+                qInfo("collect server host key %s %s", qPrintable(key.algorithm), qPrintable(key.sha256));
+        } else {
+            qInfo("collect server not started: service.enabled is false");
+        }
     }
 
     UnixSignals signals;
@@ -109,6 +119,8 @@ int runServe(const QStringList &arguments)
     const int status = QCoreApplication::exec();
     // Listeners close first, answers in flight are written, then the store closes.
     services.endpoint->stop();
+    // No settings change may start the server again while it stops.
+    services.collectSupervisor.reset();
     services.collectServer->stop();
     opened.value().reset();
     qInfo("stopped");

@@ -58,7 +58,43 @@ Result<std::unique_ptr<Services>> Services::open(const StoreLocation &location)
     services->collectServer->setRecorder(services->connections.get());
     services->connections->setTerminator(services->collectServer.get());
 
+    // Seed 004: the SSH settings govern the collect server, trail cleanup and timestamping.
+    services->sshSettings = std::make_unique<SshSettingsService>(database, services->clock, *services->audit);
+    services->collectSupervisor = std::make_unique<CollectServerSupervisor>(
+        *services->collectServer, *services->sshSettings, CollectServerConfig{});
+    services->connections->setOptionsSource(services->sshSettings.get());
+    services->trailTimestamper
+        = std::make_unique<TrailTimestamper>(database, services->clock, *services->vault, *services->connections);
+    services->trailTimestamper->setOptionsSource(services->sshSettings.get());
+    services->connectionController->setTimestamper(services->trailTimestamper.get());
+    services->configTransactions = std::make_unique<ConfigTransactions>(*services->sshSettings, services->clock);
+    services->apiSessions = std::make_unique<ApiSessions>(*services->tokens, services->clock);
+    services->configurationController = std::make_unique<ConfigurationController>(
+        *services->router, *services->sshSettings, *services->configTransactions, *services->apiSessions,
+        *services->tokens);
+
+    services->certificates
+        = std::make_unique<CertificateAuthorityService>(database, services->clock, *services->vault, *services->audit);
+    services->caController = std::make_unique<CaController>(*services->router, *services->certificates);
+
+    services->hostKeys = std::make_unique<HostKeyStore>(database, services->clock, *services->audit);
+    services->hostKeyRescanner
+        = std::make_unique<HostKeyRescanner>(*services->hostKeys, *services->settings, database, services->clock);
+    // Scans speak with the client side algorithms of the active settings policy.
+    SshSettingsService *sshSettings = services->sshSettings.get();
+    auto clientAlgorithms
+        = [sshSettings]() -> std::optional<SshAlgorithms> { return sshSettings->activePolicy().clientSide; };
+    services->hostKeyRescanner->setClientAlgorithmsProvider(clientAlgorithms);
+    services->hostKeyController
+        = std::make_unique<HostKeyController>(*services->router, *services->hostKeys, clientAlgorithms);
+
     services->endpoint = std::make_unique<ApiEndpoint>(*services->router, database);
+    // Session cookies are Secure whenever the endpoint speaks TLS, however it was (re)started.
+    ApiEndpoint *endpoint = services->endpoint.get();
+    ApiSessions *sessions = services->apiSessions.get();
+    QObject::connect(endpoint, &ApiEndpoint::stateChanged, endpoint, [endpoint, sessions] {
+        sessions->setSecureCookies(endpoint->url().startsWith(QLatin1StringView("https:")));
+    });
     return services;
 }
 
@@ -67,6 +103,8 @@ Status Services::startBackgroundWork()
     collect->startExpirySweep(5000);
     // Trail retention is a matter of days: once an hour is often enough.
     connections->startRetentionSweep(60 * 60 * 1000);
+    trailTimestamper->start();
+    hostKeyRescanner->start();
     return webhooks->start();
 }
 
@@ -75,6 +113,9 @@ Services::~Services()
     // Threads that call into the services stop before the services go:
     // the endpoint and the collect server first, then webhook delivery.
     endpoint.reset();
+    hostKeyRescanner.reset();
+    trailTimestamper.reset();
+    collectSupervisor.reset();
     if (connections)
         connections->setTerminator(nullptr);
     collectServer.reset();

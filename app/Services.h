@@ -2,14 +2,20 @@
 
 #include "api/ApiEndpoint.h"
 #include "api/ApiRouter.h"
+#include "api/ApiSessions.h"
+#include "api/CaController.h"
 #include "api/CollectController.h"
+#include "api/ConfigurationController.h"
 #include "api/ConnectionController.h"
+#include "api/HostKeyController.h"
 #include "api/KeyController.h"
 #include "api/SystemController.h"
 #include "api/TokenService.h"
 #include "api/WebhookController.h"
 #include "audit/AuditLog.h"
+#include "ca/CertificateAuthorityService.h"
 #include "collect/CollectServer.h"
+#include "collect/CollectServerSupervisor.h"
 #include "collect/CollectService.h"
 #include "collect/WebhookDeliveryLog.h"
 #include "collect/WebhookDispatcher.h"
@@ -18,6 +24,11 @@
 #include "collect/WebhookSigner.h"
 #include "common/Clock.h"
 #include "connections/ConnectionService.h"
+#include "connections/TrailTimestamper.h"
+#include "hostkeys/ConfigTransactions.h"
+#include "hostkeys/HostKeyRescanner.h"
+#include "hostkeys/HostKeyStore.h"
+#include "hostkeys/SshSettingsService.h"
 #include "inventory/InventoryService.h"
 #include "inventory/MasterKeyStore.h"
 #include "inventory/Vault.h"
@@ -60,6 +71,17 @@ struct Services
     std::unique_ptr<KeyController> keyController;
     std::unique_ptr<ConnectionService> connections;
     std::unique_ptr<ConnectionController> connectionController;
+    std::unique_ptr<SshSettingsService> sshSettings;
+    std::unique_ptr<CollectServerSupervisor> collectSupervisor;
+    std::unique_ptr<TrailTimestamper> trailTimestamper;
+    std::unique_ptr<ConfigTransactions> configTransactions;
+    std::unique_ptr<ApiSessions> apiSessions;
+    std::unique_ptr<ConfigurationController> configurationController;
+    std::unique_ptr<CertificateAuthorityService> certificates;
+    std::unique_ptr<CaController> caController;
+    std::unique_ptr<HostKeyStore> hostKeys;
+    std::unique_ptr<HostKeyRescanner> hostKeyRescanner;
+    std::unique_ptr<HostKeyController> hostKeyController;
     std::unique_ptr<ApiEndpoint> endpoint;
     QString dataDir;
 

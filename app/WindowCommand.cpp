@@ -64,7 +64,8 @@ int runWindow(int &argc, char **argv)
 
     // The endpoint is optional in the window: if it cannot start, the window still opens and says why.
     const Status endpointApplied = endpoint_settings::apply(*services.endpoint, *services.settings);
-    // Webhook delivery and the expiry sweep run while the window is open; the collect server waits for the toolbar.
+    // Webhook delivery and the expiry sweep run while the window is open; the collect server runs when service.enabled
+    // says so.
     const Status backgroundStarted = services.startBackgroundWork();
     WebhookDeliveryLog webhookLog(*services.database);
 
@@ -73,7 +74,10 @@ int runWindow(int &argc, char **argv)
         ui::MainWindow window(ui::UiServices{*services.settings, *services.tokens, *services.endpoint, services.clock,
                                              *services.collect, *services.collectServer, *services.webhooks, webhookLog,
                                              *services.inventory, *services.vault, *services.audit,
-                                             *services.connections, services.dataDir});
+                                             *services.connections, *services.certificates, *services.hostKeys,
+                                             *services.sshSettings, services.dataDir});
+        // service.enabled decides whether the collect server runs (seed 004); the toolbar writes it.
+        window.setCollectSupervisor(services.collectSupervisor.get());
         // A failed start shows in the status bar's endpoint label already; other errors (a bad stored address) do not.
         if (!endpointApplied && services.endpoint->state() != ApiEndpoint::State::Failed) {
             window.showStatusMessage(QCoreApplication::translate("WindowCommand", "The HTTP endpoint did not start: %1")
@@ -88,6 +92,8 @@ int runWindow(int &argc, char **argv)
     }
     // The window holds references into the services: it went first. Then the
     // collect server closes its connections, answers in flight are written, and the store closes.
+    // No settings change may start the collect server again while it stops.
+    services.collectSupervisor.reset();
     services.collectServer->stop();
     services.endpoint->stop();
     opened.value().reset();

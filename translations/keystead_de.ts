@@ -2,6 +2,49 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>CertificateTexts</name>
+    <message>
+        <source>valid</source>
+        <translation>gültig</translation>
+    </message>
+    <message>
+        <source>not yet valid</source>
+        <translation>noch nicht gültig</translation>
+    </message>
+    <message>
+        <source>expired</source>
+        <translation>abgelaufen</translation>
+    </message>
+    <message>
+        <source>revoked</source>
+        <translation>widerrufen</translation>
+    </message>
+    <message>
+        <source>host</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <source>user</source>
+        <translation>Benutzer</translation>
+    </message>
+    <message>
+        <source>Ed25519</source>
+        <translation>Ed25519</translation>
+    </message>
+    <message>
+        <source>ECDSA %1</source>
+        <translation>ECDSA %1</translation>
+    </message>
+    <message>
+        <source>RSA %1</source>
+        <translation>RSA %1</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+</context>
+<context>
     <name>CollectTexts</name>
     <message>
         <source>pending</source>
@@ -66,6 +109,73 @@
     <message>
         <source>status changed</source>
         <translation>Status geändert</translation>
+    </message>
+</context>
+<context>
+    <name>HostKeyTexts</name>
+    <message>
+        <source>new</source>
+        <translation>neu</translation>
+    </message>
+    <message>
+        <source>trusted</source>
+        <translation>vertrauenswürdig</translation>
+    </message>
+    <message>
+        <source>CHANGED</source>
+        <translation>GEÄNDERT</translation>
+    </message>
+    <message>
+        <source>Notice</source>
+        <translation>Hinweis</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>Warnung</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>server side</source>
+        <translation>Serverseite</translation>
+    </message>
+    <message>
+        <source>client side</source>
+        <translation>Clientseite</translation>
+    </message>
+    <message>
+        <source>%1, %2, %3 %4: %5</source>
+        <translation>%1, %2, %3 %4: %5</translation>
+    </message>
+    <message>
+        <source>line %1</source>
+        <translation>Zeile %1</translation>
+    </message>
+    <message>
+        <source>%1: &quot;%2&quot; has no closing bracket</source>
+        <translation>%1: „%2“ hat keine schließende Klammer</translation>
+    </message>
+    <message>
+        <source>%1: write [address]:port</source>
+        <translation>%1: Schreiben Sie [Adresse]:Port</translation>
+    </message>
+    <message>
+        <source>%1: &quot;%2&quot; is not a host</source>
+        <translation>%1: „%2“ ist kein Host</translation>
+    </message>
+    <message>
+        <source>%1: &quot;%2&quot; is not a port (1 to 65535)</source>
+        <translation>%1: „%2“ ist kein Port (1 bis 65535)</translation>
+    </message>
+    <message>
+        <source>known_hosts: %1 added, %2 already trusted, %3 hashed names skipped, %4 invalid lines skipped</source>
+        <translation>known_hosts: %1 hinzugefügt, %2 bereits vertrauenswürdig, %3 gehashte Namen übersprungen, %4 ungültige Zeilen übersprungen</translation>
+    </message>
+    <message>
+        <source>, %1 @cert-authority or @revoked lines skipped</source>
+        <translation>, %1 @cert-authority- oder @revoked-Zeilen übersprungen</translation>
     </message>
 </context>
 <context>
@@ -196,6 +306,37 @@ Gesammelte Schlüssel: %3</translation>
     </message>
 </context>
 <context>
+    <name>keystead::ui::AddHostKeyDialog</name>
+    <message>
+        <source>Trust a host key</source>
+        <translation>Einem Hostschlüssel vertrauen</translation>
+    </message>
+    <message>
+        <source>10.0.0.1, 2001:db8::1 or a host name</source>
+        <translation>10.0.0.1, 2001:db8::1 oder ein Hostname</translation>
+    </message>
+    <message>
+        <source>ssh-ed25519 AAAAC3Nz… (a .pub or known_hosts line), or the base64 value alone</source>
+        <translation>ssh-ed25519 AAAAC3Nz… (eine .pub- oder known_hosts-Zeile) oder nur der Base64-Wert</translation>
+    </message>
+    <message>
+        <source>Address:</source>
+        <translation>Adresse:</translation>
+    </message>
+    <message>
+        <source>Port:</source>
+        <translation>Port:</translation>
+    </message>
+    <message>
+        <source>Type:</source>
+        <translation>Typ:</translation>
+    </message>
+    <message>
+        <source>Key:</source>
+        <translation>Schlüssel:</translation>
+    </message>
+</context>
+<context>
     <name>keystead::ui::AuthorizedKeysDialog</name>
     <message>
         <source>Export authorized_keys</source>
@@ -243,14 +384,493 @@ Gesammelte Schlüssel: %3</translation>
     </message>
 </context>
 <context>
+    <name>keystead::ui::CertificateAuthoritiesModel</name>
+    <message>
+        <source>Metadata: %1</source>
+        <translation>Metadaten: %1</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Typ</translation>
+    </message>
+    <message>
+        <source>Fingerprint</source>
+        <translation>Fingerabdruck</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>Beschreibung</translation>
+    </message>
+    <message>
+        <source>Issued</source>
+        <translation>Ausgestellt</translation>
+    </message>
+    <message>
+        <source>Revoked</source>
+        <translation>Widerrufen</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Erstellt</translation>
+    </message>
+</context>
+<context>
+    <name>keystead::ui::CertificatesModel</name>
+    <message>
+        <source>No principals: valid for any user or host the CA is trusted for</source>
+        <translation>Keine Principals: gültig für jeden Benutzer oder Host, für den der CA vertraut wird</translation>
+    </message>
+    <message>
+        <source>Key id: %1</source>
+        <translation>Schlüssel-ID: %1</translation>
+    </message>
+    <message>
+        <source>Expires soon: %1</source>
+        <translation>Läuft bald ab: %1</translation>
+    </message>
+    <message>
+        <source>Revoked %1: %2</source>
+        <translation>Widerrufen %1: %2</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Art</translation>
+    </message>
+    <message>
+        <source>Subject fingerprint</source>
+        <translation>Fingerabdruck des Inhabers</translation>
+    </message>
+    <message>
+        <source>Key type</source>
+        <translation>Schlüsseltyp</translation>
+    </message>
+    <message>
+        <source>Principals</source>
+        <translation>Principals</translation>
+    </message>
+    <message>
+        <source>CA</source>
+        <translation>CA</translation>
+    </message>
+    <message>
+        <source>Serial</source>
+        <translation>Seriennummer</translation>
+    </message>
+    <message>
+        <source>Valid from</source>
+        <translation>Gültig ab</translation>
+    </message>
+    <message>
+        <source>Valid until</source>
+        <translation>Gültig bis</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Status</translation>
+    </message>
+</context>
+<context>
     <name>keystead::ui::CertificatesPanel</name>
     <message>
         <source>Certificates</source>
         <translation>Zertifikate</translation>
     </message>
     <message>
-        <source>Certificate authorities that sign user and host certificates, revoke them and export KRLs and known_hosts files. This panel is being built.</source>
-        <translation>Zertifizierungsstellen, die Benutzer- und Hostzertifikate signieren und widerrufen und KRLs sowie known_hosts-Dateien exportieren. Dieser Bereich ist im Aufbau.</translation>
+        <source>Id:</source>
+        <translation>ID:</translation>
+    </message>
+    <message>
+        <source>Kind:</source>
+        <translation>Art:</translation>
+    </message>
+    <message>
+        <source>State:</source>
+        <translation>Status:</translation>
+    </message>
+    <message>
+        <source>CA:</source>
+        <translation>CA:</translation>
+    </message>
+    <message>
+        <source>Serial:</source>
+        <translation>Seriennummer:</translation>
+    </message>
+    <message>
+        <source>Key id:</source>
+        <translation>Schlüssel-ID:</translation>
+    </message>
+    <message>
+        <source>Key type:</source>
+        <translation>Schlüsseltyp:</translation>
+    </message>
+    <message>
+        <source>Subject fingerprint:</source>
+        <translation>Fingerabdruck des Inhabers:</translation>
+    </message>
+    <message>
+        <source>Subject key:</source>
+        <translation>Schlüssel des Inhabers:</translation>
+    </message>
+    <message>
+        <source>Principals:</source>
+        <translation>Principals:</translation>
+    </message>
+    <message>
+        <source>Valid from:</source>
+        <translation>Gültig ab:</translation>
+    </message>
+    <message>
+        <source>Valid until:</source>
+        <translation>Gültig bis:</translation>
+    </message>
+    <message>
+        <source>Critical options:</source>
+        <translation>Kritische Optionen:</translation>
+    </message>
+    <message>
+        <source>Extensions:</source>
+        <translation>Erweiterungen:</translation>
+    </message>
+    <message>
+        <source>Description:</source>
+        <translation>Beschreibung:</translation>
+    </message>
+    <message>
+        <source>Metadata:</source>
+        <translation>Metadaten:</translation>
+    </message>
+    <message>
+        <source>Created:</source>
+        <translation>Erstellt:</translation>
+    </message>
+    <message>
+        <source>Certificate authorities</source>
+        <translation>Zertifizierungsstellen</translation>
+    </message>
+    <message>
+        <source>No certificate authority yet. Create one: it signs user certificates that servers trust through TrustedUserCAKeys, and host certificates that clients trust through @cert-authority lines.</source>
+        <translation>Noch keine Zertifizierungsstelle. Legen Sie eine an: Sie signiert Benutzerzertifikate, denen Server über TrustedUserCAKeys vertrauen, und Hostzertifikate, denen Clients über @cert-authority-Zeilen vertrauen.</translation>
+    </message>
+    <message>
+        <source>New CA…</source>
+        <translation>Neue CA…</translation>
+    </message>
+    <message>
+        <source>Create a certificate authority: Ed25519, ECDSA or RSA</source>
+        <translation>Eine Zertifizierungsstelle anlegen: Ed25519, ECDSA oder RSA</translation>
+    </message>
+    <message>
+        <source>Edit description…</source>
+        <translation>Beschreibung bearbeiten…</translation>
+    </message>
+    <message>
+        <source>Change the selected CA&apos;s description</source>
+        <translation>Die Beschreibung der ausgewählten CA ändern</translation>
+    </message>
+    <message>
+        <source>Delete CA…</source>
+        <translation>CA löschen…</translation>
+    </message>
+    <message>
+        <source>Delete the selected CA: it signs no more; its certificates stay listed</source>
+        <translation>Die ausgewählte CA löschen: Sie signiert nichts mehr; ihre Zertifikate bleiben aufgeführt</translation>
+    </message>
+    <message>
+        <source>Sign certificate…</source>
+        <translation>Zertifikat signieren…</translation>
+    </message>
+    <message>
+        <source>Sign a user or host certificate for a pasted key, a key of the inventory or a collected key</source>
+        <translation>Ein Benutzer- oder Hostzertifikat für einen eingefügten Schlüssel, einen Schlüssel aus dem Bestand oder einen gesammelten Schlüssel signieren</translation>
+    </message>
+    <message>
+        <source>Copy TrustedUserCAKeys line</source>
+        <translation>TrustedUserCAKeys-Zeile kopieren</translation>
+    </message>
+    <message>
+        <source>The CA&apos;s public key as one line for the file sshd_config&apos;s TrustedUserCAKeys names</source>
+        <translation>Der öffentliche Schlüssel der CA als eine Zeile für die Datei, die TrustedUserCAKeys in sshd_config angibt</translation>
+    </message>
+    <message>
+        <source>Save…</source>
+        <translation>Speichern…</translation>
+    </message>
+    <message>
+        <source>Save the TrustedUserCAKeys line to a file</source>
+        <translation>Die TrustedUserCAKeys-Zeile in einer Datei speichern</translation>
+    </message>
+    <message>
+        <source>Copy @cert-authority line</source>
+        <translation>@cert-authority-Zeile kopieren</translation>
+    </message>
+    <message>
+        <source>The known_hosts line that makes clients trust this CA&apos;s host certificates</source>
+        <translation>Die known_hosts-Zeile, mit der Clients den Hostzertifikaten dieser CA vertrauen</translation>
+    </message>
+    <message>
+        <source>Save the @cert-authority line and an @revoked line for each revoked host key</source>
+        <translation>Die @cert-authority-Zeile und je eine @revoked-Zeile für jeden widerrufenen Hostschlüssel speichern</translation>
+    </message>
+    <message>
+        <source>Save KRL…</source>
+        <translation>KRL speichern…</translation>
+    </message>
+    <message>
+        <source>The CA&apos;s key revocation list (binary), for servers&apos; RevokedKeys</source>
+        <translation>Die Schlüssel-Widerrufsliste der CA (binär), für RevokedKeys der Server</translation>
+    </message>
+    <message>
+        <source>The hosts whose certificates clients check against this CA, as known_hosts patterns: *.example.org,10.0.0.*</source>
+        <translation>Die Hosts, deren Zertifikate Clients gegen diese CA prüfen, als known_hosts-Muster: *.example.org,10.0.0.*</translation>
+    </message>
+    <message>
+        <source>Servers:</source>
+        <translation>Server:</translation>
+    </message>
+    <message>
+        <source>Clients, hosts:</source>
+        <translation>Clients, Hosts:</translation>
+    </message>
+    <message>
+        <source>Revoke…</source>
+        <translation>Widerrufen…</translation>
+    </message>
+    <message>
+        <source>Revoke the selected certificate, with a reason; cannot be undone</source>
+        <translation>Das ausgewählte Zertifikat mit Begründung widerrufen; lässt sich nicht rückgängig machen</translation>
+    </message>
+    <message>
+        <source>Revoke every certificate of this key…</source>
+        <translation>Alle Zertifikate dieses Schlüssels widerrufen…</translation>
+    </message>
+    <message>
+        <source>Revoke every certificate, of every CA, whose key is the selected one&apos;s</source>
+        <translation>Alle Zertifikate aller CAs widerrufen, deren Schlüssel der des ausgewählten ist</translation>
+    </message>
+    <message>
+        <source>Copy certificate</source>
+        <translation>Zertifikat kopieren</translation>
+    </message>
+    <message>
+        <source>Copy the selected certificate as one line for a -cert.pub file</source>
+        <translation>Das ausgewählte Zertifikat als eine Zeile für eine -cert.pub-Datei kopieren</translation>
+    </message>
+    <message>
+        <source>Save certificate…</source>
+        <translation>Zertifikat speichern…</translation>
+    </message>
+    <message>
+        <source>Save the selected certificate to a -cert.pub file</source>
+        <translation>Das ausgewählte Zertifikat in einer -cert.pub-Datei speichern</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> Tage</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>aus</translation>
+    </message>
+    <message>
+        <source>Certificates that expire within this many days are highlighted and counted in the status bar. Kept for every console on this database.</source>
+        <translation>Zertifikate, die innerhalb so vieler Tage ablaufen, werden hervorgehoben und in der Statusleiste gezählt. Gilt für jede Konsole mit dieser Datenbank.</translation>
+    </message>
+    <message>
+        <source>The warning days could not be saved: %1</source>
+        <translation>Die Warnfrist konnte nicht gespeichert werden: %1</translation>
+    </message>
+    <message>
+        <source>Expiring within:</source>
+        <translation>Ablaufwarnung:</translation>
+    </message>
+    <message>
+        <source>Filter by principal, fingerprint, key id, description…</source>
+        <translation>Nach Principal, Fingerabdruck, Schlüssel-ID, Beschreibung filtern…</translation>
+    </message>
+    <message>
+        <source>User and host</source>
+        <translation>Benutzer und Host</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>Benutzer</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <source>Any state</source>
+        <translation>Jeder Status</translation>
+    </message>
+    <message>
+        <source>Select a certificate to see all it says.</source>
+        <translation>Wählen Sie ein Zertifikat aus, um alle seine Angaben zu sehen.</translation>
+    </message>
+    <message>
+        <source>Certificate:</source>
+        <translation>Zertifikat:</translation>
+    </message>
+    <message>
+        <source>Select a certificate authority.</source>
+        <translation>Wählen Sie eine Zertifizierungsstelle aus.</translation>
+    </message>
+    <message>
+        <source>Saved the description of %1.</source>
+        <translation>Beschreibung von %1 gespeichert.</translation>
+    </message>
+    <message>
+        <source>Delete certificate authority</source>
+        <translation>Zertifizierungsstelle löschen</translation>
+    </message>
+    <message>
+        <source>Delete the certificate authority &quot;%1&quot;?</source>
+        <translation>Die Zertifizierungsstelle „%1“ löschen?</translation>
+    </message>
+    <message numerus="yes">
+        <source>Its private key is destroyed: it signs no more certificates. The %n certificate(s) it issued stay listed, and its KRL stays available. Servers that trust it keep trusting what it signed until you remove it from TrustedUserCAKeys.</source>
+        <translation>
+            <numerusform>Ihr privater Schlüssel wird vernichtet: Sie signiert keine Zertifikate mehr. Das von ihr ausgestellte Zertifikat (%n) bleibt aufgeführt, und ihre KRL bleibt verfügbar. Server, die ihr vertrauen, vertrauen dem von ihr Signierten weiterhin, bis Sie sie aus TrustedUserCAKeys entfernen.</numerusform>
+            <numerusform>Ihr privater Schlüssel wird vernichtet: Sie signiert keine Zertifikate mehr. Die von ihr ausgestellten Zertifikate (%n) bleiben aufgeführt, und ihre KRL bleibt verfügbar. Server, die ihr vertrauen, vertrauen dem von ihr Signierten weiterhin, bis Sie sie aus TrustedUserCAKeys entfernen.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Delete CA</source>
+        <translation>CA löschen</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>Abgebrochen.</translation>
+    </message>
+    <message>
+        <source>Deleted the certificate authority &quot;%1&quot;.</source>
+        <translation>Zertifizierungsstelle „%1“ gelöscht.</translation>
+    </message>
+    <message>
+        <source>Copied the TrustedUserCAKeys line of %1.</source>
+        <translation>TrustedUserCAKeys-Zeile von %1 kopiert.</translation>
+    </message>
+    <message>
+        <source>the TrustedUserCAKeys line</source>
+        <translation>TrustedUserCAKeys-Zeile</translation>
+    </message>
+    <message>
+        <source>Copied the @cert-authority line of %1.</source>
+        <translation>@cert-authority-Zeile von %1 kopiert.</translation>
+    </message>
+    <message>
+        <source>the known_hosts lines</source>
+        <translation>known_hosts-Zeilen</translation>
+    </message>
+    <message>
+        <source>the KRL</source>
+        <translation>KRL</translation>
+    </message>
+    <message>
+        <source>Copied the certificate with serial %1.</source>
+        <translation>Zertifikat mit Seriennummer %1 kopiert.</translation>
+    </message>
+    <message>
+        <source>Select a certificate.</source>
+        <translation>Wählen Sie ein Zertifikat aus.</translation>
+    </message>
+    <message>
+        <source>the certificate</source>
+        <translation>Zertifikat</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n expiring</source>
+        <translation>
+            <numerusform>%n läuft bald ab</numerusform>
+            <numerusform>%n laufen bald ab</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>revoked %1: %2</source>
+        <translation>widerrufen %1: %2</translation>
+    </message>
+    <message>
+        <source>valid, expires soon</source>
+        <translation>gültig, läuft bald ab</translation>
+    </message>
+    <message>
+        <source>%1 (deleted)</source>
+        <translation>%1 (gelöscht)</translation>
+    </message>
+    <message>
+        <source>(none: any principal)</source>
+        <translation>(keine: jeder Principal)</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(keine)</translation>
+    </message>
+    <message>
+        <source>All CAs</source>
+        <translation>Alle CAs</translation>
+    </message>
+    <message>
+        <source>Created the %1 certificate authority %2.</source>
+        <translation>Zertifizierungsstelle %2 (%1) angelegt.</translation>
+    </message>
+    <message>
+        <source>Signed a %1 certificate with serial %2 for %3.</source>
+        <translation>%1-Zertifikat mit Seriennummer %2 für %3 signiert.</translation>
+    </message>
+    <message>
+        <source>any principal</source>
+        <translation>jeden Principal</translation>
+    </message>
+    <message numerus="yes">
+        <source>Revoked %n certificate(s). Give servers the new KRL.</source>
+        <translation>
+            <numerusform>%n Zertifikat widerrufen. Geben Sie den Servern die neue KRL.</numerusform>
+            <numerusform>%n Zertifikate widerrufen. Geben Sie den Servern die neue KRL.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cannot write %1 to %2: %3</source>
+        <translation>%1 kann nicht in %2 geschrieben werden: %3</translation>
+    </message>
+    <message>
+        <source>Saved %1 to %2.</source>
+        <translation>%1 in %2 gespeichert.</translation>
+    </message>
+    <message>
+        <source>Edit description</source>
+        <translation>Beschreibung bearbeiten</translation>
+    </message>
+    <message>
+        <source>Description of %1:</source>
+        <translation>Beschreibung von %1:</translation>
+    </message>
+    <message>
+        <source>Save TrustedUserCAKeys line</source>
+        <translation>TrustedUserCAKeys-Zeile speichern</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Save known_hosts lines</source>
+        <translation>known_hosts-Zeilen speichern</translation>
+    </message>
+    <message>
+        <source>Save KRL</source>
+        <translation>KRL speichern</translation>
+    </message>
+    <message>
+        <source>Key revocation lists (*.krl);;All files (*)</source>
+        <translation>Schlüssel-Widerrufslisten (*.krl);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Save certificate</source>
+        <translation>Zertifikat speichern</translation>
+    </message>
+    <message>
+        <source>OpenSSH certificates (*-cert.pub);;All files (*)</source>
+        <translation>OpenSSH-Zertifikate (*-cert.pub);;Alle Dateien (*)</translation>
     </message>
 </context>
 <context>
@@ -1038,6 +1658,21 @@ Gesammelte Schlüssel: %3</translation>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
+    <message>
+        <source>No signed checkpoint covers it yet.</source>
+        <translation>Noch deckt kein signierter Prüfpunkt es ab.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n signed checkpoint(s) verified, the last signed %1.</source>
+        <translation>
+            <numerusform>%n signierter Prüfpunkt geprüft, signiert am %1.</numerusform>
+            <numerusform>%n signierte Prüfpunkte geprüft, der letzte signiert am %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>✘ TRAIL BROKEN at record %1: it differs from what a signed checkpoint recorded.</source>
+        <translation>✘ PROTOKOLL VERLETZT bei Eintrag %1: Er weicht von dem ab, was ein signierter Prüfpunkt festgehalten hat.</translation>
+    </message>
 </context>
 <context>
     <name>keystead::ui::ConnectionsModel</name>
@@ -1291,12 +1926,300 @@ Gesammelte Schlüssel: %3</translation>
 <context>
     <name>keystead::ui::HostKeysPanel</name>
     <message>
-        <source>Host keys</source>
-        <translation>Hostschlüssel</translation>
+        <source>just now</source>
+        <translation>gerade eben</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n minute(s) ago</source>
+        <translation>
+            <numerusform>vor %n Minute</numerusform>
+            <numerusform>vor %n Minuten</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n hour(s) ago</source>
+        <translation>
+            <numerusform>vor %n Stunde</numerusform>
+            <numerusform>vor %n Stunden</numerusform>
+        </translation>
     </message>
     <message>
-        <source>Trusted host keys of your servers, and the algorithms, banners and timeouts of this console&apos;s SSH server. This panel is being built.</source>
-        <translation>Vertrauenswürdige Hostschlüssel Ihrer Server sowie Algorithmen, Banner und Zeitlimits des SSH-Servers dieser Konsole. Dieser Bereich ist im Aufbau.</translation>
+        <source>Trusted host keys</source>
+        <translation>Vertrauenswürdige Hostschlüssel</translation>
+    </message>
+    <message>
+        <source>SSH server settings</source>
+        <translation>SSH-Server-Einstellungen</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Hinzufügen…</translation>
+    </message>
+    <message>
+        <source>Trust a host key by pasting it</source>
+        <translation>Einem Hostschlüssel vertrauen, indem Sie ihn einfügen</translation>
+    </message>
+    <message>
+        <source>Scan…</source>
+        <translation>Scannen…</translation>
+    </message>
+    <message>
+        <source>Ask servers for their host keys</source>
+        <translation>Server nach ihren Hostschlüsseln fragen</translation>
+    </message>
+    <message>
+        <source>Re-scan trusted hosts</source>
+        <translation>Vertrauenswürdige Hosts erneut scannen</translation>
+    </message>
+    <message>
+        <source>Scan every trusted host again and flag keys that changed</source>
+        <translation>Jeden vertrauenswürdigen Host erneut scannen und geänderte Schlüssel markieren</translation>
+    </message>
+    <message>
+        <source>Import known_hosts…</source>
+        <translation>known_hosts importieren…</translation>
+    </message>
+    <message>
+        <source>Trust the keys of a known_hosts file (hashed names are skipped)</source>
+        <translation>Den Schlüsseln einer known_hosts-Datei vertrauen (gehashte Namen werden übersprungen)</translation>
+    </message>
+    <message>
+        <source>Export known_hosts…</source>
+        <translation>known_hosts exportieren…</translation>
+    </message>
+    <message>
+        <source>Write the trusted keys the table shows as a known_hosts file</source>
+        <translation>Die vertrauenswürdigen Schlüssel, die die Tabelle zeigt, als known_hosts-Datei schreiben</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>Stop trusting the selected key</source>
+        <translation>Dem ausgewählten Schlüssel nicht mehr vertrauen</translation>
+    </message>
+    <message>
+        <source>any port</source>
+        <translation>jeder Port</translation>
+    </message>
+    <message>
+        <source>Filter by address…</source>
+        <translation>Nach Adresse filtern…</translation>
+    </message>
+    <message>
+        <source>Type:</source>
+        <translation>Typ:</translation>
+    </message>
+    <message>
+        <source>Port:</source>
+        <translation>Port:</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>aus</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> min</translation>
+    </message>
+    <message>
+        <source>Re-scan trusted hosts every (0 = off):</source>
+        <translation>Vertrauenswürdige Hosts erneut scannen, Intervall (0 = aus):</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>Kennung</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>Aktiv</translation>
+    </message>
+    <message>
+        <source>Lint</source>
+        <translation>Prüfung</translation>
+    </message>
+    <message>
+        <source>New…</source>
+        <translation>Neu…</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>Bearbeiten…</translation>
+    </message>
+    <message>
+        <source>Use for Keystead&apos;s SSH server</source>
+        <translation>Für den SSH-Server von Keystead verwenden</translation>
+    </message>
+    <message>
+        <source>New connections to the collect server use this policy&apos;s server side</source>
+        <translation>Neue Verbindungen zum Sammelserver verwenden die Serverseite dieser Richtlinie</translation>
+    </message>
+    <message>
+        <source>Settings policies</source>
+        <translation>Einstellungsrichtlinien</translation>
+    </message>
+    <message>
+        <source>Run Keystead&apos;s SSH server (the collect server)</source>
+        <translation>SSH-Server von Keystead betreiben (den Sammelserver)</translation>
+    </message>
+    <message>
+        <source>0 logs nothing, 7 everything libssh says</source>
+        <translation>0 protokolliert nichts, 7 alles, was libssh meldet</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> s</translation>
+    </message>
+    <message>
+        <source>How often Keystead signs the newest hash of each audit trail</source>
+        <translation>Wie oft Keystead den neuesten Hash jedes Audit-Protokolls signiert</translation>
+    </message>
+    <message>
+        <source>Options</source>
+        <translation>Optionen</translation>
+    </message>
+    <message>
+        <source>Log level:</source>
+        <translation>Log-Level:</translation>
+    </message>
+    <message>
+        <source>Timestamping interval:</source>
+        <translation>Zeitstempel-Intervall:</translation>
+    </message>
+    <message>
+        <source>Connection trail cleanup is set in the Settings panel.</source>
+        <translation>Das Aufräumen der Verbindungsprotokolle wird im Bereich „Einstellungen“ festgelegt.</translation>
+    </message>
+    <message>
+        <source>Trusted the %1 key of %2.</source>
+        <translation>Dem %1-Schlüssel von %2 wird jetzt vertraut.</translation>
+    </message>
+    <message>
+        <source>Select a host key to delete.</source>
+        <translation>Wählen Sie den Hostschlüssel aus, der gelöscht werden soll.</translation>
+    </message>
+    <message>
+        <source>Delete trusted host key</source>
+        <translation>Vertrauenswürdigen Hostschlüssel löschen</translation>
+    </message>
+    <message>
+        <source>Stop trusting the %1 key of %2?</source>
+        <translation>Dem %1-Schlüssel von %2 nicht mehr vertrauen?</translation>
+    </message>
+    <message>
+        <source>Not deleted.</source>
+        <translation>Nicht gelöscht.</translation>
+    </message>
+    <message>
+        <source>Deleted the %1 key of %2.</source>
+        <translation>%1-Schlüssel von %2 gelöscht.</translation>
+    </message>
+    <message>
+        <source>Import known_hosts</source>
+        <translation>known_hosts importieren</translation>
+    </message>
+    <message>
+        <source>No file chosen.</source>
+        <translation>Keine Datei ausgewählt.</translation>
+    </message>
+    <message>
+        <source>%1 is too large for a known_hosts file.</source>
+        <translation>%1 ist zu groß für eine known_hosts-Datei.</translation>
+    </message>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation>%1 kann nicht gelesen werden: %2</translation>
+    </message>
+    <message>
+        <source>Export known_hosts</source>
+        <translation>known_hosts exportieren</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>Wrote %n key(s) to %1.</source>
+        <translation>
+            <numerusform>%n Schlüssel in %1 geschrieben.</numerusform>
+            <numerusform>%n Schlüssel in %1 geschrieben.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>&lt;b&gt;%n host key(s) changed.&lt;/b&gt; A server offered a different key than the trusted one: it was reinstalled, or someone is in the middle. Check with the server&apos;s administrator before you replace the trusted key (Scan…, Replace trusted key).</source>
+        <translation>
+            <numerusform>&lt;b&gt;%n Hostschlüssel geändert.&lt;/b&gt; Ein Server hat einen anderen Schlüssel angeboten als den vertrauenswürdigen: Er wurde neu installiert, oder jemand sitzt dazwischen. Klären Sie das mit dem Administrator des Servers, bevor Sie den vertrauenswürdigen Schlüssel ersetzen (Scannen…, Vertrauenswürdigen Schlüssel ersetzen).</numerusform>
+            <numerusform>&lt;b&gt;%n Hostschlüssel geändert.&lt;/b&gt; Ein Server hat einen anderen Schlüssel angeboten als den vertrauenswürdigen: Er wurde neu installiert, oder jemand sitzt dazwischen. Klären Sie das mit dem Administrator des Servers, bevor Sie den vertrauenswürdigen Schlüssel ersetzen (Scannen…, Vertrauenswürdigen Schlüssel ersetzen).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 %2: trusted %3, seen %4 (%5)</source>
+        <translation>%1 %2: vertrauenswürdig %3, gesehen %4 (%5)</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>Zur Kenntnis nehmen</translation>
+    </message>
+    <message>
+        <source>Hide this warning; the trusted key stays as it is</source>
+        <translation>Diese Warnung ausblenden; der vertrauenswürdige Schlüssel bleibt unverändert</translation>
+    </message>
+    <message>
+        <source>All types</source>
+        <translation>Alle Typen</translation>
+    </message>
+    <message>
+        <source>no warnings</source>
+        <translation>keine Warnungen</translation>
+    </message>
+    <message>
+        <source>%1 errors, %2 warnings</source>
+        <translation>%1 Fehler, %2 Warnungen</translation>
+    </message>
+    <message>
+        <source>%1 warnings</source>
+        <translation>%1 Warnungen</translation>
+    </message>
+    <message>
+        <source>● active</source>
+        <translation>● aktiv</translation>
+    </message>
+    <message>
+        <source>Built in: the server&apos;s defaults; it cannot be deleted</source>
+        <translation>Eingebaut: die Standardwerte des Servers; kann nicht gelöscht werden</translation>
+    </message>
+    <message>
+        <source>Saved the policy &quot;%1&quot;.</source>
+        <translation>Richtlinie „%1“ gespeichert.</translation>
+    </message>
+    <message>
+        <source>Select a policy to delete.</source>
+        <translation>Wählen Sie die Richtlinie aus, die gelöscht werden soll.</translation>
+    </message>
+    <message>
+        <source>Delete settings policy</source>
+        <translation>Einstellungsrichtlinie löschen</translation>
+    </message>
+    <message>
+        <source>Delete the settings policy &quot;%1&quot;?</source>
+        <translation>Die Einstellungsrichtlinie „%1“ löschen?</translation>
+    </message>
+    <message>
+        <source>Select a policy to use.</source>
+        <translation>Wählen Sie die Richtlinie aus, die verwendet werden soll.</translation>
+    </message>
+    <message>
+        <source>Keystead&apos;s SSH server uses this policy for new connections.</source>
+        <translation>Der SSH-Server von Keystead verwendet diese Richtlinie für neue Verbindungen.</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>Alle Dateien (*)</translation>
     </message>
 </context>
 <context>
@@ -1667,6 +2590,100 @@ Gesammelte Schlüssel: %3</translation>
         <source>%1 key %2 from %3, session %4</source>
         <translation>%1-Schlüssel %2 von %3, Sitzung %4</translation>
     </message>
+    <message numerus="yes">
+        <source>%n certificate(s) expire soon</source>
+        <translation>
+            <numerusform>%n Zertifikat läuft bald ab</numerusform>
+            <numerusform>%n Zertifikate laufen bald ab</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>keystead::ui::NewAuthorityDialog</name>
+    <message>
+        <source>New certificate authority</source>
+        <translation>Neue Zertifizierungsstelle</translation>
+    </message>
+    <message>
+        <source>Ed25519</source>
+        <translation>Ed25519</translation>
+    </message>
+    <message>
+        <source>ECDSA</source>
+        <translation>ECDSA</translation>
+    </message>
+    <message>
+        <source>RSA</source>
+        <translation>RSA</translation>
+    </message>
+    <message>
+        <source>Ed25519 is short and fast; choose RSA only for servers that take nothing else.</source>
+        <translation>Ed25519 ist kurz und schnell; wählen Sie RSA nur für Server, die nichts anderes akzeptieren.</translation>
+    </message>
+    <message>
+        <source>P-256</source>
+        <translation>P-256</translation>
+    </message>
+    <message>
+        <source>P-384</source>
+        <translation>P-384</translation>
+    </message>
+    <message>
+        <source>P-521</source>
+        <translation>P-521</translation>
+    </message>
+    <message>
+        <source>%1 bits</source>
+        <translation>%1 Bit</translation>
+    </message>
+    <message>
+        <source>Production users</source>
+        <translation>Produktionsbenutzer</translation>
+    </message>
+    <message>
+        <source>optional, for scripts</source>
+        <translation>optional, für Skripte</translation>
+    </message>
+    <message>
+        <source>The private key is made here and sealed in the vault; it is never shown.</source>
+        <translation>Der private Schlüssel wird hier erzeugt und im Tresor versiegelt; er wird nie angezeigt.</translation>
+    </message>
+    <message>
+        <source>Key type:</source>
+        <translation>Schlüsseltyp:</translation>
+    </message>
+    <message>
+        <source>Curve:</source>
+        <translation>Kurve:</translation>
+    </message>
+    <message>
+        <source>Key size:</source>
+        <translation>Schlüssellänge:</translation>
+    </message>
+    <message>
+        <source>Description:</source>
+        <translation>Beschreibung:</translation>
+    </message>
+    <message>
+        <source>Metadata:</source>
+        <translation>Metadaten:</translation>
+    </message>
+    <message>
+        <source>Create CA</source>
+        <translation>CA anlegen</translation>
+    </message>
+    <message>
+        <source>The description is longer than %1 bytes.</source>
+        <translation>Die Beschreibung ist länger als %1 Bytes.</translation>
+    </message>
+    <message>
+        <source>The metadata is longer than %1 bytes.</source>
+        <translation>Die Metadaten sind länger als %1 Bytes.</translation>
+    </message>
+    <message>
+        <source>Making a %1 key…</source>
+        <translation>%1-Schlüssel wird erzeugt…</translation>
+    </message>
 </context>
 <context>
     <name>keystead::ui::NewTokenDialog</name>
@@ -1736,6 +2753,221 @@ Gesammelte Schlüssel: %3</translation>
     <message>
         <source>Copied</source>
         <translation>Kopiert</translation>
+    </message>
+</context>
+<context>
+    <name>keystead::ui::RevokeCertificateDialog</name>
+    <message>
+        <source>%1 certificate, serial %2, for %3, valid until %4</source>
+        <translation>%1-Zertifikat, Seriennummer %2, für %3, gültig bis %4</translation>
+    </message>
+    <message>
+        <source>any principal</source>
+        <translation>jeden Principal</translation>
+    </message>
+    <message>
+        <source>Revoke certificate</source>
+        <translation>Zertifikat widerrufen</translation>
+    </message>
+    <message>
+        <source>Revoke every certificate of a key</source>
+        <translation>Alle Zertifikate eines Schlüssels widerrufen</translation>
+    </message>
+    <message>
+        <source>Revoke this certificate? Servers that load the CA&apos;s KRL as RevokedKeys refuse it from then on.</source>
+        <translation>Dieses Zertifikat widerrufen? Server, die die KRL der CA als RevokedKeys laden, weisen es von da an ab.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Revoke every certificate of this key, from every CA? %n certificate(s) not revoked yet. The key itself goes into every CA&apos;s KRL, so certificates signed for it later are refused too.</source>
+        <translation>
+            <numerusform>Alle Zertifikate dieses Schlüssels von allen CAs widerrufen? %n Zertifikat ist noch nicht widerrufen. Der Schlüssel selbst kommt in die KRL jeder CA, sodass auch später für ihn signierte Zertifikate abgewiesen werden.</numerusform>
+            <numerusform>Alle Zertifikate dieses Schlüssels von allen CAs widerrufen? %n Zertifikate sind noch nicht widerrufen. Der Schlüssel selbst kommt in die KRL jeder CA, sodass auch später für ihn signierte Zertifikate abgewiesen werden.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Revocation cannot be undone.</source>
+        <translation>Der Widerruf lässt sich nicht rückgängig machen.</translation>
+    </message>
+    <message>
+        <source>key lost, employee left, …</source>
+        <translation>Schlüssel verloren, Mitarbeiter ausgeschieden, …</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>Grund:</translation>
+    </message>
+    <message>
+        <source>Revoke</source>
+        <translation>Widerrufen</translation>
+    </message>
+    <message>
+        <source>Revoke all</source>
+        <translation>Alle widerrufen</translation>
+    </message>
+    <message>
+        <source>Enter the reason for the revocation.</source>
+        <translation>Geben Sie den Grund für den Widerruf ein.</translation>
+    </message>
+</context>
+<context>
+    <name>keystead::ui::ScanHostsDialog</name>
+    <message>
+        <source>Scan host keys</source>
+        <translation>Hostschlüssel scannen</translation>
+    </message>
+    <message>
+        <source>One host a line: host, host:port, [2001:db8::1]:2222</source>
+        <translation>Ein Host pro Zeile: host, host:port, [2001:db8::1]:2222</translation>
+    </message>
+    <message>
+        <source>Scan</source>
+        <translation>Scannen</translation>
+    </message>
+    <message>
+        <source>Cancel scan</source>
+        <translation>Scan abbrechen</translation>
+    </message>
+    <message>
+        <source>Trust</source>
+        <translation>Vertrauen</translation>
+    </message>
+    <message>
+        <source>Trust the selected new key</source>
+        <translation>Dem ausgewählten neuen Schlüssel vertrauen</translation>
+    </message>
+    <message>
+        <source>Trust all new</source>
+        <translation>Allen neuen vertrauen</translation>
+    </message>
+    <message>
+        <source>Trust every new key; a changed key is never replaced this way</source>
+        <translation>Jedem neuen Schlüssel vertrauen; ein geänderter Schlüssel wird so nie ersetzt</translation>
+    </message>
+    <message>
+        <source>Replace trusted key…</source>
+        <translation>Vertrauenswürdigen Schlüssel ersetzen…</translation>
+    </message>
+    <message>
+        <source>Replace the trusted key of the selected changed row with the key offered now</source>
+        <translation>Den vertrauenswürdigen Schlüssel der ausgewählten geänderten Zeile durch den jetzt angebotenen ersetzen</translation>
+    </message>
+    <message>
+        <source>Hosts to scan:</source>
+        <translation>Zu scannende Hosts:</translation>
+    </message>
+    <message>
+        <source>List at least one host to scan.</source>
+        <translation>Geben Sie mindestens einen Host zum Scannen an.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Scanning %n host(s)…</source>
+        <translation>
+            <numerusform>%n Host wird gescannt…</numerusform>
+            <numerusform>%n Hosts werden gescannt…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cancelling: the connections under way end first…</source>
+        <translation>Wird abgebrochen: Die laufenden Verbindungen enden zuerst…</translation>
+    </message>
+    <message>
+        <source>%1 of %2 hosts scanned: %3 new, %4 trusted, %5 changed keys.</source>
+        <translation>%1 von %2 Hosts gescannt: %3 neue, %4 vertrauenswürdige, %5 geänderte Schlüssel.</translation>
+    </message>
+    <message>
+        <source>Cancelled. </source>
+        <translation>Abgebrochen. </translation>
+    </message>
+    <message>
+        <source>Select a key to trust.</source>
+        <translation>Wählen Sie den Schlüssel aus, dem vertraut werden soll.</translation>
+    </message>
+    <message>
+        <source>This key differs from the trusted one: use &quot;Replace trusted key&quot;.</source>
+        <translation>Dieser Schlüssel weicht vom vertrauenswürdigen ab: Verwenden Sie „Vertrauenswürdigen Schlüssel ersetzen“.</translation>
+    </message>
+    <message>
+        <source>Only a new key can be trusted.</source>
+        <translation>Nur einem neuen Schlüssel kann vertraut werden.</translation>
+    </message>
+    <message>
+        <source>Trusted %1 new keys. %2 changed keys left as they are: replace each one deliberately.</source>
+        <translation>Neuen Schlüsseln vertraut: %1. Geänderte Schlüssel unverändert gelassen: %2; ersetzen Sie jeden einzeln und mit Bedacht.</translation>
+    </message>
+    <message>
+        <source>Trusted %1 new keys.</source>
+        <translation>Neuen Schlüsseln vertraut: %1.</translation>
+    </message>
+    <message>
+        <source>Select a changed key to replace.</source>
+        <translation>Wählen Sie den geänderten Schlüssel aus, der ersetzt werden soll.</translation>
+    </message>
+    <message>
+        <source>Replace trusted host key</source>
+        <translation>Vertrauenswürdigen Hostschlüssel ersetzen</translation>
+    </message>
+    <message>
+        <source>Replace the trusted %1 key of %2?</source>
+        <translation>Den vertrauenswürdigen %1-Schlüssel von %2 ersetzen?</translation>
+    </message>
+    <message>
+        <source>Trusted now: %1
+Offered by the server: %2
+
+A changed host key can mean the server was reinstalled, or that someone is in the middle. Compare the offered fingerprint with the server&apos;s own (ssh-keygen -lf on the server) first.</source>
+        <translation>Derzeit vertrauenswürdig: %1
+Vom Server angeboten: %2
+
+Ein geänderter Hostschlüssel kann bedeuten, dass der Server neu installiert wurde oder dass jemand dazwischen sitzt. Vergleichen Sie zuerst den angebotenen Fingerabdruck mit dem des Servers selbst (ssh-keygen -lf auf dem Server).</translation>
+    </message>
+    <message>
+        <source>Replace</source>
+        <translation>Ersetzen</translation>
+    </message>
+    <message>
+        <source>Not replaced.</source>
+        <translation>Nicht ersetzt.</translation>
+    </message>
+    <message>
+        <source>Replaced the trusted %1 key of %2.</source>
+        <translation>Vertrauenswürdigen %1-Schlüssel von %2 ersetzt.</translation>
+    </message>
+</context>
+<context>
+    <name>keystead::ui::ScanResultsModel</name>
+    <message>
+        <source>not scanned: %1</source>
+        <translation>nicht gescannt: %1</translation>
+    </message>
+    <message>
+        <source>Trusted: %1
+Offered now: %2</source>
+        <translation>Vertrauenswürdig: %1
+Jetzt angeboten: %2</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Typ</translation>
+    </message>
+    <message>
+        <source>Fingerprint offered</source>
+        <translation>Angebotener Fingerabdruck</translation>
+    </message>
+    <message>
+        <source>Bits</source>
+        <translation>Bit</translation>
+    </message>
+    <message>
+        <source>Trust</source>
+        <translation>Vertrauen</translation>
+    </message>
+    <message>
+        <source>Trusted fingerprint</source>
+        <translation>Vertrauenswürdiger Fingerabdruck</translation>
     </message>
 </context>
 <context>
@@ -1881,18 +3113,6 @@ Gesammelte Schlüssel: %3</translation>
         <translation> Tage</translation>
     </message>
     <message>
-        <source>for ever</source>
-        <translation>unbegrenzt</translation>
-    </message>
-    <message>
-        <source>Connections that ended longer ago are removed with their audit trails, once an hour.</source>
-        <translation>Verbindungen, die länger zurückliegen, werden stündlich mit ihren Audit-Protokollen entfernt.</translation>
-    </message>
-    <message>
-        <source>Keep connection trails:</source>
-        <translation>Verbindungsprotokolle aufbewahren:</translation>
-    </message>
-    <message>
         <source>Access roles</source>
         <translation>Zugriffsrollen</translation>
     </message>
@@ -1911,6 +3131,272 @@ Gesammelte Schlüssel: %3</translation>
     <message>
         <source>Role id: %1</source>
         <translation>Rollen-ID: %1</translation>
+    </message>
+    <message>
+        <source>Delete connection trails older than</source>
+        <translation>Verbindungsprotokolle löschen, die älter sind als</translation>
+    </message>
+    <message>
+        <source>Connections that ended longer ago are removed with their audit trails and signed checkpoints, once an hour.</source>
+        <translation>Verbindungen, die länger zurückliegen, werden stündlich mit ihren Audit-Protokollen und signierten Prüfpunkten entfernt.</translation>
+    </message>
+    <message>
+        <source>Connection trails:</source>
+        <translation>Verbindungsprotokolle:</translation>
+    </message>
+</context>
+<context>
+    <name>keystead::ui::SettingsPolicyDialog</name>
+    <message>
+        <source>New SSH settings policy</source>
+        <translation>Neue SSH-Einstellungsrichtlinie</translation>
+    </message>
+    <message>
+        <source>Edit SSH settings policy &quot;%1&quot;</source>
+        <translation>SSH-Einstellungsrichtlinie „%1“ bearbeiten</translation>
+    </message>
+    <message>
+        <source>Written in the session right after login, before the collect dialog</source>
+        <translation>Wird direkt nach der Anmeldung in die Sitzung geschrieben, vor dem Sammeldialog</translation>
+    </message>
+    <message>
+        <source>The banner a client shows before it authenticates</source>
+        <translation>Das Banner, das ein Client vor der Anmeldung anzeigt</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> s</translation>
+    </message>
+    <message>
+        <source>Idle time after login before the server disconnects</source>
+        <translation>Leerlaufzeit nach der Anmeldung, bevor der Server die Verbindung trennt</translation>
+    </message>
+    <message>
+        <source>The identification string becomes SSH-2.0-&lt;this&gt;</source>
+        <translation>Der Identifikationsstring wird zu SSH-2.0-&lt;Eingabe&gt;</translation>
+    </message>
+    <message>
+        <source>Strict mode: cut a connection that asks for anything but a session</source>
+        <translation>Strenger Modus: Eine Verbindung trennen, die etwas anderes als eine Sitzung anfordert</translation>
+    </message>
+    <message>
+        <source>Preconnect channel check (kept as given: there is no target server)</source>
+        <translation>Kanalprüfung vor dem Verbindungsaufbau (nur gespeichert: Es gibt keinen Zielserver)</translation>
+    </message>
+    <message>
+        <source>Server side (Keystead&apos;s SSH server)</source>
+        <translation>Serverseite (SSH-Server von Keystead)</translation>
+    </message>
+    <message>
+        <source>Client side (the host key scanner)</source>
+        <translation>Clientseite (der Hostschlüssel-Scanner)</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>Greeting:</source>
+        <translation>Begrüßung:</translation>
+    </message>
+    <message>
+        <source>Userauth banner:</source>
+        <translation>Userauth-Banner:</translation>
+    </message>
+    <message>
+        <source>Timeout:</source>
+        <translation>Zeitlimit:</translation>
+    </message>
+    <message>
+        <source>Software version:</source>
+        <translation>Softwareversion:</translation>
+    </message>
+    <message>
+        <source>Up</source>
+        <translation>Nach oben</translation>
+    </message>
+    <message>
+        <source>Down</source>
+        <translation>Nach unten</translation>
+    </message>
+    <message>
+        <source>libssh here cannot do %1: saving will be refused</source>
+        <translation>Das hiesige libssh beherrscht %1 nicht: Das Speichern wird abgelehnt</translation>
+    </message>
+</context>
+<context>
+    <name>keystead::ui::SignCertificateDialog</name>
+    <message>
+        <source>Sign certificate</source>
+        <translation>Zertifikat signieren</translation>
+    </message>
+    <message>
+        <source>User certificate</source>
+        <translation>Benutzerzertifikat</translation>
+    </message>
+    <message>
+        <source>Host certificate</source>
+        <translation>Hostzertifikat</translation>
+    </message>
+    <message>
+        <source>alice, deploy</source>
+        <translation>alice, deploy</translation>
+    </message>
+    <message>
+        <source>User names (user certificates) or host names (host certificates), separated by commas or spaces. Empty: a user certificate valid for every user.</source>
+        <translation>Benutzernamen (Benutzerzertifikate) oder Hostnamen (Hostzertifikate), durch Kommas oder Leerzeichen getrennt. Leer: ein Benutzerzertifikat, das für jeden Benutzer gilt.</translation>
+    </message>
+    <message>
+        <source>until</source>
+        <translation>bis</translation>
+    </message>
+    <message>
+        <source>Kind:</source>
+        <translation>Art:</translation>
+    </message>
+    <message>
+        <source>Certificate authority:</source>
+        <translation>Zertifizierungsstelle:</translation>
+    </message>
+    <message>
+        <source>Principals:</source>
+        <translation>Principals:</translation>
+    </message>
+    <message>
+        <source>Valid from:</source>
+        <translation>Gültig ab:</translation>
+    </message>
+    <message>
+        <source>Description:</source>
+        <translation>Beschreibung:</translation>
+    </message>
+    <message>
+        <source>Sign</source>
+        <translation>Signieren</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Key to certify</source>
+        <translation>Zu zertifizierender Schlüssel</translation>
+    </message>
+    <message>
+        <source>Paste</source>
+        <translation>Einfügen</translation>
+    </message>
+    <message>
+        <source>From the inventory</source>
+        <translation>Aus dem Bestand</translation>
+    </message>
+    <message>
+        <source>Collected by a session</source>
+        <translation>Von einer Sitzung gesammelt</translation>
+    </message>
+    <message>
+        <source>ssh-ed25519 AAAA… user@host</source>
+        <translation>ssh-ed25519 AAAA… user@host</translation>
+    </message>
+    <message>
+        <source>Critical options</source>
+        <translation>Kritische Optionen</translation>
+    </message>
+    <message>
+        <source>none: any command</source>
+        <translation>keine: jeder Befehl</translation>
+    </message>
+    <message>
+        <source>none: any address, e.g. 192.0.2.0/24,2001:db8::/32</source>
+        <translation>keine: jede Adresse, z. B. 192.0.2.0/24,2001:db8::/32</translation>
+    </message>
+    <message>
+        <source>force-command:</source>
+        <translation>force-command:</translation>
+    </message>
+    <message>
+        <source>source-address:</source>
+        <translation>source-address:</translation>
+    </message>
+    <message>
+        <source>Extensions</source>
+        <translation>Erweiterungen</translation>
+    </message>
+    <message>
+        <source>Certificate</source>
+        <translation>Zertifikat</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Kopieren</translation>
+    </message>
+    <message>
+        <source>Save…</source>
+        <translation>Speichern…</translation>
+    </message>
+    <message>
+        <source>Put this line in a file beside the key, named as the key with -cert.pub (id_ed25519-cert.pub): ssh finds it there.</source>
+        <translation>Legen Sie diese Zeile in einer Datei neben dem Schlüssel ab, benannt wie der Schlüssel mit -cert.pub (id_ed25519-cert.pub): Dort findet ssh sie.</translation>
+    </message>
+    <message>
+        <source>There is no certificate authority yet: create one first.</source>
+        <translation>Es gibt noch keine Zertifizierungsstelle: Legen Sie zuerst eine an.</translation>
+    </message>
+    <message>
+        <source>Collected from %1 on %2</source>
+        <translation>Gesammelt von %1 am %2</translation>
+    </message>
+    <message>
+        <source>web-1.example.org, web-1</source>
+        <translation>web-1.example.org, web-1</translation>
+    </message>
+    <message>
+        <source>Choose the certificate authority that signs.</source>
+        <translation>Wählen Sie die Zertifizierungsstelle aus, die signiert.</translation>
+    </message>
+    <message>
+        <source>Paste the public key to certify (one OpenSSH line).</source>
+        <translation>Fügen Sie den zu zertifizierenden öffentlichen Schlüssel ein (eine OpenSSH-Zeile).</translation>
+    </message>
+    <message>
+        <source>Choose a key of the inventory.</source>
+        <translation>Wählen Sie einen Schlüssel aus dem Bestand aus.</translation>
+    </message>
+    <message>
+        <source>Choose a collected key.</source>
+        <translation>Wählen Sie einen gesammelten Schlüssel aus.</translation>
+    </message>
+    <message>
+        <source>This certificate is signed already.</source>
+        <translation>Dieses Zertifikat ist bereits signiert.</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>Kopiert</translation>
+    </message>
+    <message>
+        <source>Nothing is signed yet.</source>
+        <translation>Noch ist nichts signiert.</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <source>Saved</source>
+        <translation>Gespeichert</translation>
+    </message>
+    <message>
+        <source>Save certificate</source>
+        <translation>Zertifikat speichern</translation>
+    </message>
+    <message>
+        <source>OpenSSH certificates (*-cert.pub);;All files (*)</source>
+        <translation>OpenSSH-Zertifikate (*-cert.pub);;Alle Dateien (*)</translation>
     </message>
 </context>
 <context>
@@ -2068,6 +3554,51 @@ Gesammelte Schlüssel: %3</translation>
     <message>
         <source>May</source>
         <translation>Berechtigungen</translation>
+    </message>
+</context>
+<context>
+    <name>keystead::ui::TrustedHostKeysModel</name>
+    <message>
+        <source>CHANGED, seen %1</source>
+        <translation>GEÄNDERT, gesehen %1</translation>
+    </message>
+    <message>
+        <source>trusted</source>
+        <translation>vertrauenswürdig</translation>
+    </message>
+    <message>
+        <source>Trusted: %1
+Seen by a scan: %2</source>
+        <translation>Vertrauenswürdig: %1
+Bei einem Scan gesehen: %2</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Adresse</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>Port</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Typ</translation>
+    </message>
+    <message>
+        <source>Fingerprint</source>
+        <translation>Fingerabdruck</translation>
+    </message>
+    <message>
+        <source>Origin</source>
+        <translation>Herkunft</translation>
+    </message>
+    <message>
+        <source>Added</source>
+        <translation>Hinzugefügt</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Status</translation>
     </message>
 </context>
 <context>

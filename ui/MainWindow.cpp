@@ -5,8 +5,11 @@
 #include "DesktopNotifier.h"
 #include "Icons.h"
 #include "api/ApiEndpoint.h"
+#include "audit/AuditLog.h"
 #include "collect/CollectServer.h"
+#include "collect/CollectServerSupervisor.h"
 #include "collect/CollectService.h"
+#include "hostkeys/SshSettingsService.h"
 #include "panels/CertificatesPanel.h"
 #include "panels/CollectPanel.h"
 #include "panels/ConnectionsPanel.h"
@@ -76,9 +79,12 @@ MainWindow::MainWindow(UiServices services, std::unique_ptr<QSettings> ownSettin
     m_collectPanel = new CollectPanel(services, m_panels);
     addPanel(Panel::Collect, u"collect"_s, tr("Collect sessions"), m_collectPanel);
     addPanel(Panel::Keys, u"keys"_s, tr("Keys"), new KeysPanel(services, m_panels));
-    addPanel(Panel::Certificates, u"certificates"_s, tr("Certificates"), new CertificatesPanel(m_panels));
+    m_certificatesPanel = new CertificatesPanel(services.certificates, services.inventory, services.collect,
+                                                services.settings, services.clock, m_panels);
+    addPanel(Panel::Certificates, u"certificates"_s, tr("Certificates"), m_certificatesPanel);
     addPanel(Panel::Connections, u"connections"_s, tr("Connections"), new ConnectionsPanel(services, m_panels));
-    addPanel(Panel::HostKeys, u"hostkeys"_s, tr("Host keys"), new HostKeysPanel(m_panels));
+    addPanel(Panel::HostKeys, u"hostkeys"_s, tr("Host keys"),
+             new HostKeysPanel(services.hostKeys, services.sshSettings, services.settings, services.clock, m_panels));
     m_settingsPanel = new SettingsPanel(services.settings, services.tokens, services.endpoint, services.vault,
                                         services.audit, services.connections, m_panels);
     addPanel(Panel::Settings, u"settings"_s, tr("Settings"), m_settingsPanel);
@@ -151,6 +157,12 @@ void MainWindow::createActions()
     connect(m_aboutAction, &QAction::triggered, this, &MainWindow::showAbout);
 }
 
+void MainWindow::showExpiringCertificates(int count)
+{
+    m_expiringCertificates->setVisible(count > 0);
+    m_expiringCertificates->setText(tr("%n certificate(s) expire soon", nullptr, count));
+}
+
 void MainWindow::createStatusBar()
 {
     m_collectServerStatus = new QLabel(this);
@@ -159,6 +171,13 @@ void MainWindow::createStatusBar()
     m_endpointStatus = new QLabel(this);
     m_endpointStatus->setObjectName(u"endpointStatus"_s);
     m_endpointStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Certificates that expire soon: hidden while there are none.
+    m_expiringCertificates = new QLabel(this);
+    m_expiringCertificates->setObjectName(u"expiringCertificates"_s);
+    m_expiringCertificates->setVisible(false);
+    statusBar()->addPermanentWidget(m_expiringCertificates);
+    connect(m_certificatesPanel, &CertificatesPanel::expiringCountChanged, this, &MainWindow::showExpiringCertificates);
+    showExpiringCertificates(m_certificatesPanel->expiringCount());
     statusBar()->addPermanentWidget(m_collectServerStatus);
     statusBar()->addPermanentWidget(m_endpointStatus);
     showEndpointState();
@@ -170,28 +189,87 @@ void MainWindow::createStatusBar()
     });
 }
 
-Status MainWindow::startCollectServer()
+Result<CollectServerConfig> MainWindow::collectServerConfig() const
 {
     Result<ListenAddress> listen = collect_settings::listenAddress(m_services.settings);
-    if (!listen) {
-        m_collectServerProblem = listen.error().message;
-        showCollectServerState();
+    if (!listen)
         return listen.error();
-    }
     CollectServerConfig config;
     config.listen = listen.value();
     config.dataDir = m_services.dataDir;
+    return config;
+}
+
+Status MainWindow::writeServiceEnabled(bool enabled)
+{
+    SshSettingsService &settings = m_collectSupervisor->settings();
+    Result<SshOptions> options = settings.options();
+    if (!options)
+        return options.error();
+    if (options->serviceEnabled == enabled)
+        return {};
+    options->serviceEnabled = enabled;
+    return settings.setOptions(options.value(), Actor::console());
+}
+
+void MainWindow::setCollectSupervisor(CollectServerSupervisor *supervisor)
+{
+    if (m_collectSupervisor)
+        disconnect(m_collectSupervisor, nullptr, this, nullptr);
+    m_collectSupervisor = supervisor;
+    if (!supervisor)
+        return;
+    connect(supervisor, &CollectServerSupervisor::startFailed, this, [this] { showCollectServerState(); });
+    Result<CollectServerConfig> config = collectServerConfig();
+    if (!config) {
+        // Not started on an address nobody chose; the status bar says why.
+        m_collectServerProblem = config.error().message;
+        showCollectServerState();
+        return;
+    }
+    supervisor->setBaseConfig(config.value());
+    m_collectListen = config->listen;
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    static_cast<void>(supervisor->apply()); // a failure shows in the status bar
+    QApplication::restoreOverrideCursor();
+    showCollectServerState();
+}
+
+Status MainWindow::startCollectServer()
+{
+    Result<CollectServerConfig> config = collectServerConfig();
+    if (!config) {
+        m_collectServerProblem = config.error().message;
+        showCollectServerState();
+        return config.error();
+    }
+    if (m_collectSupervisor) {
+        m_collectSupervisor->setBaseConfig(config.value());
+        if (Status written = writeServiceEnabled(true); !written) {
+            m_collectServerProblem = written.error().message;
+            showCollectServerState();
+            return written;
+        }
+    }
     // The first start makes the host keys (RSA 3072 takes a moment); the window waits for it.
     QApplication::setOverrideCursor(Qt::WaitCursor);
-    Status started = m_services.collectServer.start(config);
+    Status started
+        = m_collectSupervisor ? m_collectSupervisor->apply() : m_services.collectServer.start(config.value());
     QApplication::restoreOverrideCursor();
-    m_collectListen = config.listen;
+    m_collectListen = config->listen;
     showCollectServerState();
     return started;
 }
 
 void MainWindow::stopCollectServer()
 {
+    if (m_collectSupervisor) {
+        if (Status written = writeServiceEnabled(false); !written)
+            m_collectServerProblem = written.error().message;
+        else
+            static_cast<void>(m_collectSupervisor->apply()); // stopping cannot fail
+    }
+    // Stopped even when the option could not be written: the operator asked for it.
     m_services.collectServer.stop();
     showCollectServerState();
 }

@@ -16,8 +16,14 @@ class QSettings;
 class QStackedWidget;
 QT_END_NAMESPACE
 
+namespace keystead {
+class CollectServerSupervisor;
+struct CollectServerConfig;
+} // namespace keystead
+
 namespace keystead::ui {
 
+class CertificatesPanel;
 class CollectPanel;
 class DesktopNotifier;
 class SettingsPanel;
@@ -52,8 +58,16 @@ public:
     // Checked while the collect server runs; triggering it starts or stops the server.
     QAction *collectServerAction() const { return m_collectServerAction; }
     // What the action does: start on the address in Settings (collect.listen), or stop.
+    // With a supervisor set, it writes options.serviceEnabled and the server
+    // follows it (and the active settings policy).
     Status startCollectServer();
     void stopCollectServer();
+    // From now on seed 004's service.enabled decides whether the collect
+    // server runs (it starts now when enabled, on the address in Settings),
+    // and the active settings policy applies to its connections. The
+    // supervisor must outlive the window; null goes back to starting and
+    // stopping the server directly.
+    void setCollectSupervisor(CollectServerSupervisor *supervisor);
     QAction *aboutAction() const { return m_aboutAction; }
 
     // A message for the status bar, e.g. why the endpoint did not start at launch.
@@ -75,9 +89,12 @@ private:
     void restoreWindowSettings();
     void showEndpointState();
     void showCollectServerState();
+    Result<CollectServerConfig> collectServerConfig() const;
+    Status writeServiceEnabled(bool enabled);
     void collectSettingsApplied();
     void notifyKeyCollected(const QString &sessionId, const QString &keyId);
     void showAbout();
+    void showExpiringCertificates(int count);
 
     UiServices m_services;
     std::unique_ptr<QSettings> m_ownSettings;
@@ -86,16 +103,19 @@ private:
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_panels = nullptr;
     SettingsPanel *m_settingsPanel = nullptr;
+    CertificatesPanel *m_certificatesPanel = nullptr;
     CollectPanel *m_collectPanel = nullptr;
     DesktopNotifier *m_notifier = nullptr;
     // The address the collect server was last started on, as configured (port 0 stays 0).
     std::optional<ListenAddress> m_collectListen;
     // Why the last start did not even reach the server (a bad stored address); cleared by the next state change.
     QString m_collectServerProblem;
+    CollectServerSupervisor *m_collectSupervisor = nullptr;
     QAction *m_collectServerAction = nullptr;
     QAction *m_aboutAction = nullptr;
     QLabel *m_collectServerStatus = nullptr;
     QLabel *m_endpointStatus = nullptr;
+    QLabel *m_expiringCertificates = nullptr;
 };
 
 } // namespace keystead::ui

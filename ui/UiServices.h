@@ -5,12 +5,15 @@
 namespace keystead {
 class ApiEndpoint;
 class AuditLog;
+class CertificateAuthorityService;
 class InventoryService;
 class Clock;
 class CollectServer;
 class CollectService;
 class ConnectionService;
+class HostKeyStore;
 class SettingsStore;
+class SshSettingsService;
 class TokenService;
 class Vault;
 class WebhookDeliveryLog;
@@ -34,6 +37,9 @@ struct UiServices
     Vault &vault;
     AuditLog &audit;
     ConnectionService &connections;
+    CertificateAuthorityService &certificates;
+    HostKeyStore &hostKeys;
+    SshSettingsService &sshSettings;
     // The data folder: the collect server keeps its host keys under it.
     QString dataDir;
 };

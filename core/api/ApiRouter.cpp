@@ -1,5 +1,6 @@
 #include "ApiRouter.h"
 
+#include "api/ApiSessions.h"
 #include "api/TokenService.h"
 
 #include <QJsonParseError>
@@ -23,6 +24,21 @@ void ApiRouter::setErrorShape(const QString &pathPrefix, std::shared_ptr<const E
     m_shapes.emplace_back(pathPrefix, std::move(shape));
     std::sort(m_shapes.begin(), m_shapes.end(),
               [](const auto &a, const auto &b) { return a.first.size() > b.first.size(); });
+}
+
+void ApiRouter::acceptSessionCookies(const QString &pathPrefix, ApiSessions &sessions)
+{
+    m_sessions = &sessions;
+    m_sessionPrefixes.append(pathPrefix);
+}
+
+bool ApiRouter::acceptsSessionCookies(const QString &path) const
+{
+    if (!m_sessions)
+        return false;
+    return std::any_of(m_sessionPrefixes.begin(), m_sessionPrefixes.end(), [&](const QString &prefix) {
+        return path == prefix || path.startsWith(prefix + u'/') || path.startsWith(prefix + u'?');
+    });
 }
 
 void ApiRouter::addRoute(const QByteArray &method, const QString &pattern, Handler handler, RouteOptions options)
@@ -101,9 +117,31 @@ std::optional<HttpResponse> ApiRouter::authenticate(HttpRequest &request)
         }
         m_throttle.recordFailure(request.peer);
     }
-    const QString message = secret.isEmpty()
-        ? u"authentication required: send Authorization: Bearer <token> or x-api-key: <token>"_s
-        : u"the token is not valid"_s;
+    const bool cookiesAccepted = secret.isEmpty() && acceptsSessionCookies(request.path);
+    QByteArray cookie;
+    if (cookiesAccepted) {
+        cookie = ApiSessions::sessionCookie(request);
+        // A stale cookie is not counted as a failure: session ids are 160
+        // random bits, so there is nothing to guess, and a script whose
+        // session expired must still be able to authenticate again.
+        if (!cookie.isEmpty()) {
+            if (std::optional<ApiToken> token = m_sessions->verify(cookie)) {
+                request.token = std::move(token);
+                return std::nullopt;
+            }
+        }
+    }
+    QString message;
+    if (!secret.isEmpty())
+        message = u"the token is not valid"_s;
+    else if (!cookie.isEmpty())
+        message
+            = u"the session_id cookie is not valid or has expired: authenticate again with POST /api/authentication"_s;
+    else if (cookiesAccepted)
+        message = u"authentication required: send Authorization: Bearer <token>, x-api-key: <token>, or the "
+                  "session_id cookie that POST /api/authentication returns"_s;
+    else
+        message = u"authentication required: send Authorization: Bearer <token> or x-api-key: <token>"_s;
     return error(401, Error{Error::Kind::Unauthorized, message, {}, {}}, request)
         .withHeader("WWW-Authenticate", "Bearer realm=\"keystead\"");
 }

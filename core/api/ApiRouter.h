@@ -12,6 +12,7 @@
 
 namespace keystead {
 
+class ApiSessions;
 class Clock;
 class TokenService;
 
@@ -44,6 +45,12 @@ public:
     // Routes whose path starts with `pathPrefix` answer errors in `shape`;
     // the longest matching prefix wins, the default is problem+json.
     void setErrorShape(const QString &pathPrefix, std::shared_ptr<const ErrorShape> shape);
+
+    // Requests under `pathPrefix` (the path itself or below it) that carry no
+    // token header may authenticate with the session_id cookie of `sessions`
+    // (seed 004's family); everywhere else the cookie is ignored.
+    void acceptSessionCookies(const QString &pathPrefix, ApiSessions &sessions);
+    bool acceptsSessionCookies(const QString &path) const;
 
     // `pattern`: literal segments and `{name}` arguments, e.g. "/api/pam/key/{id}".
     // A trailing slash is optional on both sides.
@@ -80,6 +87,8 @@ private:
     std::vector<std::pair<QString, std::shared_ptr<const ErrorShape>>> m_shapes;
     std::shared_ptr<const ErrorShape> m_defaultShape;
     qint64 m_maxBodyBytes = kDefaultMaxBodyBytes;
+    ApiSessions *m_sessions = nullptr;
+    QStringList m_sessionPrefixes;
 };
 
 } // namespace keystead

@@ -1,10 +1,13 @@
 #include "api/ConnectionController.h"
 
+#include "api/RequestActor.h"
+
 #include "api/ApiRouter.h"
 #include "api/ConnectionErrorShape.h"
 #include "audit/AuditLog.h"
 #include "common/Clock.h"
 #include "connections/ConnectionService.h"
+#include "connections/TrailTimestamper.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -334,18 +337,6 @@ Status readSearchBody(const QJsonObject &body, ConnectionQuery &query, bool *mat
     return {};
 }
 
-Actor actorOf(const HttpRequest &request)
-{
-    Actor actor;
-    actor.kind = u"token"_s;
-    if (request.token) {
-        actor.id = request.token->id;
-        actor.name = request.token->name;
-    }
-    actor.address = request.peer.toString();
-    return actor;
-}
-
 // Ids the seed types as UUIDs: anything else names nothing. Checked here so a
 // malformed id never reaches a typed column of the store.
 bool isUuid(const QString &text)
@@ -400,6 +391,7 @@ ConnectionController::ConnectionController(ApiRouter &router, ConnectionService 
     router.addRoute("DELETE", one + u"/access_roles/{role_id}"_s, bind(&ConnectionController::revokeRole));
     router.addRoute("POST", one + u"/terminate"_s, bind(&ConnectionController::terminate));
     router.addRoute("GET", one + u"/trail/verify"_s, bind(&ConnectionController::verifyTrail));
+    router.addRoute("GET", QString(kTimestampingKeyPath), bind(&ConnectionController::timestampingKey));
 
     // Asking for a download session changes nothing worth a write scope: reads.
     router.addRoute("POST", channel + u"/log"_s, bind(&ConnectionController::createLogSession),
@@ -577,7 +569,7 @@ HttpResponse ConnectionController::grantRole(const HttpRequest &request)
     if (std::optional<HttpResponse> refused = refuseUnknownConnection(request, nullptr))
         return *refused;
     if (Status granted = m_connections.grantRole(request.argument(u"connection_id"_s), request.argument(u"role_id"_s),
-                                                 actorOf(request));
+                                                 requestActor(request));
         !granted)
         return failure(about(granted.error(), u"role_id"_s), request);
     return HttpResponse::empty(200);
@@ -588,7 +580,7 @@ HttpResponse ConnectionController::revokeRole(const HttpRequest &request)
     if (std::optional<HttpResponse> refused = refuseUnknownConnection(request, nullptr))
         return *refused;
     if (Status revoked = m_connections.revokeRole(request.argument(u"connection_id"_s), request.argument(u"role_id"_s),
-                                                  actorOf(request));
+                                                  requestActor(request));
         !revoked)
         return failure(about(revoked.error(), u"role_id"_s), request);
     return HttpResponse::empty(200);
@@ -596,7 +588,8 @@ HttpResponse ConnectionController::revokeRole(const HttpRequest &request)
 
 HttpResponse ConnectionController::revokeRoleEverywhere(const HttpRequest &request)
 {
-    if (Status revoked = m_connections.revokeRoleEverywhere(request.argument(u"role_id"_s), actorOf(request)); !revoked)
+    if (Status revoked = m_connections.revokeRoleEverywhere(request.argument(u"role_id"_s), requestActor(request));
+        !revoked)
         return failure(about(revoked.error(), u"role_id"_s), request);
     return HttpResponse::empty(200);
 }
@@ -635,7 +628,7 @@ HttpResponse ConnectionController::setTags(const HttpRequest &request)
     }
     if (std::optional<HttpResponse> refused = refuseUnknownConnection(request, nullptr))
         return *refused;
-    if (Status set = m_connections.setTags(request.argument(u"connection_id"_s), tags, actorOf(request)); !set) {
+    if (Status set = m_connections.setTags(request.argument(u"connection_id"_s), tags, requestActor(request)); !set) {
         // The service names its argument "tags"; over HTTP that argument is the body.
         Error error = set.error();
         if (error.kind == Error::Kind::InvalidInput)
@@ -649,7 +642,7 @@ HttpResponse ConnectionController::terminate(const HttpRequest &request)
 {
     if (std::optional<HttpResponse> refused = refuseUnknownConnection(request, nullptr))
         return *refused;
-    if (Status ended = m_connections.terminate(request.argument(u"connection_id"_s), actorOf(request)); !ended)
+    if (Status ended = m_connections.terminate(request.argument(u"connection_id"_s), requestActor(request)); !ended)
         return failure(ended.error(), request);
     return HttpResponse::empty(204);
 }
@@ -659,19 +652,50 @@ HttpResponse ConnectionController::verifyTrail(const HttpRequest &request)
     if (std::optional<HttpResponse> refused = refuseUnknownConnection(request, nullptr))
         return *refused;
     const QString id = request.argument(u"connection_id"_s);
-    Result<TrailVerification> verified = m_connections.verifyTrail(id);
-    if (!verified)
-        return failure(verified.error(), request);
+    Result<TrailCheck> checked = m_connections.checkTrail(id);
+    if (!checked)
+        return failure(checked.error(), request);
+    const TrailVerification &verified = checked->trail;
+    const CheckpointVerification &checkpoints = checked->checkpoints;
+    QJsonValue firstFailure(QJsonValue::Null);
+    if (checkpoints.firstFailureSequence > 0)
+        firstFailure
+            = QJsonObject{{u"sequence"_s, checkpoints.firstFailureSequence}, {u"message"_s, checkpoints.firstFailure}};
     return HttpResponse::json(
         200,
         QJsonDocument(QJsonObject{
             {u"connection_id"_s, id},
-            {u"intact"_s, verified->intact},
-            {u"event_count"_s, verified->eventCount},
+            {u"intact"_s, verified.intact},
+            {u"event_count"_s, verified.eventCount},
             {u"broken_at_sequence"_s,
-             verified->intact ? QJsonValue(QJsonValue::Null) : QJsonValue(verified->brokenAtSequence)},
-            {u"message"_s, verified->message},
+             verified.intact ? QJsonValue(QJsonValue::Null) : QJsonValue(verified.brokenAtSequence)},
+            {u"message"_s, verified.message},
+            {u"checkpoints"_s,
+             QJsonObject{
+                 {u"count"_s, checkpoints.count},
+                 {u"verified"_s, checkpoints.verified},
+                 {u"last_signed_at"_s, timeJson(checkpoints.lastSignedAt)},
+                 {u"first_failure"_s, firstFailure},
+                 {u"key_fingerprints"_s, QJsonArray::fromStringList(checkpoints.keyFingerprints)},
+             }},
         }));
+}
+
+void ConnectionController::setTimestamper(TrailTimestamper *timestamper)
+{
+    m_timestamper = timestamper;
+}
+
+HttpResponse ConnectionController::timestampingKey(const HttpRequest &request)
+{
+    TrailTimestamper *timestamper = m_timestamper;
+    if (!timestamper)
+        return failure(Error::unavailable(u"trail timestamping does not run on this Keystead instance"_s), request);
+    Result<TimestampingKey> key = timestamper->publicKey();
+    if (!key)
+        return failure(key.error(), request);
+    return HttpResponse::json(
+        200, QJsonDocument(QJsonObject{{u"public_key"_s, key->publicKey}, {u"fingerprint"_s, key->fingerprint}}));
 }
 
 } // namespace keystead

@@ -6,6 +6,7 @@
 #include <QDateTime>
 #include <QLatin1StringView>
 
+#include <atomic>
 #include <optional>
 
 namespace keystead {
@@ -13,20 +14,27 @@ namespace keystead {
 class ApiRouter;
 class Clock;
 class ConnectionService;
+class TrailTimestamper;
 struct ConnectionQuery;
 struct ConnectionRecord;
 
 // Seed 003's routes under /connection-manager/api/v1/connections: list, search
 // and get connections; trail log downloads (two steps, as the seed); trail files
 // (none here: 404); access roles; tags; and Keystead's own terminate and trail
-// verification. Errors in ConnectionErrorShape, registered for /connection-manager/.
+// verification (with the trail's signed checkpoints), and the public key that
+// signs those checkpoints (/connection-manager/api/v1/timestamping/public_key).
+// Errors in ConnectionErrorShape, registered for /connection-manager/.
 class ConnectionController final
 {
 public:
     // Durations of live connections run to `clock`'s now.
     ConnectionController(ApiRouter &router, ConnectionService &connections, const Clock &clock);
 
+    // What signs trail checkpoints; without one the public key route answers 503.
+    void setTimestamper(TrailTimestamper *timestamper);
+
     static constexpr QLatin1StringView kConnectionsPath{"/connection-manager/api/v1/connections"};
+    static constexpr QLatin1StringView kTimestampingKeyPath{"/connection-manager/api/v1/timestamping/public_key"};
 
 private:
     HttpResponse list(const HttpRequest &request);
@@ -44,6 +52,7 @@ private:
     HttpResponse setTags(const HttpRequest &request);
     HttpResponse terminate(const HttpRequest &request);
     HttpResponse verifyTrail(const HttpRequest &request);
+    HttpResponse timestampingKey(const HttpRequest &request);
 
     HttpResponse page(const ConnectionQuery &query, const HttpRequest &request) const;
     HttpResponse failure(const Error &error, const HttpRequest &request) const;
@@ -53,6 +62,7 @@ private:
     ApiRouter &m_router;
     ConnectionService &m_connections;
     const Clock &m_clock;
+    std::atomic<TrailTimestamper *> m_timestamper = nullptr;
 };
 
 } // namespace keystead

@@ -1,5 +1,7 @@
 #include "KeyController.h"
 
+#include "api/RequestActor.h"
+
 #include "api/ApiRouter.h"
 #include "api/PamErrorShape.h"
 #include "inventory/InventoryErrors.h"
@@ -175,18 +177,6 @@ Result<SshKeyInput> inputFromJson(const QJsonDocument &document)
     return input;
 }
 
-Actor actorOf(const HttpRequest &request)
-{
-    Actor actor;
-    actor.kind = u"token"_s;
-    if (request.token) {
-        actor.id = request.token->id;
-        actor.name = request.token->name;
-    }
-    actor.address = request.peer.toString();
-    return actor;
-}
-
 } // namespace
 
 KeyController::KeyController(ApiRouter &router, InventoryService &inventory)
@@ -209,7 +199,7 @@ HttpResponse KeyController::save(const HttpRequest &request)
     Result<SshKeyInput> input = inputFromJson(request.json());
     if (!input)
         return m_router.error(input.error(), request);
-    Result<SshKeySaved> saved = m_inventory.save(input.value(), actorOf(request));
+    Result<SshKeySaved> saved = m_inventory.save(input.value(), requestActor(request));
     if (!saved)
         return m_router.error(saved.error(), request);
 
@@ -263,7 +253,7 @@ HttpResponse KeyController::show(const HttpRequest &request)
 
 HttpResponse KeyController::inactivate(const HttpRequest &request)
 {
-    Result<SshKeyRecord> key = m_inventory.inactivate(request.argument(u"id"_s), actorOf(request));
+    Result<SshKeyRecord> key = m_inventory.inactivate(request.argument(u"id"_s), requestActor(request));
     if (!key)
         return m_router.error(key.error(), request);
     QJsonObject body = envelope(200, u"Key inactivated successfully!"_s);
@@ -276,7 +266,7 @@ HttpResponse KeyController::reveal(const HttpRequest &request)
     Result<SshKeyRecord> key = m_inventory.find(request.argument(u"id"_s));
     if (!key)
         return m_router.error(key.error(), request);
-    Result<SshKeySecrets> secrets = m_inventory.reveal(key->id, actorOf(request));
+    Result<SshKeySecrets> secrets = m_inventory.reveal(key->id, requestActor(request));
     if (!secrets)
         return m_router.error(secrets.error(), request);
     QJsonObject body = envelope(200, u"Key revealed successfully!"_s);

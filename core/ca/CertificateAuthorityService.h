@@ -7,6 +7,8 @@
 #include <QMutex>
 #include <QObject>
 
+#include <map>
+
 namespace keystead {
 
 class Clock;
@@ -63,9 +65,13 @@ public:
     // "cert-authority <key line>"-free form for TrustedUserCAKeys: "<type> <base64> keystead-ca-<id>".
     Result<QString> trustedUserCaKeysLine(const QString &caId) const;
     // "@cert-authority <pattern> <type> <base64> keystead-ca-<id>" (pattern default "*").
-    Result<QString> knownHostsCertAuthorityLine(const QString &caId, const QString &hostPattern = QStringLiteral("*")) const;
+    Result<QString> knownHostsCertAuthorityLine(const QString &caId,
+                                                const QString &hostPattern = QStringLiteral("*")) const;
     // "@revoked * <subject key>" for each revoked host certificate's key of this CA (every CA when empty).
     Result<QString> knownHostsRevokedLines(const QString &caId = {}) const;
+
+    // The clock states are judged by (the API shows each certificate's state).
+    const Clock &clock() const { return m_clock; }
 
     // Certificates that are valid now and expire within `days`.
     Result<int> expiringCount(int days) const;
@@ -79,11 +85,17 @@ Q_SIGNALS:
     void certificatesChanged();
 
 private:
+    // The CA's signer: from memory, else opened from the vault (not inside a transaction).
+    Result<SshCertificateSigner> signerFor(const QString &caId);
+
     Database &m_database;
     const Clock &m_clock;
     Vault &m_vault;
     AuditLog &m_audit;
     QMutex m_writeMutex; // serialises serial allocation in this process
+    // Signers opened from the vault, by CA id: a PEM is parsed once, not per certificate.
+    QMutex m_signerMutex;
+    std::map<QString, SshCertificateSigner> m_signers;
 };
 
 } // namespace keystead

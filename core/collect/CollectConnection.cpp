@@ -5,6 +5,7 @@
 #include <QSocketNotifier>
 
 #include <cstddef>
+#include <cstring>
 #include <fcntl.h>
 // glibc's <netinet/tcp.h> has an older struct tcp_info without the byte
 // counters; the kernel's header has them (and the TCP_* options).
@@ -56,6 +57,24 @@ QString printable(const QString &text, qsizetype maxLength)
         shown += (c.isPrint() && c != u'\x7f') ? c : u'?';
     }
     return shown;
+}
+
+// A variable a shell could export: a short name of letters, digits and
+// underscores, a value of reasonable length.
+bool isRealisticEnvironment(const char *name, const char *value)
+{
+    constexpr size_t kMaxNameLength = 64;
+    constexpr size_t kMaxValueLength = 1024;
+    if (!name || !value || name[0] == '\0' || (name[0] >= '0' && name[0] <= '9'))
+        return false;
+    size_t length = 0;
+    for (; name[length] != '\0'; ++length) {
+        const char c = name[length];
+        const bool allowed = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+        if (!allowed || length >= kMaxNameLength)
+            return false;
+    }
+    return ::strnlen(value, kMaxValueLength + 1) <= kMaxValueLength;
 }
 
 QString withNewline(const QString &text)
@@ -231,6 +250,11 @@ bool CollectConnection::start()
     ssh_set_message_callback(m_ssh.get(), &CollectConnection::onMessage, this);
     ssh_set_auth_methods(m_ssh.get(), SSH_AUTH_METHOD_PUBLICKEY | SSH_AUTH_METHOD_INTERACTIVE);
     ssh_set_blocking(m_ssh.get(), 0);
+    if (!applyAlgorithms()) {
+        setCloseReason(u"connection error"_s);
+        teardown();
+        return false;
+    }
 
     // Non-blocking, this sends our version line, prepares the key exchange and
     // returns SSH_AGAIN; the event below drives the rest.
@@ -458,6 +482,7 @@ void CollectConnection::teardown()
 int CollectConnection::onAuthNone(ssh_session, const char *user, void *userdata)
 {
     auto *self = static_cast<CollectConnection *>(userdata);
+    self->sendUserauthBanner();
     if (self->countAttempt()) {
         const QString name = QString::fromUtf8(user);
         self->identify(name);
@@ -476,6 +501,7 @@ int CollectConnection::authPubkey(const QString &user, ssh_key key, char signatu
 {
     if (m_authenticated)
         return SSH_AUTH_DENIED;
+    sendUserauthBanner();
     const QByteArray blob = libssh::publicKeyBlob(key);
     // A probe and the signature that follows it are one attempt.
     const bool signsTheProbe = signatureState == SSH_PUBLICKEY_STATE_VALID && !blob.isEmpty() && blob == m_lastProbe;
@@ -623,6 +649,48 @@ void CollectConnection::sendBanner(const QString &text)
         record(connectionChannel(), u"banner"_s, bytes);
 }
 
+void CollectConnection::sendUserauthBanner()
+{
+    if (m_userauthBannerSent)
+        return;
+    m_userauthBannerSent = true;
+    if (!m_config.userauthBanner.isEmpty())
+        sendBanner(m_config.userauthBanner);
+}
+
+bool CollectConnection::applyAlgorithms()
+{
+    // Both directions get the same list: a policy has one per kind.
+    const auto set = [this](const QStringList &names, std::initializer_list<ssh_options_e> options) {
+        if (names.isEmpty())
+            return true;
+        const QByteArray list = names.join(u',').toLatin1();
+        for (const ssh_options_e option : options) {
+            if (ssh_options_set(m_ssh.get(), option, list.constData()) != SSH_OK) {
+                qWarning("collect: libssh refused the policy's algorithms \"%s\"", list.constData());
+                return false;
+            }
+        }
+        return true;
+    };
+    const SshAlgorithms &algorithms = m_config.algorithms;
+    return set(algorithms.cipher, {SSH_OPTIONS_CIPHERS_C_S, SSH_OPTIONS_CIPHERS_S_C})
+        && set(algorithms.kex, {SSH_OPTIONS_KEY_EXCHANGE})
+        && set(algorithms.mac, {SSH_OPTIONS_HMAC_C_S, SSH_OPTIONS_HMAC_S_C})
+        && set(algorithms.compression, {SSH_OPTIONS_COMPRESSION_C_S, SSH_OPTIONS_COMPRESSION_S_C});
+}
+
+bool CollectConnection::disconnectIfStrict(const QString &what)
+{
+    if (!m_config.strictMode)
+        return false;
+    const QString reason = u"strict mode: %1 is not allowed"_s.arg(what);
+    endSoon(reason);
+    if (m_disconnectMessage.isEmpty())
+        m_disconnectMessage = reason.toUtf8();
+    return true;
+}
+
 bool CollectConnection::countAttempt()
 {
     ++m_attempts;
@@ -653,8 +721,11 @@ int CollectConnection::onMessage(ssh_session, ssh_message message, void *userdat
 int CollectConnection::otherRequest(ssh_message message)
 {
     const int subtype = ssh_message_subtype(message);
+    bool disconnecting = false;
     switch (ssh_message_type(message)) {
     case SSH_REQUEST_AUTH:
+        if (!m_authenticated)
+            sendUserauthBanner();
         if (subtype == SSH_AUTH_METHOD_INTERACTIVE && !m_authenticated)
             return keyboardInteractive(message);
         // The method's name only: a password request carries the password.
@@ -668,12 +739,18 @@ int CollectConnection::otherRequest(ssh_message message)
             detail.insert(u"port"_s, ssh_message_channel_request_open_destination_port(message));
         }
         recordRequest(connectionChannel(), u"forward-new-channel-request"_s, detail);
+        disconnecting = disconnectIfStrict(u"a %1 channel"_s.arg(channelTypeName(subtype)));
         break;
     }
     case SSH_REQUEST_CHANNEL: {
         const bool ours = m_channel && ssh_message_channel_request_channel(message) == m_channel.get();
         recordRequest(ours ? m_channelId : connectionChannel(), u"forward-request"_s,
                       {{u"request"_s, channelRequestName(subtype)}, {u"accepted"_s, false}});
+        // What a terminal session sends on its own is refused as before, never punished.
+        if (subtype != SSH_CHANNEL_REQUEST_PTY && subtype != SSH_CHANNEL_REQUEST_SHELL
+            && subtype != SSH_CHANNEL_REQUEST_EXEC && subtype != SSH_CHANNEL_REQUEST_WINDOW_CHANGE
+            && subtype != SSH_CHANNEL_REQUEST_ENV)
+            disconnecting = disconnectIfStrict(u"a %1 request"_s.arg(channelRequestName(subtype)));
         break;
     }
     case SSH_REQUEST_GLOBAL: {
@@ -683,14 +760,18 @@ int CollectConnection::otherRequest(ssh_message message)
             detail.insert(u"port"_s, ssh_message_global_request_port(message));
         }
         recordRequest(connectionChannel(), u"forward-global-request"_s, detail);
+        if (subtype != SSH_GLOBAL_REQUEST_KEEPALIVE)
+            disconnecting = disconnectIfStrict(u"a %1 request"_s.arg(globalRequestName(subtype)));
         break;
     }
     default: break;
     }
     // Everything else gets libssh's default answer: a refusal for passwords,
     // forwarding (tcpip-forward, direct-tcpip), x11, other channel types
-    // and requests. 1 asks libssh to send it.
-    return 1;
+    // and requests. 1 asks libssh to send it. A client being disconnected
+    // gets no answer (0): a refusal first would let OpenSSH's
+    // ExitOnForwardFailure quit before it reads why it was cut off.
+    return disconnecting ? 0 : 1;
 }
 
 // --- the session channel --------------------------------------------------
@@ -773,15 +854,20 @@ int CollectConnection::onSubsystemRequest(ssh_session, ssh_channel, const char *
     self->recordRequest(
         self->m_channelId, u"forward-request"_s,
         {{u"request"_s, u"subsystem"_s}, {u"subsystem"_s, fromLibssh(subsystem, 64)}, {u"accepted"_s, false}});
+    self->disconnectIfStrict(u"a subsystem request"_s);
     return -1;
 }
 
-int CollectConnection::onEnvRequest(ssh_session, ssh_channel, const char *name, const char *, void *userdata)
+int CollectConnection::onEnvRequest(ssh_session, ssh_channel, const char *name, const char *value, void *userdata)
 {
     // The name only: values may be anything the user's shell exports.
     auto *self = static_cast<CollectConnection *>(userdata);
     self->recordRequest(self->m_channelId, u"forward-request"_s,
                         {{u"request"_s, u"env"_s}, {u"name"_s, fromLibssh(name, 64)}, {u"accepted"_s, false}});
+    // Debian's ssh_config sends LANG and LC_* with every session: strict mode
+    // refuses those like any env request and cuts only what no shell exports.
+    if (!isRealisticEnvironment(name, value))
+        self->disconnectIfStrict(u"an unrealistic env request"_s);
     return -1;
 }
 
@@ -861,6 +947,8 @@ void CollectConnection::startDialog()
 {
     if (m_phase != Phase::Admitted || !m_channel)
         return;
+    if (!m_config.greeting.isEmpty())
+        say(m_config.greeting);
     if (!m_sessionProblem.isEmpty()) {
         qInfo("collect: connection %s: %s", qPrintable(m_connectionId), qPrintable(m_sessionProblem));
         say(u"This collect session no longer accepts keys: nothing more was recorded."_s);

@@ -44,12 +44,16 @@ class ConnectionRecorder;
 // and proven, each authentication answer, banners, channel requests, what
 // was written to the terminal and typed into it, the TCP byte counts (read
 // from the kernel, since libssh does the socket I/O) and why it ended.
+//
+// The settings policy in its config (algorithms, identification, userauth
+// banner, greeting, timeout, strict mode) is the one it was accepted with.
 class CollectConnection final : public QObject
 {
     Q_OBJECT
 
 public:
-    // Takes over `socket` (an accepted, connected TCP socket). `recorder` may be null.
+    // Takes over `socket` (an accepted, connected TCP socket) and keeps a copy
+    // of `config`. `recorder` may be null.
     CollectConnection(CollectGate &gate, const CollectServerConfig &config, ssh_bind bind, int socket,
                       const QHostAddress &peer, ConnectionRecorder *recorder, QObject *parent = nullptr);
     ~CollectConnection() override;
@@ -113,6 +117,13 @@ private:
     bool open(const QString &user);
     void refuseUnknown();
     void sendBanner(const QString &text);
+    // The policy's userauth banner, once, before the first answer to an authentication request.
+    void sendUserauthBanner();
+    // The policy's algorithms on the accepted session, before the key exchange.
+    bool applyAlgorithms();
+    // Strict mode: disconnects a client that asked for `what` (ended once
+    // libssh has returned). False when not strict: the request is only refused.
+    bool disconnectIfStrict(const QString &what);
     // Counts one authentication attempt; false once the client is over the cap.
     bool countAttempt();
     void admit();
@@ -156,7 +167,7 @@ private:
     static QString phaseName(Phase phase);
 
     CollectGate &m_gate;
-    const CollectServerConfig &m_config;
+    const CollectServerConfig m_config;
     ssh_bind m_bind;
     int m_socket;
     QHostAddress m_peer;
@@ -178,6 +189,7 @@ private:
 
     // Authentication.
     bool m_identified = false;
+    bool m_userauthBannerSent = false;
     QString m_username;
     std::optional<OpenCollectSession> m_session;
     QString m_connectionId; // set once the gate recorded the connection

@@ -5,6 +5,7 @@
 #include "store/Database.h"
 
 #include <QHash>
+#include <QLoggingCategory>
 #include <QSemaphore>
 #include <QTcpServer>
 #include <QThread>
@@ -61,6 +62,69 @@ std::optional<QHostAddress> peerAddress(int socket)
     return address;
 }
 
+Q_LOGGING_CATEGORY(lcLibssh, "keystead.libssh")
+
+// Seed 004's log levels 0..7 on libssh's five. The default 4 keeps libssh to
+// its warnings: protocol traces are for an operator who asks for them (5 and up).
+int libsshLogLevel(int level)
+{
+    if (level <= 3)
+        return SSH_LOG_NOLOG;
+    if (level == 4)
+        return SSH_LOG_WARNING;
+    if (level == 5)
+        return SSH_LOG_PROTOCOL;
+    if (level == 6)
+        return SSH_LOG_PACKET;
+    return SSH_LOG_FUNCTIONS;
+}
+
+// libssh's messages name functions, states and algorithms; it logs no
+// passwords or key material in this build (no DEBUG_CRYPTO). The length cap
+// keeps a hostile client's long strings (a user name, a version line) short.
+void forwardLibsshLog(int priority, const char *, const char *message, void *)
+{
+    constexpr qsizetype kMaxLogLine = 400;
+    QString text = QString::fromUtf8(message ? message : "");
+    if (text.size() > kMaxLogLine)
+        text = text.left(kMaxLogLine) + u"..."_s;
+    for (QChar &c : text) {
+        if (!c.isPrint())
+            c = u'?';
+    }
+    // The message starts with the function's name already. libssh's
+    // "warnings" include every client that disconnects: information, not a problem.
+    if (priority <= SSH_LOG_PROTOCOL)
+        qCInfo(lcLibssh, "%s", qPrintable(text));
+    else
+        qCDebug(lcLibssh, "%s", qPrintable(text));
+}
+
+// libssh's log level and callback are per thread: set in the server's thread.
+void applyLogLevel(ssh_bind bind, int level)
+{
+    const int verbosity = libsshLogLevel(level);
+    ssh_set_log_callback(&forwardLibsshLog);
+    ssh_set_log_level(verbosity);
+    // Sessions take the bind's verbosity when accepted.
+    ssh_bind_options_set(bind, SSH_BIND_OPTIONS_LOG_VERBOSITY, &verbosity);
+}
+
+// RFC 4253: printable US-ASCII, no spaces or minus signs; a line break would
+// end the identification line early and let a policy inject protocol text.
+QByteArray identification(const QString &softwareVersion)
+{
+    constexpr qsizetype kMaxVersion = 200; // the whole line is at most 255 bytes
+    if (softwareVersion.isEmpty())
+        return QByteArrayLiteral("Keystead_" KEYSTEAD_VERSION);
+    QByteArray version = softwareVersion.left(kMaxVersion).toLatin1();
+    for (char &c : version) {
+        if (c <= ' ' || c > '~' || c == '-')
+            c = '_';
+    }
+    return version;
+}
+
 struct Started
 {
     quint16 port = 0;
@@ -73,11 +137,13 @@ struct Started
 class CollectServer::Worker final : public QObject
 {
 public:
-    Worker(CollectGate &gate, Database *database, ConnectionRecorder *recorder, std::atomic<int> &connectionCount)
+    Worker(CollectGate &gate, Database *database, ConnectionRecorder *recorder, std::atomic<int> &connectionCount,
+           std::function<CollectServerConfig()> connectionConfig)
         : m_gate(gate)
         , m_database(database)
         , m_recorder(recorder)
         , m_connectionCount(connectionCount)
+        , m_connectionConfig(std::move(connectionConfig))
     {
     }
     ~Worker() override { shutdown(); }
@@ -86,17 +152,17 @@ public:
 
     Result<Started> listen(const CollectServerConfig &config)
     {
-        m_config = config;
         Result<HostKeys> keys = HostKeys::loadOrCreate(config.hostKeyDir());
         if (!keys)
             return keys.error();
         m_bind.reset(ssh_bind_new());
         if (!m_bind)
             return Error::internal(u"libssh: cannot create the server"_s);
-        const int quiet = SSH_LOG_NOLOG;
-        ssh_bind_options_set(m_bind.get(), SSH_BIND_OPTIONS_LOG_VERBOSITY, &quiet);
-        // The software version in our identification line, "SSH-2.0-Keystead_x.y.z".
-        ssh_bind_options_set(m_bind.get(), SSH_BIND_OPTIONS_BANNER, "Keystead_" KEYSTEAD_VERSION);
+        applyLogLevel(m_bind.get(), config.logLevel);
+        // The settings policy governs this server, not a system-wide
+        // /etc/ssh/libssh_server_config (which libssh would otherwise read at each accept).
+        const bool processConfig = false;
+        ssh_bind_options_set(m_bind.get(), SSH_BIND_OPTIONS_PROCESS_CONFIG, &processConfig);
         if (Status installed = keys.value().installInto(m_bind.get()); !installed)
             return installed.error();
 
@@ -162,9 +228,11 @@ public:
 private:
     void accept(int socket)
     {
+        // The policy as it is now: later changes reach later connections only.
+        const CollectServerConfig config = m_connectionConfig();
         const std::optional<QHostAddress> peer = peerAddress(socket);
-        if (!peer || m_unauthenticated >= m_config.maxUnauthenticated
-            || m_unauthenticatedByAddress.value(*peer) >= m_config.maxUnauthenticatedPerAddress) {
+        if (!peer || m_unauthenticated >= config.maxUnauthenticated
+            || m_unauthenticatedByAddress.value(*peer) >= config.maxUnauthenticatedPerAddress) {
             // Refused before any SSH work: an attacker's connection costs an accept and a close.
             ::close(socket);
             return;
@@ -172,7 +240,11 @@ private:
         ++m_unauthenticated;
         ++m_unauthenticatedByAddress[*peer];
 
-        auto *connection = new CollectConnection(m_gate, m_config, m_bind.get(), socket, *peer, m_recorder, this);
+        applyLogLevel(m_bind.get(), config.logLevel);
+        // The bind hands its identification line to the session it accepts;
+        // libssh 0.10 has no session option for it.
+        ssh_bind_options_set(m_bind.get(), SSH_BIND_OPTIONS_BANNER, identification(config.softwareVersion).constData());
+        auto *connection = new CollectConnection(m_gate, config, m_bind.get(), socket, *peer, m_recorder, this);
         m_connections.insert(connection, true);
         m_connectionCount.fetch_add(1);
         connect(connection, &CollectConnection::authenticated, this,
@@ -202,7 +274,7 @@ private:
     Database *m_database;
     ConnectionRecorder *m_recorder;
     std::atomic<int> &m_connectionCount;
-    CollectServerConfig m_config;
+    std::function<CollectServerConfig()> m_connectionConfig;
     libssh::BindPtr m_bind;
     Listener *m_listener = nullptr; // child of this
     // Each connection, and whether it still counts as unauthenticated.
@@ -227,15 +299,18 @@ CollectServer::~CollectServer()
 Status CollectServer::start(const CollectServerConfig &config)
 {
     stop();
-    m_config = config;
+    {
+        QMutexLocker lock(&m_configMutex);
+        m_config = config;
+    }
     {
         QMutexLocker lock(&m_workerMutex);
-        m_worker = new Worker(m_gate, m_database, m_recorder, m_connectionCount);
+        m_worker = new Worker(m_gate, m_database, m_recorder, m_connectionCount, [this] { return connectionConfig(); });
         m_workerThread.start(m_worker);
     }
 
     std::optional<Result<Started>> started;
-    m_workerThread.run([this, &started, config] { started = m_worker->listen(config); });
+    m_workerThread.run([this, &started, applied = connectionConfig()] { started = m_worker->listen(applied); });
     if (!started->ok()) {
         m_lastError = started->error().message;
         stop();
@@ -294,10 +369,32 @@ bool CollectServer::terminate(const QString &connectionId, const QString &reason
     return outcome->found.load();
 }
 
+void CollectServer::setPolicy(const SettingsPolicy &policy)
+{
+    QMutexLocker lock(&m_configMutex);
+    m_policy = policy;
+}
+
+void CollectServer::setLogLevel(int level)
+{
+    QMutexLocker lock(&m_configMutex);
+    m_logLevel = level;
+}
+
+CollectServerConfig CollectServer::connectionConfig() const
+{
+    QMutexLocker lock(&m_configMutex);
+    CollectServerConfig config = m_policy ? m_config.withPolicy(*m_policy) : m_config;
+    if (m_logLevel)
+        config.logLevel = *m_logLevel;
+    return config;
+}
+
 QString CollectServer::listenAddress() const
 {
     if (m_state != State::Running)
         return {};
+    QMutexLocker lock(&m_configMutex);
     ListenAddress bound = m_config.listen;
     bound.port = m_port;
     return bound.toString();

@@ -5,12 +5,14 @@
 #include "common/Result.h"
 #include "common/WorkerThread.h"
 #include "connections/ConnectionRecorder.h"
+#include "hostkeys/SshSettings.h"
 
 #include <QList>
 #include <QMutex>
 #include <QObject>
 
 #include <atomic>
+#include <optional>
 
 namespace keystead {
 
@@ -25,6 +27,10 @@ class Database;
 //
 // Every connection it accepts is reported to the recorder, if one is set;
 // terminate() ends a live one from any thread.
+//
+// A settings policy (seed 004) and the log level apply to the connections
+// accepted after they are set: the listener stays, live connections keep
+// what they started with.
 class CollectServer final
     : public QObject
     , public ConnectionTerminator
@@ -46,11 +52,20 @@ public:
     void setRecorder(ConnectionRecorder *recorder) { m_recorder = recorder; }
 
     // Loads (or makes, on first start) the host keys, then binds the listener.
-    // Blocks until the server listens or failed.
+    // Blocks until the server listens or failed. A policy or log level set
+    // before (setPolicy, setLogLevel) overrides the config's own fields.
     Status start(const CollectServerConfig &config);
     // Closes the listener and every connection (those with an open dialog are
     // reported abandoned), then ends the thread. Host keys stay on disk.
     void stop();
+
+    // The policy new connections get from now on, running or not. Any thread.
+    void setPolicy(const SettingsPolicy &policy);
+    // Seed 004's service.log_level (0..7) for libssh's messages, which go to
+    // the "keystead.libssh" logging category. Any thread; applies from the next connection.
+    void setLogLevel(int level);
+    // What the next accepted connection gets: the started config with the policy and log level applied.
+    CollectServerConfig connectionConfig() const;
 
     State state() const { return m_state; }
     // The port bound (useful after listening on port 0); 0 when not running.
@@ -85,7 +100,11 @@ private:
     QMutex m_workerMutex;
     Worker *m_worker = nullptr; // lives in m_workerThread
     State m_state = State::Stopped;
+    // Guards m_config, m_policy and m_logLevel: setPolicy() may come from any thread.
+    mutable QMutex m_configMutex;
     CollectServerConfig m_config;
+    std::optional<SettingsPolicy> m_policy;
+    std::optional<int> m_logLevel;
     quint16 m_port = 0;
     QList<HostKeyFingerprint> m_fingerprints;
     QString m_lastError;

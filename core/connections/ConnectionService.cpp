@@ -2,6 +2,8 @@
 
 #include "common/Clock.h"
 #include "common/Crypto.h"
+#include "connections/TrailTimestamper.h"
+#include "hostkeys/SshSettingsService.h"
 #include "store/Database.h"
 #include "store/SettingsStore.h"
 #include "store/Sql.h"
@@ -1560,7 +1562,81 @@ Result<QList<TrailEvent>> ConnectionService::trail(const QString &connectionId, 
     return events;
 }
 
+namespace {
+
+// Checks each checkpoint on its own: its signature under the key it names, and
+// the trail's stored hash at its sequence against the hash it signed. The chain
+// walk has already checked every stored hash against its event.
+Result<CheckpointVerification> verifyCheckpoints(const QSqlDatabase &db, const QString &connectionId)
+{
+    Result<QSqlQuery> rows
+        = select(db,
+                 u"SELECT k.sequence, k.trail_head, k.signed_at, k.key_fingerprint, k.signature, p.public_key, t.hash"
+                 " FROM trail_checkpoints k"
+                 " LEFT JOIN trail_timestamp_keys p ON p.fingerprint = k.key_fingerprint"
+                 " LEFT JOIN trail_events t ON t.connection_id = k.connection_id AND t.sequence = k.sequence"
+                 " WHERE k.connection_id = ? ORDER BY k.sequence"_s,
+                 {connectionId});
+    if (!rows)
+        return rows.error();
+    CheckpointVerification result;
+    QSqlQuery &row = rows.value();
+    while (row.next()) {
+        const qint64 sequence = row.value(0).toLongLong();
+        const QString signedHead = row.value(1).toString();
+        const QDateTime signedAt = sql::fromStoreTime(row.value(2));
+        const QString fingerprint = row.value(3).toString();
+        const QByteArray signature = QByteArray::fromBase64(row.value(4).toString().toLatin1());
+        const QString publicKey = row.value(5).toString();
+        const bool eventPresent = !row.value(6).isNull();
+        const QString trailHash = row.value(6).toString();
+        ++result.count;
+        if (signedAt.isValid() && (!result.lastSignedAt.isValid() || signedAt > result.lastSignedAt))
+            result.lastSignedAt = signedAt;
+        if (!fingerprint.isEmpty() && !result.keyFingerprints.contains(fingerprint))
+            result.keyFingerprints.append(fingerprint);
+        QString failure;
+        if (publicKey.isEmpty()) {
+            failure = u"the checkpoint at event %1 names the key %2, which is not on record"_s.arg(sequence).arg(
+                fingerprint);
+        } else if (!signedAt.isValid()
+                   || !TrailTimestamper::verifySignature(
+                       publicKey,
+                       TrailTimestamper::checkpointMessage(connectionId, sequence, signedHead,
+                                                           signedAt.toMSecsSinceEpoch()),
+                       signature)) {
+            failure = u"the checkpoint at event %1 does not verify under the key %2: it was forged or changed"_s
+                          .arg(sequence)
+                          .arg(fingerprint);
+        } else if (!eventPresent) {
+            failure = u"event %1, signed at %2, is missing: the trail was cut after it was signed"_s.arg(sequence).arg(
+                signedAt.toString(Qt::ISODate));
+        } else if (trailHash != signedHead) {
+            failure
+                = u"event %1 is not the one signed at %2: the trail was rewritten after it was signed"_s.arg(sequence)
+                      .arg(signedAt.toString(Qt::ISODate));
+        }
+        if (failure.isEmpty()) {
+            ++result.verified;
+        } else if (result.firstFailureSequence == 0) {
+            result.firstFailureSequence = sequence;
+            result.firstFailure = failure;
+        }
+    }
+    return result;
+}
+
+} // namespace
+
 Result<TrailVerification> ConnectionService::verifyTrail(const QString &connectionId) const
+{
+    Result<TrailCheck> checked = checkTrail(connectionId);
+    if (!checked)
+        return checked.error();
+    return checked->trail;
+}
+
+Result<TrailCheck> ConnectionService::checkTrail(const QString &connectionId) const
 {
     if (Status flushed = d->writePending(); !flushed)
         return flushed.error();
@@ -1622,9 +1698,21 @@ Result<TrailVerification> ConnectionService::verifyTrail(const QString &connecti
                    .arg(recordedLength));
     else if (result.intact && result.eventCount > 0 && result.eventCount == recordedLength && previous != recordedHead)
         broken(result.eventCount, u"the last event differs from the one recorded: the trail was rewritten"_s);
-    if (result.intact)
+    row.finish();
+
+    Result<CheckpointVerification> checkpoints = verifyCheckpoints(db, connectionId);
+    if (!checkpoints)
+        return checkpoints.error();
+    const CheckpointVerification &signedPart = checkpoints.value();
+    if (result.intact && signedPart.firstFailureSequence > 0)
+        broken(signedPart.firstFailureSequence, signedPart.firstFailure);
+    if (result.intact) {
         result.message = u"the trail is intact: %1 events, each linked to the one before"_s.arg(result.eventCount);
-    return result;
+        if (signedPart.count > 0)
+            result.message += u"; %1 signed checkpoint(s) verified, the last signed at %2"_s.arg(signedPart.verified)
+                                  .arg(signedPart.lastSignedAt.toString(Qt::ISODate));
+    }
+    return TrailCheck{result, signedPart};
 }
 
 Result<QString> ConnectionService::createLogSession(const QString &connectionId, const QString &channelId)
@@ -1726,8 +1814,29 @@ Result<QByteArray> ConnectionService::downloadLog(const QString &connectionId, c
 
 // --- retention and activity ---------------------------------------------------
 
+void ConnectionService::setOptionsSource(SshSettingsService *settings)
+{
+    m_options = settings;
+}
+
+SshSettingsService *ConnectionService::optionsSource() const
+{
+    return m_options;
+}
+
 int ConnectionService::retentionDays() const
 {
+    if (SshSettingsService *options = m_options) {
+        Result<SshOptions> read = options->options();
+        if (!read) {
+            qWarning("connections: the SSH options cannot be read, so no trail is removed: %s",
+                     qPrintable(read.error().message));
+            return 0;
+        }
+        if (!read->cleanupEnabled)
+            return 0;
+        return std::clamp(read->cleanupDays, 1, kMaxRetentionDays);
+    }
     bool ok = false;
     const int days = m_settings.value(QString(kRetentionDaysSetting)).toInt(&ok);
     return ok && days >= 0 && days <= kMaxRetentionDays ? days : kDefaultRetentionDays;
@@ -1735,6 +1844,8 @@ int ConnectionService::retentionDays() const
 
 Status ConnectionService::setRetentionDays(int days)
 {
+    if (m_options)
+        return Error::conflict(u"trail retention follows the SSH options (audit.cleanup): change them there"_s);
     if (days < 0 || days > kMaxRetentionDays)
         return Error::invalid(u"trails are kept 0 (for ever) to %1 days, not %2"_s.arg(kMaxRetentionDays).arg(days),
                               u"days"_s);
@@ -1746,7 +1857,10 @@ Result<int> ConnectionService::sweepExpiredTrails()
     const int days = retentionDays();
     if (days == 0)
         return 0;
-    return removeOlderThan(days);
+    Result<int> removed = removeOlderThan(days);
+    if (removed && removed.value() > 0)
+        qInfo("connections: removed %d connection(s) older than %d days", removed.value(), days);
+    return removed;
 }
 
 void ConnectionService::startRetentionSweep(int intervalMs)
@@ -1757,8 +1871,6 @@ void ConnectionService::startRetentionSweep(int intervalMs)
         Result<int> removed = sweepExpiredTrails();
         if (!removed)
             qWarning("connections: trail cleanup failed: %s", qPrintable(removed.error().message));
-        else if (removed.value() > 0)
-            qInfo("connections: removed %d connection(s) older than %d days", removed.value(), retentionDays());
     };
     connect(sweep, &QTimer::timeout, this, run);
     sweep->start();

@@ -5,8 +5,11 @@
 #include "connections/ConnectionRecord.h"
 #include "connections/ConnectionRecorder.h"
 
+#include <QDateTime>
 #include <QObject>
+#include <QStringList>
 
+#include <atomic>
 #include <memory>
 
 namespace keystead {
@@ -14,6 +17,26 @@ namespace keystead {
 class Clock;
 class Database;
 class SettingsStore;
+class SshSettingsService;
+
+// What a trail's signed checkpoints say (TrailTimestamper makes them).
+struct CheckpointVerification
+{
+    qint64 count = 0; // checkpoints of the trail
+    qint64 verified = 0; // those whose signature verifies and whose hash is the trail's at their sequence
+    QDateTime lastSignedAt; // the newest checkpoint's time; invalid when none
+    qint64 firstFailureSequence = 0; // the sequence of the first checkpoint that fails (0: none)
+    QString firstFailure; // why it fails, in words; empty when none fails
+    QStringList keyFingerprints; // the keys that signed them, in order of first use
+};
+
+// A trail checked link by link and against its signed checkpoints. trail.intact
+// is false when either check fails.
+struct TrailCheck
+{
+    TrailVerification trail;
+    CheckpointVerification checkpoints;
+};
 
 // Every SSH connection to Keystead's server, live and past, with its trail.
 // Implements ConnectionRecorder for the server (buffered: events are appended
@@ -73,6 +96,12 @@ public:
     // The trail: events of one channel (empty: all), filtered by type (empty: all), in order.
     Result<QList<TrailEvent>> trail(const QString &connectionId, const QString &channelId = {},
                                     const QStringList &types = {}) const;
+    // Every hash and link of the trail, its recorded length and head, and every
+    // signed checkpoint: each signature must verify under the key it names and
+    // the trail's hash at the checkpoint's sequence must be the one signed, so a
+    // trail rewritten and re-chained consistently fails where a checkpoint covers it.
+    Result<TrailCheck> checkTrail(const QString &connectionId) const;
+    // checkTrail()'s trail part.
     Result<TrailVerification> verifyTrail(const QString &connectionId) const;
     // Seed 003's two-step download: a short-lived session id for one channel's log.
     Result<QString> createLogSession(const QString &connectionId, const QString &channelId);
@@ -80,12 +109,19 @@ public:
     Result<QByteArray> downloadLog(const QString &connectionId, const QString &channelId, const QString &sessionId,
                                    const QString &format, const QStringList &types) const;
 
-    // Removes disconnected connections (and their trails) older than `days`; returns how many.
+    // Removes disconnected connections (and their trails and checkpoints) older than `days`; returns how many.
     Result<int> removeOlderThan(int days);
-    // Retention: disconnected connections whose trails are older than the
-    // Settings value `connections.retention_days` are removed (0 keeps them all;
-    // default 600, as seed 004's audit cleanup shows). Issue 7's SSH options will own the value.
+    // Retention follows seed 004's SSH options, audit.cleanup: with cleanup
+    // disabled everything is kept, else disconnected connections whose trails are
+    // older than channel_database_cleanup_days are removed. Without an options
+    // source (tests, tools) the Settings value `connections.retention_days` is
+    // used (0 keeps them all; default 600), the value the options started from.
+    void setOptionsSource(SshSettingsService *settings);
+    SshSettingsService *optionsSource() const;
+    // The days trails are kept now; 0 keeps them for ever. When the options
+    // cannot be read, 0: nothing is removed on a guess.
     int retentionDays() const;
+    // Writes the Settings value; Conflict when the SSH options govern retention.
     Status setRetentionDays(int days);
     // Runs the cleanup once with the stored value; how many connections went.
     Result<int> sweepExpiredTrails();
@@ -126,6 +162,7 @@ private:
     const Clock &m_clock;
     SettingsStore &m_settings;
     AuditLog &m_audit;
+    std::atomic<SshSettingsService *> m_options = nullptr;
 };
 
 } // namespace keystead

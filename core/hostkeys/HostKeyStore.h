@@ -46,6 +46,11 @@ public:
     static Result<QString> canonicalAddress(const QString &address);
     static QString keyId(const QString &type, const QString &canonicalAddress, int port);
     static QStringList knownTypes();
+    // The SSH key types (every known type but the x509v3 kinds).
+    static bool isSshType(const QString &type);
+    // Checks that `value` (base64) is a `type` key (or, for x509v3 kinds, a DER
+    // certificate with such a key); `fingerprint` receives SHA256:... for SSH types.
+    static Status checkValue(const QString &type, const QString &value, QString *fingerprint = nullptr);
 
 Q_SIGNALS:
     void hostKeysChanged();

@@ -292,39 +292,6 @@ Result<QString> unusedIdentifier(const QSqlDatabase &db)
     return Error::internal(u"no free key identifier was found"_s);
 }
 
-// Runs `body` in one write transaction. On SQLite, BEGIN IMMEDIATE takes the write
-// lock first, so a transaction that reads and then writes cannot fail half-way
-// because another connection wrote in between.
-Status writeTransaction(Database &database, QSqlDatabase &db, const std::function<Status()> &body)
-{
-    const bool postgres = database.isPostgres();
-    if (postgres) {
-        if (!db.transaction())
-            return Error::unavailable(u"cannot begin a transaction: "_s + db.lastError().text());
-    } else if (Result<QSqlQuery> begun = sql::exec(db, u"BEGIN IMMEDIATE"_s); !begun) {
-        return begun.error();
-    }
-    Status status = body();
-    if (!status.ok()) {
-        if (postgres)
-            db.rollback();
-        else
-            (void)sql::exec(db, u"ROLLBACK"_s);
-        return status;
-    }
-    if (postgres) {
-        if (!db.commit()) {
-            const QString reason = db.lastError().text();
-            db.rollback();
-            return Error::unavailable(u"cannot commit: "_s + reason);
-        }
-    } else if (Result<QSqlQuery> committed = sql::exec(db, u"COMMIT"_s); !committed) {
-        (void)sql::exec(db, u"ROLLBACK"_s);
-        return committed.error();
-    }
-    return {};
-}
-
 // Trimmed, without empty entries or repeats, in the order given.
 QStringList cleanList(const QStringList &values)
 {
@@ -671,7 +638,7 @@ Result<SshKeySaved> InventoryService::save(const SshKeyInput &input, const Actor
 
     QList<DeviceProblem> problems;
     qint64 id = before.id.toLongLong();
-    Status written = writeTransaction(m_database, db, [&]() -> Status {
+    Status written = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
         const QString now = sql::toStoreTime(m_clock.now());
         if (plan.mainDeviceChanged) {
             if (Status upserted = upsertDevice(db, key.hostname, key.ip, now); !upserted)
@@ -775,7 +742,7 @@ Result<SshKeyRecord> InventoryService::inactivate(const QString &id, const Actor
     Result<SshKeyRecord> key = selectKey(db, id.trimmed());
     if (!key)
         return key.error();
-    Status written = writeTransaction(m_database, db, [&]() -> Status {
+    Status written = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
         Result<QSqlQuery> updated = sql::exec(db, u"UPDATE ssh_keys SET enabled = 0, updated_at = ? WHERE id = ?"_s,
                                               {sql::toStoreTime(m_clock.now()), key->id.toLongLong()});
         if (!updated)
@@ -807,7 +774,7 @@ Result<SshKeySecrets> InventoryService::reveal(const QString &idOrIdentifier, co
         return vaultRefused(unlocked.error());
     SshKeySecrets secrets;
     // The secret leaves only with its audit event committed.
-    Status written = writeTransaction(m_database, db, [&]() -> Status {
+    Status written = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
         Result<QByteArray> privateKey = m_vault.get(db, SecretRef{kOwnerKind, key->id, kPrivateKeyField});
         if (!privateKey)
             return vaultRefused(privateKey.error());
@@ -830,7 +797,7 @@ Result<QList<SshKeyRecord>> InventoryService::importCollected(const CollectSessi
     QMutexLocker lock(&m_writeMutex);
     QSqlDatabase db = m_database.connection();
     QList<qint64> added;
-    Status written = writeTransaction(m_database, db, [&]() -> Status {
+    Status written = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
         const QString now = sql::toStoreTime(m_clock.now());
         QSet<QString> seen;
         for (const CollectSessionConnection &connection : session.connections) {

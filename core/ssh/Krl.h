@@ -33,7 +33,8 @@ struct KrlContents
 
 // The binary form of OpenSSH's PROTOCOL.krl, unsigned, as `ssh-keygen -k`
 // writes it: for sshd's RevokedKeys and `ssh-keygen -Q -f`. Serials are
-// written as the smallest of list / range / bitmap sections.
+// written as the smallest of list / range / bitmap sections. Serial 0 is left
+// out (OpenSSH will not load a KRL naming it); SHA-256 hashes not 32 bytes long too.
 QByteArray encodeKrl(const KrlContents &contents);
 
 } // namespace keystead

@@ -37,6 +37,7 @@ public:
     ~SshCertificateSigner();
 
     const SshPublicKey &publicKey() const;
+    CaKeyType keyType() const;
     // "ssh-ed25519", "ecdsa-sha2-nistp256", ..., "rsa-sha2-512": the name in the signature blob.
     QString signatureAlgorithm() const;
     // Unencrypted PKCS#8 PEM: to be sealed in the vault, never stored as it is.
@@ -50,7 +51,8 @@ private:
     std::shared_ptr<const Impl> m_impl;
 };
 
-// What to put in a certificate. Times are whole seconds, UTC.
+// What to put in a certificate. Times are whole seconds, UTC. An invalid validAfter
+// means from 1970; an invalid validBefore means forever (and reads back invalid).
 struct CertificateRequest
 {
     SshPublicKey subject; // any plain key type SshPublicKey reads (not a certificate)
@@ -112,6 +114,7 @@ private:
     QMap<QString, QString> m_criticalOptions;
     QMap<QString, QString> m_extensions;
     QString m_signatureAlgorithm;
+    qsizetype m_signedLength = 0; // the blob's bytes the signature covers
 };
 
 // The critical options OpenSSH defines; anything else is refused by the CA.

@@ -38,4 +38,33 @@ Result<QSqlQuery> exec(const QSqlDatabase &db, const QString &statement, const Q
     return query;
 }
 
+Status inWriteTransaction(bool postgres, QSqlDatabase &db, const std::function<Status()> &body)
+{
+    if (postgres) {
+        if (!db.transaction())
+            return Error::unavailable(u"cannot begin a transaction: "_s + db.lastError().text());
+    } else if (Result<QSqlQuery> begun = exec(db, u"BEGIN IMMEDIATE"_s); !begun) {
+        return begun.error();
+    }
+    Status status = body();
+    if (!status.ok()) {
+        if (postgres)
+            db.rollback();
+        else
+            (void)exec(db, u"ROLLBACK"_s);
+        return status;
+    }
+    if (postgres) {
+        if (!db.commit()) {
+            const QString reason = db.lastError().text();
+            db.rollback();
+            return Error::unavailable(u"cannot commit: "_s + reason);
+        }
+    } else if (Result<QSqlQuery> committed = exec(db, u"COMMIT"_s); !committed) {
+        (void)exec(db, u"ROLLBACK"_s);
+        return committed.error();
+    }
+    return {};
+}
+
 } // namespace keystead::sql

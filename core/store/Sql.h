@@ -8,6 +8,8 @@
 #include <QSqlQuery>
 #include <QVariantList>
 
+#include <functional>
+
 namespace keystead::sql {
 
 // Times are stored as ISO 8601 UTC text with milliseconds: they sort as text
@@ -36,5 +38,10 @@ Status inTransaction(QSqlDatabase db, Body &&body)
     }
     return {};
 }
+
+// Runs `body` in one write transaction. On SQLite it begins with BEGIN IMMEDIATE,
+// which takes the write lock first, so a transaction that reads and then writes
+// cannot fail half-way (or be overtaken by another connection between its check and its write).
+Status inWriteTransaction(bool postgres, QSqlDatabase &db, const std::function<Status()> &body);
 
 } // namespace keystead::sql

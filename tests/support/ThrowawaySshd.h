@@ -62,6 +62,9 @@ public:
                            int timeoutMs = 20'000) const;
 
 private:
+    Status makeHostKey(const QString &type) const;
+    Status launch();
+
     Options m_options;
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<QProcess> m_process;

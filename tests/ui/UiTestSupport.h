@@ -8,6 +8,7 @@
 #include "api/SystemController.h"
 #include "api/TokenService.h"
 #include "audit/AuditLog.h"
+#include "ca/CertificateAuthorityService.h"
 #include "collect/CollectServer.h"
 #include "collect/CollectService.h"
 #include "collect/WebhookDeliveryLog.h"
@@ -16,6 +17,8 @@
 #include "collect/WebhookOutbox.h"
 #include "collect/WebhookSigner.h"
 #include "connections/ConnectionService.h"
+#include "hostkeys/HostKeyStore.h"
+#include "hostkeys/SshSettingsService.h"
 #include "inventory/InventoryService.h"
 #include "inventory/MasterKeyStore.h"
 #include "inventory/Vault.h"
@@ -54,6 +57,9 @@ struct UiCore
     std::unique_ptr<AuditLog> audit;
     std::unique_ptr<InventoryService> inventory;
     std::unique_ptr<ConnectionService> connections;
+    std::unique_ptr<SshSettingsService> sshSettings;
+    std::unique_ptr<CertificateAuthorityService> certificates;
+    std::unique_ptr<HostKeyStore> hostKeys;
     std::unique_ptr<ApiEndpoint> endpoint;
 
     static std::unique_ptr<UiCore> create()
@@ -90,6 +96,11 @@ struct UiCore
         core->connections = std::make_unique<ConnectionService>(database, core->clock, *core->settings, *core->audit);
         core->collectServer->setRecorder(core->connections.get());
         core->connections->setTerminator(core->collectServer.get());
+        core->sshSettings = std::make_unique<SshSettingsService>(database, core->clock, *core->audit);
+        core->connections->setOptionsSource(core->sshSettings.get());
+        core->certificates
+            = std::make_unique<CertificateAuthorityService>(database, core->clock, *core->vault, *core->audit);
+        core->hostKeys = std::make_unique<HostKeyStore>(database, core->clock, *core->audit);
         core->endpoint = std::make_unique<ApiEndpoint>(*core->router, database);
         return core;
     }
@@ -106,8 +117,9 @@ struct UiCore
 
     ui::UiServices services()
     {
-        return ui::UiServices{*settings,   *tokens,    *endpoint, clock,  *collect,     *collectServer,  *webhooks,
-                              *webhookLog, *inventory, *vault,    *audit, *connections, store->dataDir()};
+        return ui::UiServices{*settings,     *tokens,     *endpoint,    clock,           *collect, *collectServer,
+                              *webhooks,     *webhookLog, *inventory,   *vault,          *audit,   *connections,
+                              *certificates, *hostKeys,   *sshSettings, store->dataDir()};
     }
 };
 

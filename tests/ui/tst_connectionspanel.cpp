@@ -1,6 +1,7 @@
 #include "UiTestSupport.h"
 
 #include "MainWindow.h"
+#include "connections/TrailTimestamper.h"
 #include "models/ConnectionsModel.h"
 #include "panels/ConnectionDetail.h"
 #include "panels/ConnectionsPanel.h"
@@ -111,6 +112,7 @@ private Q_SLOTS:
     void detailShowsTrailAndTerminal();
     void terminalReplayDropsEscapes();
     void verifyReportsIntactThenBroken();
+    void verifyBannerNamesTheSignedCheckpoints();
     void exportWritesTheJsonlDownload();
     void tagsAreSaved();
     void disconnectWithoutALiveConnectionShowsTheError();
@@ -625,6 +627,40 @@ void TestConnectionsPanel::verifyReportsIntactThenBroken()
     KEYSTEAD_VERIFY_OK(service().flush());
     QTRY_VERIFY(m_panel->selectConnection(other));
     QVERIFY(detail.verificationText().isEmpty());
+}
+
+void TestConnectionsPanel::verifyBannerNamesTheSignedCheckpoints()
+{
+    const QString id = record(u"alice"_s, u"192.0.2.10"_s, true);
+    KEYSTEAD_VERIFY_OK(service().flush());
+    QVERIFY(panel().selectConnection(id));
+    ConnectionDetail &detail = m_panel->detail();
+    QVERIFY(detail.verifyTrail());
+    QVERIFY2(detail.verificationText().contains(u"No signed checkpoint"_s), qPrintable(detail.verificationText()));
+
+    TrailTimestamper timestamper(m_core->store->database(), m_core->clock, *m_core->vault, service());
+    const Result<int> made = timestamper.signNow();
+    KEYSTEAD_VERIFY_OK(made);
+    QCOMPARE(made.value(), 1);
+    QVERIFY(detail.verifyTrail()->intact);
+    QVERIFY2(detail.verificationText().contains(u"1 signed checkpoint(s) verified"_s),
+             qPrintable(detail.verificationText()));
+
+    // The checkpoint's signature forged: the banner says the trail differs from what was signed.
+    Database &database = m_core->store->database();
+    KEYSTEAD_VERIFY_OK(sql::exec(database.connection(),
+                                 u"CREATE TABLE forged AS SELECT * FROM trail_checkpoints WHERE connection_id = ?"_s,
+                                 {id}));
+    KEYSTEAD_VERIFY_OK(
+        sql::exec(database.connection(), u"DELETE FROM trail_checkpoints WHERE connection_id = ?"_s, {id}));
+    KEYSTEAD_VERIFY_OK(sql::exec(database.connection(),
+                                 u"INSERT INTO trail_checkpoints SELECT connection_id, sequence, trail_head, signed_at,"
+                                 " key_fingerprint, 'AAAA' || substr(signature, 5) FROM forged"_s));
+    const Result<TrailVerification> verified = detail.verifyTrail();
+    KEYSTEAD_VERIFY_OK(verified);
+    QVERIFY(!verified->intact);
+    QVERIFY2(detail.verificationText().contains(u"signed checkpoint"_s), qPrintable(detail.verificationText()));
+    QVERIFY(detail.verificationText().contains(u"does not verify"_s));
 }
 
 void TestConnectionsPanel::exportWritesTheJsonlDownload()

@@ -5,6 +5,7 @@
 #include "api/EndpointSettings.h"
 #include "dialogs/NewTokenDialog.h"
 #include "dialogs/TokenSecretDialog.h"
+#include "hostkeys/SshSettingsService.h"
 #include "models/TokensModel.h"
 #include "panels/SettingsPanel.h"
 #include "store/Sql.h"
@@ -16,6 +17,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTableView>
@@ -67,6 +69,7 @@ private Q_SLOTS:
     void enablingTheEndpointReallyStartsIt();
     void endpointThatCannotStartSaysWhy();
     void collectSettingsAreSavedAndBadOnesChangeNothing();
+    void trailCleanupEditsTheSshOptions();
     void newTokenButtonAsksForANameAndShowsTheSecretOnce();
     void revokeButtonAsksFirst();
     void newTokenDialogNeedsANameAndAScope();
@@ -326,6 +329,51 @@ void TestSettingsPanel::collectSettingsAreSavedAndBadOnesChangeNothing()
     QCOMPARE(again.findChild<QLineEdit *>(u"collectListenAddress"_s)->text(), u"0.0.0.0:2022"_s);
     QVERIFY(!again.findChild<QCheckBox *>(u"collectNotify"_s)->isChecked());
     QCOMPARE(again.findChild<QSpinBox *>(u"trailRetentionDays"_s)->value(), 30);
+}
+
+void TestSettingsPanel::trailCleanupEditsTheSshOptions()
+{
+    // As the app wires it: the SSH options govern the connections' retention.
+    SshSettingsService options(m_core->store->database(), m_core->clock, *m_core->audit);
+    m_core->connections->setOptionsSource(&options);
+    auto unwire = qScopeGuard([this] { m_core->connections->setOptionsSource(nullptr); });
+    SettingsPanel panel(*m_core->settings, *m_core->tokens, *m_core->endpoint, *m_core->vault, *m_core->audit,
+                        *m_core->connections);
+    auto *enabled = panel.findChild<QCheckBox *>(u"trailCleanupEnabled"_s);
+    auto *days = panel.findChild<QSpinBox *>(u"trailRetentionDays"_s);
+    QVERIFY(enabled && days);
+    // Seed 004's defaults: cleanup on, 600 days.
+    QVERIFY(enabled->isChecked());
+    QVERIFY(days->isEnabled());
+    QCOMPARE(days->value(), 600);
+
+    QSignalSpy changed(&options, &SshSettingsService::optionsChanged);
+    days->setValue(45);
+    KEYSTEAD_VERIFY_OK(panel.applyCollectSettings());
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(options.options()->cleanupDays, 45);
+    QVERIFY(options.options()->cleanupEnabled);
+    QCOMPARE(m_core->connections->retentionDays(), 45);
+
+    // Unchecked: cleanup disabled, the days kept for when it is checked again.
+    enabled->setChecked(false);
+    QVERIFY(!days->isEnabled());
+    KEYSTEAD_VERIFY_OK(panel.applyTrailCleanup());
+    QVERIFY(!options.options()->cleanupEnabled);
+    QCOMPARE(options.options()->cleanupDays, 45);
+    QCOMPARE(m_core->connections->retentionDays(), 0);
+    // The old Settings value is not what counts.
+    QVERIFY(m_core->settings->value(QString(ConnectionService::kRetentionDaysSetting)).isEmpty());
+
+    // A change made elsewhere (over HTTP) shows in the panel.
+    Result<SshOptions> current = options.options();
+    KEYSTEAD_VERIFY_OK(current);
+    current->cleanupEnabled = true;
+    current->cleanupDays = 90;
+    KEYSTEAD_VERIFY_OK(options.setOptions(current.value(), Actor::commandLine()));
+    QTRY_COMPARE(days->value(), 90);
+    QVERIFY(enabled->isChecked());
+    QVERIFY(days->isEnabled());
 }
 
 void TestSettingsPanel::newTokenButtonAsksForANameAndShowsTheSecretOnce()

@@ -13,6 +13,9 @@
 #include "collect/WebhookOutbox.h"
 #include "collect/WebhookSigner.h"
 #include "connections/ConnectionService.h"
+#include "connections/TrailTimestamper.h"
+#include "inventory/MasterKeyStore.h"
+#include "inventory/Vault.h"
 #include "store/SettingsStore.h"
 #include "store/Sql.h"
 
@@ -101,6 +104,8 @@ private Q_SLOTS:
     void terminateEndsALiveClient();
     void trailVerifies_data() { backends(); }
     void trailVerifies();
+    void verifyCarriesSignedCheckpoints_data() { backends(); }
+    void verifyCarriesSignedCheckpoints();
     void readOnlyTokenMayReadButNotWrite();
     void frameErrorsHaveTheFamilysShape();
     void openApiDescribesTheRoutes();
@@ -132,6 +137,7 @@ private:
     static QString errorParameter(const HttpReply &reply, int status);
 
     inline static const QString kConnections = u"/connection-manager/api/v1/connections"_s;
+    inline static const QString kTimestampingKey = u"/connection-manager/api/v1/timestamping/public_key"_s;
     ManualClock m_clock;
     std::unique_ptr<TestDatabase> m_store;
     std::unique_ptr<TokenService> m_tokens;
@@ -894,6 +900,94 @@ void TestConnectionApi::trailVerifies()
     QVERIFY(!broken.value(u"message"_s).toString().isEmpty());
 }
 
+void TestConnectionApi::verifyCarriesSignedCheckpoints()
+{
+    QFETCH(QString, backend);
+    QVERIFY(start(backend));
+    const QString id = generate({.address = u"127.0.0.1"_s, .user = u"alice"_s});
+    const QString verifyPath = kConnections + u'/' + id + u"/trail/verify"_s;
+    // No checkpoint yet: the answer says so.
+    QJsonObject checkpoints = call("GET", verifyPath).json().object().value(u"checkpoints"_s).toObject();
+    QCOMPARE(checkpoints.value(u"count"_s).toInteger(), 0);
+    QCOMPARE(checkpoints.value(u"verified"_s).toInteger(), 0);
+    QVERIFY(checkpoints.value(u"last_signed_at"_s).isNull());
+    QVERIFY(checkpoints.value(u"first_failure"_s).isNull());
+    // No timestamper on this instance: the key route says so in the family's shape.
+    QCOMPARE(errorParameter(call("GET", kTimestampingKey), 503), QString());
+
+    QTemporaryDir keyDir;
+    QVERIFY(keyDir.isValid());
+    FileMasterKeyStore masterKeys(keyDir.filePath(u"master.key"_s));
+    Vault vault(m_store->database(), m_clock, masterKeys);
+    TrailTimestamper timestamper(m_store->database(), m_clock, vault, *m_service);
+    m_controller->setTimestamper(&timestamper);
+    auto unwire = qScopeGuard([this] { m_controller->setTimestamper(nullptr); });
+
+    // The public key, readable with a read-only token, fingerprinted as ssh-keygen does.
+    const HttpReply keyReply = call("GET", kTimestampingKey, QByteArray(), m_reader);
+    QCOMPARE(keyReply.status, 200);
+    const QJsonObject key = keyReply.json().object();
+    const QString publicKey = key.value(u"public_key"_s).toString();
+    const QString fingerprint = key.value(u"fingerprint"_s).toString();
+    QVERIFY2(publicKey.startsWith(u"ssh-ed25519 AAAA"_s), qPrintable(publicKey));
+    QFile keyFile(keyDir.filePath(u"timestamping.pub"_s));
+    QVERIFY(keyFile.open(QIODevice::WriteOnly));
+    keyFile.write(publicKey.toUtf8() + '\n');
+    keyFile.close();
+    QProcess keygen;
+    keygen.start(u"ssh-keygen"_s, {u"-l"_s, u"-E"_s, u"sha256"_s, u"-f"_s, keyFile.fileName()});
+    QVERIFY(keygen.waitForFinished(60'000) && keygen.exitStatus() == QProcess::NormalExit && keygen.exitCode() == 0);
+    QCOMPARE(QString::fromUtf8(keygen.readAllStandardOutput()).split(u' ').value(1), fingerprint);
+
+    m_clock.advanceSeconds(5);
+    const Result<int> made = timestamper.signNow();
+    KEYSTEAD_VERIFY_OK(made);
+    QCOMPARE(made.value(), 1);
+    QJsonObject verified = call("GET", verifyPath).json().object();
+    QCOMPARE(verified.value(u"intact"_s), QJsonValue(true));
+    checkpoints = verified.value(u"checkpoints"_s).toObject();
+    QCOMPARE(checkpoints.value(u"count"_s).toInteger(), 1);
+    QCOMPARE(checkpoints.value(u"verified"_s).toInteger(), 1);
+    QCOMPARE(checkpoints.value(u"last_signed_at"_s).toString(), m_clock.now().toString(Qt::ISODate));
+    QVERIFY(checkpoints.value(u"first_failure"_s).isNull());
+    QCOMPARE(checkpoints.value(u"key_fingerprints"_s).toArray(), QJsonArray{fingerprint});
+
+    // A checkpoint whose signature was tampered with fails, named by its sequence.
+    Database &database = m_store->database();
+    qint64 sequence = 0;
+    QString head, signedAt, signature;
+    {
+        Result<QSqlQuery> row = sql::exec(database.connection(),
+                                          u"SELECT sequence, trail_head, signed_at, signature FROM trail_checkpoints"
+                                          " WHERE connection_id = ?"_s,
+                                          {id});
+        KEYSTEAD_VERIFY_OK(row);
+        QVERIFY(row->next());
+        sequence = row->value(0).toLongLong();
+        head = row->value(1).toString();
+        signedAt = row->value(2).toString();
+        signature = row->value(3).toString();
+    }
+    QByteArray forged = QByteArray::fromBase64(signature.toLatin1());
+    forged[0] = static_cast<char>(forged.at(0) ^ 0x80);
+    KEYSTEAD_VERIFY_OK(
+        sql::exec(database.connection(), u"DELETE FROM trail_checkpoints WHERE connection_id = ?"_s, {id}));
+    KEYSTEAD_VERIFY_OK(sql::exec(database.connection(),
+                                 u"INSERT INTO trail_checkpoints (connection_id, sequence, trail_head, signed_at,"
+                                 " key_fingerprint, signature) VALUES (?, ?, ?, ?, ?, ?)"_s,
+                                 {id, sequence, head, signedAt, fingerprint, QString::fromLatin1(forged.toBase64())}));
+    verified = call("GET", verifyPath).json().object();
+    QCOMPARE(verified.value(u"intact"_s), QJsonValue(false));
+    QCOMPARE(verified.value(u"broken_at_sequence"_s).toInteger(), sequence);
+    checkpoints = verified.value(u"checkpoints"_s).toObject();
+    QCOMPARE(checkpoints.value(u"count"_s).toInteger(), 1);
+    QCOMPARE(checkpoints.value(u"verified"_s).toInteger(), 0);
+    const QJsonObject failure = checkpoints.value(u"first_failure"_s).toObject();
+    QCOMPARE(failure.value(u"sequence"_s).toInteger(), sequence);
+    QVERIFY2(failure.value(u"message"_s).toString().contains(u"does not verify"_s),
+             qPrintable(failure.value(u"message"_s).toString()));
+}
+
 void TestConnectionApi::readOnlyTokenMayReadButNotWrite()
 {
     QVERIFY(start());
@@ -962,6 +1056,7 @@ void TestConnectionApi::openApiDescribesTheRoutes()
         {one + u"/access_roles/{role_id}"_s, {u"post"_s, u"delete"_s}},
         {one + u"/terminate"_s, {u"post"_s}},
         {one + u"/trail/verify"_s, {u"get"_s}},
+        {kTimestampingKey, {u"get"_s}},
         {channel + u"/log"_s, {u"post"_s}},
         {channel + u"/log/{session_id}"_s, {u"get"_s}},
         {channel + u"/file/{file_id}"_s, {u"post"_s}},

@@ -2,6 +2,7 @@
 
 #include "audit/AuditLog.h"
 #include "connections/ConnectionService.h"
+#include "hostkeys/SshSettingsService.h"
 #include "store/SettingsStore.h"
 #include "store/Sql.h"
 
@@ -123,6 +124,8 @@ private Q_SLOTS:
     void retentionRemovesOnlyOldDisconnected_data() { backends(); }
     void retentionRemovesOnlyOldDisconnected();
     void retentionFollowsTheSetting();
+    void retentionFollowsTheSshOptions_data() { backends(); }
+    void retentionFollowsTheSshOptions();
     void activityCountsConnectionsAndKeys_data() { backends(); }
     void activityCountsConnectionsAndKeys();
     void connectionsLeftOpenAreClosedAtStart_data() { backends(); }
@@ -1061,6 +1064,50 @@ void TestConnectionService::retentionFollowsTheSetting()
     QCOMPARE(f.service->sweepExpiredTrails().value(), 1);
     QCOMPARE(f.service->get(old).error().kind, Error::Kind::NotFound);
     KEYSTEAD_VERIFY_OK(f.service->get(recent));
+}
+
+void TestConnectionService::retentionFollowsTheSshOptions()
+{
+    QFETCH(QString, backend);
+    Fixture f = make(backend);
+    QVERIFY(f.store);
+    SshSettingsService options(f.database(), m_clock, *f.audit);
+    f.service->setOptionsSource(&options);
+    QCOMPARE(f.service->optionsSource(), &options);
+    // The old Settings value no longer counts once the options govern.
+    KEYSTEAD_VERIFY_OK(f.settings->setValue(QString(ConnectionService::kRetentionDaysSetting), u"1"_s));
+    const QString old = recordSession(*f.service);
+    m_clock.advanceSeconds(qint64(40) * 24 * 3600);
+    const QString recent = recordSession(*f.service);
+    KEYSTEAD_VERIFY_OK(f.service->flush());
+    const auto setCleanup = [&](bool enabled, int days) -> Status {
+        Result<SshOptions> current = options.options();
+        if (!current)
+            return current.error();
+        SshOptions changed = current.value();
+        changed.cleanupEnabled = enabled;
+        changed.cleanupDays = days;
+        return options.setOptions(changed, Actor::console());
+    };
+
+    // Seed 004's default: cleanup on, 600 days. Nothing is that old.
+    QCOMPARE(f.service->retentionDays(), 600);
+    QCOMPARE(f.service->sweepExpiredTrails().value(), 0);
+    // Cleanup disabled keeps everything, whatever the days say.
+    KEYSTEAD_VERIFY_OK(setCleanup(false, 30));
+    QCOMPARE(f.service->retentionDays(), 0);
+    QCOMPARE(f.service->sweepExpiredTrails().value(), 0);
+    KEYSTEAD_VERIFY_OK(f.service->get(old));
+    // The Settings value cannot be changed behind the options' back.
+    QCOMPARE(f.service->setRetentionDays(30).error().kind, Error::Kind::Conflict);
+    // Enabled with 30 days, changed over the service: the next sweep removes the 40-day-old one.
+    KEYSTEAD_VERIFY_OK(setCleanup(true, 30));
+    QCOMPARE(f.service->retentionDays(), 30);
+    QCOMPARE(f.service->sweepExpiredTrails().value(), 1);
+    QCOMPARE(f.service->get(old).error().kind, Error::Kind::NotFound);
+    KEYSTEAD_VERIFY_OK(f.service->get(recent));
+    QCOMPARE(countRows(f.database(), u"SELECT COUNT(*) FROM trail_events WHERE connection_id = ?"_s, {old}), 0);
+    f.service->setOptionsSource(nullptr);
 }
 
 void TestConnectionService::activityCountsConnectionsAndKeys()

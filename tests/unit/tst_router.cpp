@@ -1,6 +1,7 @@
 #include "TestDatabase.h"
 
 #include "api/ApiRouter.h"
+#include "api/ApiSessions.h"
 #include "api/TokenService.h"
 #include "common/ListenAddress.h"
 
@@ -62,6 +63,8 @@ private Q_SLOTS:
     void listenAddresses();
     void scopesGuardRoutes_data();
     void scopesGuardRoutes();
+    void sessionCookieCountsOnlyWhereAccepted();
+    void tokenHeaderWinsOverCookie();
 
 private:
     HttpRequest request(const QByteArray &method, const QString &path, const QByteArray &body = {}) const
@@ -333,6 +336,61 @@ void TestRouter::scopesGuardRoutes()
         // A refused scope is not a failed login: the address is not slowed down.
         QCOMPARE(m_router->throttle().retryAfterSeconds(sent.peer), 0);
     }
+}
+
+void TestRouter::sessionCookieCountsOnlyWhereAccepted()
+{
+    ApiSessions sessions(*m_tokens, m_clock);
+    m_router->addRoute("GET", u"/api/family"_s, echoArguments);
+    m_router->addRoute("GET", u"/api/family/{id}"_s, echoArguments);
+    m_router->addRoute("GET", u"/api/familyother"_s, echoArguments);
+    // Without any prefix registered, a cookie is never looked at.
+    QVERIFY(!m_router->acceptsSessionCookies(u"/api/family"_s));
+    m_router->acceptSessionCookies(u"/api/family"_s, sessions);
+    const Result<QList<ApiToken>> tokens = m_tokens->list();
+    KEYSTEAD_VERIFY_OK(tokens);
+    const Result<QByteArray> session = sessions.create(tokens->first());
+    KEYSTEAD_VERIFY_OK(session);
+    auto withCookie = [&](const QString &path, const QByteArray &cookie) {
+        HttpRequest r = anonymous("GET", path);
+        r.headers.insert("cookie", "theme=dark; session_id=" + cookie);
+        return m_router->dispatch(r);
+    };
+    const HttpResponse accepted = withCookie(u"/api/family/7"_s, session.value());
+    QCOMPARE(accepted.status, 200);
+    QCOMPARE(body(accepted).value(u"token"_s).toString(), u"tester"_s);
+    QCOMPARE(withCookie(u"/api/family"_s, session.value()).status, 200);
+    // A path that merely starts with the same letters is another family.
+    QCOMPARE(withCookie(u"/api/familyother"_s, session.value()).status, 401);
+    QCOMPARE(withCookie(u"/api/things"_s, session.value()).status, 401);
+    const HttpResponse stale = withCookie(u"/api/family"_s, QByteArray(40, '0'));
+    QCOMPARE(stale.status, 401);
+    QVERIFY(body(stale).value(u"detail"_s).toString().contains(u"session_id"_s));
+    // Stale cookies are not failures that slow the address down.
+    for (int i = 0; i < 10; ++i)
+        QCOMPARE(withCookie(u"/api/family"_s, QByteArray(40, '0')).status, 401);
+    QCOMPARE(m_router->dispatch(request("GET", u"/api/things"_s)).status, 200);
+}
+
+void TestRouter::tokenHeaderWinsOverCookie()
+{
+    ApiSessions sessions(*m_tokens, m_clock);
+    m_router->acceptSessionCookies(u"/api/things"_s, sessions);
+    const Result<NewApiToken> other = m_tokens->create(u"other"_s);
+    KEYSTEAD_VERIFY_OK(other);
+    const Result<QByteArray> session = sessions.create(other->token);
+    KEYSTEAD_VERIFY_OK(session);
+    HttpRequest r = request("GET", u"/api/things"_s);
+    r.headers.insert("cookie", "session_id=" + session.value());
+    QCOMPARE(body(m_router->dispatch(r)).value(u"token"_s).toString(), u"tester"_s);
+    QVERIFY(ApiSessions::ownerOf(r).startsWith(u"token:"_s));
+    // A bad token in the header is refused even with a good cookie.
+    r.headers.insert("authorization", "Bearer kst_wrong");
+    QCOMPARE(m_router->dispatch(r).status, 401);
+    r.headers.remove("authorization");
+    r.token.reset();
+    QCOMPARE(body(m_router->dispatch(r)).value(u"token"_s).toString(), u"other"_s);
+    QVERIFY(ApiSessions::ownerOf(r).startsWith(u"session:"_s));
 }
 
 QTEST_GUILESS_MAIN(TestRouter)

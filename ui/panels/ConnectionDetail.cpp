@@ -19,6 +19,7 @@
 #include <QJsonValue>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -567,27 +568,40 @@ Result<TrailVerification> ConnectionDetail::verifyTrail()
 {
     if (m_record.id.isEmpty())
         return Error::invalid(tr("Select a connection whose trail to verify."));
-    Result<TrailVerification> verified = m_services.connections.verifyTrail(m_record.id);
-    if (!verified) {
-        showError(verified.error().message);
-        return verified;
+    Result<TrailCheck> checked = m_services.connections.checkTrail(m_record.id);
+    if (!checked) {
+        showError(checked.error().message);
+        return checked.error();
     }
     showError({});
-    const TrailVerification &answer = verified.value();
+    const TrailVerification &answer = checked->trail;
+    const CheckpointVerification &checkpoints = checked->checkpoints;
     QPalette palette = m_verification->palette();
     QFont font = m_verification->font();
     if (answer.intact) {
         m_brokenAt = 0;
-        m_verification->setText(
-            answer.eventCount == 1
-                ? tr("✔ Trail intact: 1 record, its hash checked.")
-                : tr("✔ Trail intact: %L1 records, every hash and every link checked.").arg(answer.eventCount));
+        QString text = answer.eventCount == 1
+            ? tr("✔ Trail intact: 1 record, its hash checked.")
+            : tr("✔ Trail intact: %L1 records, every hash and every link checked.").arg(answer.eventCount);
+        // Without a checkpoint the chain alone cannot tell a consistent rewrite: say so.
+        if (checkpoints.count == 0)
+            text += u' ' + tr("No signed checkpoint covers it yet.");
+        else
+            text += u' '
+                + tr("%n signed checkpoint(s) verified, the last signed %1.", nullptr,
+                     static_cast<int>(checkpoints.verified))
+                      .arg(QLocale().toString(checkpoints.lastSignedAt.toLocalTime(), QLocale::ShortFormat));
+        m_verification->setText(text);
         palette.setColor(QPalette::Window, QColor(0x2e, 0x8b, 0x57));
         font.setBold(false);
     } else {
         m_brokenAt = answer.brokenAtSequence;
-        QString text = tr("✘ TRAIL BROKEN at record %1: it was changed or removed after it was written.")
-                           .arg(answer.brokenAtSequence);
+        QString text
+            = checkpoints.firstFailureSequence == answer.brokenAtSequence && !checkpoints.firstFailure.isEmpty()
+            ? tr("✘ TRAIL BROKEN at record %1: it differs from what a signed checkpoint recorded.")
+                  .arg(answer.brokenAtSequence)
+            : tr("✘ TRAIL BROKEN at record %1: it was changed or removed after it was written.")
+                  .arg(answer.brokenAtSequence);
         if (!answer.message.isEmpty())
             text += u' ' + answer.message;
         m_verification->setText(text);
@@ -610,7 +624,7 @@ Result<TrailVerification> ConnectionDetail::verifyTrail()
             }
         }
     }
-    return verified;
+    return answer;
 }
 
 QString ConnectionDetail::verificationText() const

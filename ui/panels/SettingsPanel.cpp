@@ -7,6 +7,7 @@
 #include "connections/ConnectionService.h"
 #include "dialogs/NewTokenDialog.h"
 #include "dialogs/TokenSecretDialog.h"
+#include "hostkeys/SshSettingsService.h"
 #include "inventory/Vault.h"
 #include "models/TokensModel.h"
 #include "store/SettingsStore.h"
@@ -288,13 +289,22 @@ QWidget *SettingsPanel::createCollectGroup()
     m_collectListen->setPlaceholderText(collect_settings::defaultListenAddress().toString());
     m_collectNotify = new QCheckBox(tr("Show a desktop notification when a key is collected"), group);
     m_collectNotify->setObjectName(u"collectNotify"_s);
+    // Seed 004's audit.cleanup: the check box is `enabled`, the days are
+    // channel_database_cleanup_days. Unchecked keeps every trail.
+    m_trailCleanup = new QCheckBox(tr("Delete connection trails older than"), group);
+    m_trailCleanup->setObjectName(u"trailCleanupEnabled"_s);
     m_trailRetention = new QSpinBox(group);
     m_trailRetention->setObjectName(u"trailRetentionDays"_s);
-    m_trailRetention->setRange(0, ConnectionService::kMaxRetentionDays);
+    m_trailRetention->setRange(1, ConnectionService::kMaxRetentionDays);
     m_trailRetention->setSuffix(tr(" days"));
-    m_trailRetention->setSpecialValueText(tr("for ever"));
-    m_trailRetention->setToolTip(tr("Connections that ended longer ago are removed with their audit trails, "
-                                    "once an hour."));
+    m_trailRetention->setToolTip(tr("Connections that ended longer ago are removed with their audit trails and "
+                                    "signed checkpoints, once an hour."));
+    connect(m_trailCleanup, &QCheckBox::toggled, m_trailRetention, &QWidget::setEnabled);
+    if (SshSettingsService *options = m_connections.optionsSource()) {
+        // A change over HTTP (a committed transaction) shows here at once.
+        connect(options, &SshSettingsService::optionsChanged, this, &SettingsPanel::loadTrailCleanup,
+                Qt::QueuedConnection);
+    }
 
     auto *apply = new QPushButton(tr("Apply"), group);
     apply->setObjectName(u"applyCollect"_s);
@@ -302,7 +312,11 @@ QWidget *SettingsPanel::createCollectGroup()
 
     auto *form = new QFormLayout;
     form->addRow(tr("Collect server listen address:"), m_collectListen);
-    form->addRow(tr("Keep connection trails:"), m_trailRetention);
+    auto *cleanupRow = new QHBoxLayout;
+    cleanupRow->addWidget(m_trailCleanup);
+    cleanupRow->addWidget(m_trailRetention);
+    cleanupRow->addStretch(1);
+    form->addRow(tr("Connection trails:"), cleanupRow);
     auto *notifyRow = new QHBoxLayout;
     notifyRow->addWidget(m_collectNotify, 1);
     notifyRow->addWidget(apply);
@@ -324,18 +338,58 @@ void SettingsPanel::loadCollectSettings()
     const Result<ListenAddress> listen = collect_settings::listenAddress(m_settings);
     m_collectListen->setText(listen ? listen->toString() : m_settings.value(QString(collect_settings::kListen)));
     m_collectNotify->setChecked(collect_settings::notificationsEnabled(m_settings));
-    bool ok = false;
-    const int days = m_settings.value(QString(ConnectionService::kRetentionDaysSetting)).toInt(&ok);
-    m_trailRetention->setValue(ok ? days : ConnectionService::kDefaultRetentionDays);
+    loadTrailCleanup();
+}
+
+void SettingsPanel::loadTrailCleanup()
+{
+    bool enabled = true;
+    int days = ConnectionService::kDefaultRetentionDays;
+    if (SshSettingsService *options = m_connections.optionsSource()) {
+        const Result<SshOptions> read = options->options();
+        if (!read) {
+            showError(m_collectError, read.error().message);
+            return;
+        }
+        enabled = read->cleanupEnabled;
+        days = read->cleanupDays;
+    } else {
+        const int kept = m_connections.retentionDays();
+        enabled = kept > 0;
+        if (enabled)
+            days = kept;
+    }
+    m_trailCleanup->setChecked(enabled);
+    m_trailRetention->setEnabled(enabled);
+    m_trailRetention->setValue(days);
+}
+
+Status SettingsPanel::applyTrailCleanup()
+{
+    const bool enabled = m_trailCleanup->isChecked();
+    const int days = m_trailRetention->value();
+    SshSettingsService *options = m_connections.optionsSource();
+    if (!options)
+        return m_connections.setRetentionDays(enabled ? days : 0);
+    Result<SshOptions> read = options->options();
+    if (!read)
+        return read.error();
+    SshOptions changed = read.value();
+    changed.cleanupEnabled = enabled;
+    // Disabled keeps the days it had, so checking the box again brings them back.
+    if (enabled)
+        changed.cleanupDays = days;
+    if (changed == read.value())
+        return {};
+    return options->setOptions(changed, Actor::console());
 }
 
 Status SettingsPanel::applyCollectSettings()
 {
     Status saved = collect_settings::save(m_settings, m_collectListen->text(), m_collectNotify->isChecked());
-    // The spin box keeps the value in range; ConnectionService's sweep reads it.
+    // The SSH options' audit.cleanup; ConnectionService's sweep reads them.
     if (saved)
-        saved = m_settings.setValue(QString(ConnectionService::kRetentionDaysSetting),
-                                    QString::number(m_trailRetention->value()));
+        saved = applyTrailCleanup();
     showError(m_collectError, saved ? QString() : saved.error().message);
     if (!saved)
         return saved;

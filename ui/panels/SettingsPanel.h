@@ -46,6 +46,10 @@ public:
     // Saves the collect server's address and the notification choice. A bad
     // address changes nothing; the window restarts a running server on a new one.
     Status applyCollectSettings();
+    // Writes the "Delete connection trails older than N days" choice into the
+    // SSH options' audit.cleanup (enabled, channel_database_cleanup_days).
+    // applyCollectSettings() does it too.
+    Status applyTrailCleanup();
     // Makes a token and selects it; the secret is in the result, nowhere else.
     Result<NewApiToken> createToken(const QString &name, TokenScopes scopes = kDefaultTokenScopes);
     // Revokes the selected token, without asking.
@@ -80,6 +84,8 @@ private:
     QWidget *createEndpointGroup();
     QWidget *createCollectGroup();
     void loadCollectSettings();
+    // Shows the SSH options' audit.cleanup (re-read when they change).
+    void loadTrailCleanup();
     QWidget *createTokensGroup();
     QWidget *createVaultGroup();
     QWidget *createRolesGroup();
@@ -111,6 +117,7 @@ private:
 
     QLineEdit *m_collectListen = nullptr;
     QCheckBox *m_collectNotify = nullptr;
+    QCheckBox *m_trailCleanup = nullptr;
     QSpinBox *m_trailRetention = nullptr;
     QLabel *m_collectError = nullptr;
 

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "ca/CaRecords.h"
+#include "common/Result.h"
+
+#include <QDialog>
+
+QT_BEGIN_NAMESPACE
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+QT_END_NAMESPACE
+
+namespace keystead {
+class CertificateAuthorityService;
+}
+
+namespace keystead::ui {
+
+// Makes a new certificate authority: its key type (Ed25519, ECDSA with a curve,
+// RSA with a size) and description. The service makes the key and seals it in
+// the vault; an RSA 4096 key takes about a second, so the dialog shows that it
+// is busy and takes no input meanwhile.
+class NewAuthorityDialog final : public QDialog
+{
+    Q_OBJECT
+
+public:
+    explicit NewAuthorityDialog(CertificateAuthorityService &service, QWidget *parent = nullptr);
+
+    // "ed25519", "ecdsa", "rsa", with the curve ("p256", ...) or the size where they apply.
+    void setKeyType(const QString &type, const QString &curve = {}, int keySize = 0);
+    CaCreateInput input() const;
+
+    // What the Create button does: checks the form and starts; creationDone tells how it went.
+    // False, with the message shown, when it could not start.
+    bool start();
+    bool isBusy() const { return m_busyState; }
+    const CertificateAuthority &created() const { return m_created; }
+    QString errorText() const;
+
+    // start(); the dialog closes once the CA exists.
+    void accept() override;
+    // Nothing to cancel into while the key is being made.
+    void reject() override;
+
+Q_SIGNALS:
+    void authorityCreated(const keystead::CertificateAuthority &authority);
+    void creationDone(bool created);
+
+private:
+    void create(const CaCreateInput &input);
+    void updateFields();
+    void setBusy(bool busy);
+    void showError(const QString &message);
+
+    CertificateAuthorityService &m_service;
+    CertificateAuthority m_created;
+    bool m_busyState = false;
+    bool m_closeWhenDone = false;
+
+    QWidget *m_form = nullptr;
+    QComboBox *m_type = nullptr;
+    QComboBox *m_curve = nullptr;
+    QComboBox *m_size = nullptr;
+    QLineEdit *m_description = nullptr;
+    QLineEdit *m_metadata = nullptr;
+    QProgressBar *m_busy = nullptr;
+    QLabel *m_busyText = nullptr;
+    QLabel *m_error = nullptr;
+    QPushButton *m_create = nullptr;
+    QPushButton *m_cancel = nullptr;
+};
+
+} // namespace keystead::ui
