@@ -2,6 +2,7 @@
 // ssh-agent, ssh-keyscan) on 127.0.0.1, and against hostile raw sockets.
 
 #include "TestDatabase.h"
+#include "TestProcess.h"
 
 #include "collect/CollectGate.h"
 #include "collect/CollectServer.h"
@@ -135,36 +136,8 @@ private:
     bool m_rejectKeys = false;
 };
 
-struct Finished
-{
-    int exitCode = -1; // -1: did not end in time, or crashed
-    QByteArray out;
-    QByteArray err;
-};
-
-Finished runProcess(const QString &program, const QStringList &arguments,
-                    const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment(),
-                    const QByteArray &input = {})
-{
-    QProcess process;
-    process.setProcessEnvironment(environment);
-    process.start(program, arguments);
-    Finished finished;
-    if (!process.waitForStarted(10'000))
-        return finished;
-    if (!input.isEmpty())
-        process.write(input);
-    process.closeWriteChannel();
-    if (!process.waitForFinished(kProcessTimeoutMs)) {
-        process.kill();
-        process.waitForFinished(5'000);
-    } else if (process.exitStatus() == QProcess::NormalExit) {
-        finished.exitCode = process.exitCode();
-    }
-    finished.out = process.readAllStandardOutput();
-    finished.err = process.readAllStandardError();
-    return finished;
-}
+using keystead::test::Finished;
+using keystead::test::runProcess;
 
 // A child on a pseudo-terminal, driven like a person at a keyboard.
 class PtyProcess

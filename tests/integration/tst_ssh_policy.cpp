@@ -4,6 +4,7 @@
 // the real SshSettingsService.
 
 #include "TestDatabase.h"
+#include "TestProcess.h"
 
 #include "audit/AuditLog.h"
 #include "collect/CollectServer.h"
@@ -34,35 +35,8 @@ namespace {
 constexpr int kProcessTimeoutMs = 60'000;
 constexpr int kWaitMs = 30'000;
 
-struct Finished
-{
-    int exitCode = -1; // -1: did not end in time, or crashed
-    QByteArray out;
-    QByteArray err;
-};
-
-Finished runProcess(const QString &program, const QStringList &arguments,
-                    const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment(),
-                    const QByteArray &input = {})
-{
-    QProcess process;
-    process.setProcessEnvironment(environment);
-    process.start(program, arguments);
-    Finished finished;
-    if (!process.waitForStarted(10'000))
-        return finished;
-    process.write(input);
-    process.closeWriteChannel();
-    if (!process.waitForFinished(kProcessTimeoutMs)) {
-        process.kill();
-        process.waitForFinished(5'000);
-    } else if (process.exitStatus() == QProcess::NormalExit) {
-        finished.exitCode = process.exitCode();
-    }
-    finished.out = process.readAllStandardOutput();
-    finished.err = process.readAllStandardError();
-    return finished;
-}
+using keystead::test::Finished;
+using keystead::test::runProcess;
 
 // What `ssh -Q <list>` names: the algorithms this OpenSSH client can do.
 QStringList opensshNames(const QString &list)
