@@ -159,7 +159,11 @@ TrailTimestamper::~TrailTimestamper() = default;
 
 void TrailTimestamper::setOptionsSource(SshSettingsService *settings)
 {
-    m_options = settings;
+    if (SshSettingsService *previous = m_options.exchange(settings))
+        disconnect(previous, nullptr, this, nullptr);
+    m_cachedIntervalSeconds = 0;
+    if (settings)
+        connect(settings, &SshSettingsService::optionsChanged, this, [this] { m_cachedIntervalSeconds = 0; });
 }
 
 int TrailTimestamper::signingIntervalSeconds() const
@@ -167,10 +171,14 @@ int TrailTimestamper::signingIntervalSeconds() const
     SshSettingsService *options = m_options.load();
     if (!options)
         return kDefaultIntervalSeconds;
+    const qint64 nowMs = m_clock.monotonicMs();
+    if (const int cached = m_cachedIntervalSeconds.load(); cached > 0 && nowMs - m_cachedIntervalAtMs < 60'000)
+        return cached;
     Result<SshOptions> read = options->options();
-    if (!read || read->signingInterval < 1)
-        return kDefaultIntervalSeconds;
-    return read->signingInterval;
+    const int seconds = (!read || read->signingInterval < 1) ? kDefaultIntervalSeconds : read->signingInterval;
+    m_cachedIntervalAtMs = nowMs;
+    m_cachedIntervalSeconds = seconds;
+    return seconds;
 }
 
 QByteArray TrailTimestamper::checkpointMessage(const QString &connectionId, qint64 sequence, const QString &headHex,

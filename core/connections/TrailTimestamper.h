@@ -103,6 +103,10 @@ private:
     // A round in progress: waiting for the keychain runs a nested event loop, whose timer
     // ticks must not start another round (m_mutex is not recursive).
     std::atomic<bool> m_roundRunning = false;
+    // signing_interval as last read: poll() asks every tick, the store is read at most once a
+    // minute (another instance's change) or when this process's settings service announces a change.
+    mutable std::atomic<int> m_cachedIntervalSeconds = 0; // 0: read it
+    mutable std::atomic<qint64> m_cachedIntervalAtMs = 0;
     QTimer *m_timer = nullptr;
 
     // Guards the members below; held while signing so two rounds never overlap.
