@@ -1,7 +1,7 @@
 #include "CommandLine.h"
 #include "UnixSignals.h"
 
-#include "collect/CollectServerSupervisor.h"
+#include "sshserver/CollectServerSupervisor.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

@@ -1,9 +1,9 @@
 #include "CommandLine.h"
 
-#include "MainWindow.h"
-#include "Translations.h"
 #include "api/EndpointSettings.h"
 #include "collect/WebhookDeliveryLog.h"
+#include "ui/common/Translations.h"
+#include "ui/shell/MainWindow.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

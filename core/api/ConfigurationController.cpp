@@ -4,10 +4,10 @@
 
 #include "api/ApiRouter.h"
 #include "api/ApiSessions.h"
+#include "api/ConfigTransactions.h"
 #include "api/SpsErrorShape.h"
 #include "api/TokenService.h"
-#include "hostkeys/ConfigTransactions.h"
-#include "hostkeys/SshSettingsService.h"
+#include "settings/SshSettingsService.h"
 
 #include <QJsonArray>
 #include <QJsonObject>

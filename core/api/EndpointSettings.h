@@ -1,6 +1,7 @@
 #pragma once
 
 #include "api/ApiEndpoint.h"
+#include "store/SettingKeys.h"
 
 namespace keystead {
 
@@ -9,10 +10,10 @@ class SettingsStore;
 // The window's endpoint settings, kept in the store. `keystead serve` takes
 // its own from the command line and always runs the endpoint.
 namespace endpoint_settings {
-inline constexpr QLatin1StringView kEnabled{"api.enabled"};
-inline constexpr QLatin1StringView kListen{"api.listen"};
-inline constexpr QLatin1StringView kTlsCertificate{"api.tls_certificate"};
-inline constexpr QLatin1StringView kTlsKey{"api.tls_key"};
+inline constexpr QLatin1StringView kEnabled = setting::kApiEnabled.name;
+inline constexpr QLatin1StringView kListen = setting::kApiListen.name;
+inline constexpr QLatin1StringView kTlsCertificate = setting::kApiTlsCertificate.name;
+inline constexpr QLatin1StringView kTlsKey = setting::kApiTlsKey.name;
 
 // Off by default in the window.
 bool isEnabled(const SettingsStore &settings);

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "api/HttpMessage.h"
-#include "hostkeys/SshSettings.h"
+#include "settings/SshSettings.h"
 
 #include <functional>
 #include <optional>

@@ -2,7 +2,7 @@
 
 #include "common/Clock.h"
 #include "common/Crypto.h"
-#include "inventory/Vault.h"
+#include "secrets/Vault.h"
 #include "ssh/Krl.h"
 #include "store/Database.h"
 #include "store/Sql.h"

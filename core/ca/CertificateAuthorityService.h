@@ -3,6 +3,7 @@
 #include "audit/AuditLog.h"
 #include "ca/CaRecords.h"
 #include "common/Result.h"
+#include "store/SettingKeys.h"
 
 #include <QMutex>
 #include <QObject>
@@ -77,8 +78,8 @@ public:
     Result<int> expiringCount(int days) const;
 
     // Settings name of the panel's "expires soon" threshold in days (default 7).
-    static constexpr QLatin1StringView kExpiryWarningDaysSetting{"certificates.expiry_warning_days"};
-    static constexpr int kDefaultExpiryWarningDays = 7;
+    static constexpr QLatin1StringView kExpiryWarningDaysSetting = setting::kCertificateExpiryWarningDays.name;
+    static constexpr int kDefaultExpiryWarningDays = setting::kCertificateExpiryWarningDays.fallback;
 
 Q_SIGNALS:
     void authoritiesChanged();

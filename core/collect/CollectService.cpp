@@ -5,6 +5,7 @@
 #include "collect/WebhookOutbox.h"
 #include "common/Clock.h"
 #include "common/Crypto.h"
+#include "common/Identifiers.h"
 #include "store/Database.h"
 #include "store/Sql.h"
 
@@ -53,11 +54,6 @@ constexpr int kMaxUrlLength = 2048;
 constexpr int kMaxHeaderValueLength = 8192;
 constexpr int kMaxClientVersionLength = 255;
 constexpr int kIdentifierAttempts = 8;
-
-QString newId()
-{
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
-}
 
 // A Qt SQL driver binds a null QString as NULL: NOT NULL text must never be one.
 QVariant text(const QString &value)
@@ -351,7 +347,7 @@ Status insertWebhooks(const QSqlDatabase &db, WebhookHeaderSeal &seal, const QSt
     for (qsizetype i = 0; i < webhooks.size(); ++i) {
         const CollectWebhook &webhook = webhooks.at(i);
         // Known before the values are sealed: each is sealed for this id.
-        const QString webhookId = webhook.id.isEmpty() ? newId() : webhook.id;
+        const QString webhookId = webhook.id.isEmpty() ? identifiers::newUuid() : webhook.id;
         QStringList events;
         for (const QString &event : webhook.events) {
             if (!events.contains(event))
@@ -563,25 +559,7 @@ bool CollectService::isValidConnectionIdentifier(const QString &identifier)
 
 Result<QString> CollectService::generateConnectionIdentifier()
 {
-    static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-    constexpr int kAlphabetSize = 36;
-    // The largest multiple of 36 below 256: bytes at or above it would favour the first letters.
-    constexpr int kLimit = 256 - 256 % kAlphabetSize;
-    QString identifier;
-    while (identifier.size() < kGeneratedIdentifierLength) {
-        Result<QByteArray> random = crypto::randomBytes(2 * kGeneratedIdentifierLength);
-        if (!random)
-            return random.error();
-        for (const char byte : random.value()) {
-            const int value = static_cast<unsigned char>(byte);
-            if (value >= kLimit)
-                continue;
-            identifier.append(QLatin1Char(kAlphabet[value % kAlphabetSize]));
-            if (identifier.size() == kGeneratedIdentifierLength)
-                break;
-        }
-    }
-    return identifier;
+    return identifiers::randomLowercase(kGeneratedIdentifierLength);
 }
 
 FieldErrors CollectService::validate(const CollectSessionInput &input) const
@@ -850,7 +828,7 @@ Result<CollectSession> CollectService::create(const CollectSessionInput &input)
 
     const QDateTime now = m_clock.now();
     CollectSession session;
-    session.id = newId();
+    session.id = identifiers::newUuid();
     session.createdAt = now;
     session.updatedAt = now;
     session.timeout = input.timeout;
@@ -1144,7 +1122,7 @@ Result<QString> CollectService::connectionOpened(const QString &sessionId, const
         if (c.category() == QChar::Other_Control)
             c = u'?';
     }
-    const QString connectionId = newId();
+    const QString connectionId = identifiers::newUuid();
     QSqlDatabase db = m_database.connection();
     Changes changes;
     const Status stored = write(
@@ -1185,7 +1163,7 @@ Status CollectService::keyProven(const QString &connectionId, const SshPublicKey
         return Error::invalid(u"no key"_s);
     if (Result<int> swept = expireDue(); !swept)
         return swept.error();
-    const QString keyId = newId();
+    const QString keyId = identifiers::newUuid();
     const QString blob = QString::fromLatin1(key.blob().toBase64());
     QSqlDatabase db = m_database.connection();
     Changes changes;

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "collect/CollectGate.h"
 #include "collect/CollectSession.h"
 #include "common/Result.h"
+#include "sshserver/CollectGate.h"
 
 #include <QMutex>
 #include <QObject>

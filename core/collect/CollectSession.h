@@ -1,8 +1,8 @@
 #pragma once
 
-#include "collect/CollectGate.h"
 #include "common/Result.h"
 #include "ssh/SshPublicKey.h"
+#include "sshserver/CollectGate.h"
 
 #include <QDateTime>
 #include <QList>
@@ -280,5 +280,16 @@ public:
 private:
     QVariantList m_items;
 };
+
+// The keys a session has kept (proven and, where asked, confirmed), in the order they arrived.
+inline QList<SshPublicKey> collectedPublicKeys(const CollectSession &session)
+{
+    QList<SshPublicKey> keys;
+    for (const CollectSessionConnection &connection : session.connections)
+        for (const CollectSessionKey &collected : connection.keys)
+            if (collected.state == CollectKeyState::Collected && !collected.key.isNull())
+                keys.append(collected.key);
+    return keys;
+}
 
 } // namespace keystead

@@ -2,6 +2,7 @@
 
 #include "common/Clock.h"
 #include "common/Crypto.h"
+#include "ssh/NativeHandles.h"
 #include "store/Database.h"
 #include "store/Sql.h"
 
@@ -41,17 +42,11 @@ QString keyCheckOf(QByteArrayView key)
     return QString::fromLatin1(hmacSha256(key, kKeyCheckInput).toHex());
 }
 
-struct KdfFree
-{
-    void operator()(EVP_KDF *kdf) const { EVP_KDF_free(kdf); }
-    void operator()(EVP_KDF_CTX *context) const { EVP_KDF_CTX_free(context); }
-};
-
 // HKDF-SHA256 (RFC 5869) without salt: the input is a uniformly random key already.
 Result<QByteArray> hkdfSha256(QByteArrayView key, QByteArrayView info, qsizetype length)
 {
-    const std::unique_ptr<EVP_KDF, KdfFree> kdf(EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_HKDF, nullptr));
-    const std::unique_ptr<EVP_KDF_CTX, KdfFree> context(kdf ? EVP_KDF_CTX_new(kdf.get()) : nullptr);
+    const openssl::OpenSslPtr<EVP_KDF> kdf(EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_HKDF, nullptr));
+    const openssl::OpenSslPtr<EVP_KDF_CTX> context(kdf ? EVP_KDF_CTX_new(kdf.get()) : nullptr);
     if (!context)
         return Error::internal(u"OpenSSL offers no HKDF"_s);
     char digest[] = "SHA256";

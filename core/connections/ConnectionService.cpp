@@ -3,7 +3,7 @@
 #include "common/Clock.h"
 #include "common/Crypto.h"
 #include "connections/TrailTimestamper.h"
-#include "hostkeys/SshSettingsService.h"
+#include "settings/SshSettingsService.h"
 #include "store/Database.h"
 #include "store/SettingsStore.h"
 #include "store/Sql.h"
@@ -652,7 +652,7 @@ ConnectionService::ConnectionService(Database &database, const Clock &clock, Set
     connect(d->timer, &QTimer::timeout, this, &ConnectionService::onFlushTimer);
 
     // One id per machine: instances sharing a PostgreSQL database share their Settings too.
-    const QString key = u"connections.proxy_id."_s + QSysInfo::machineHostName();
+    const QString key = QString(setting::kConnectionsProxyIdPrefix) + QSysInfo::machineHostName();
     d->proxyId = m_settings.value(key);
     if (d->proxyId.isEmpty()) {
         d->proxyId = QUuid::createUuid().toString(QUuid::WithoutBraces);

@@ -3,7 +3,8 @@
 #include "audit/AuditLog.h"
 #include "common/Result.h"
 #include "connections/ConnectionRecord.h"
-#include "connections/ConnectionRecorder.h"
+#include "sshserver/ConnectionRecorder.h"
+#include "store/SettingKeys.h"
 
 #include <QDateTime>
 #include <QObject>
@@ -127,9 +128,9 @@ public:
     Result<int> sweepExpiredTrails();
     // Runs sweepExpiredTrails() now and then every `intervalMs` in this object's thread.
     void startRetentionSweep(int intervalMs);
-    static constexpr QLatin1StringView kRetentionDaysSetting{"connections.retention_days"};
-    static constexpr int kDefaultRetentionDays = 600;
-    static constexpr int kMaxRetentionDays = 36500;
+    static constexpr QLatin1StringView kRetentionDaysSetting = setting::kConnectionsRetentionDays.name;
+    static constexpr int kDefaultRetentionDays = setting::kConnectionsRetentionDays.fallback;
+    static constexpr int kMaxRetentionDays = setting::kConnectionsRetentionDays.maximum;
 
     // Connections and collected keys per bucket, for the panel's chart.
     struct ActivityBucket

@@ -2,8 +2,9 @@
 
 #include "common/Clock.h"
 #include "connections/ConnectionService.h"
-#include "hostkeys/SshSettingsService.h"
-#include "inventory/Vault.h"
+#include "secrets/Vault.h"
+#include "settings/SshSettingsService.h"
+#include "ssh/NativeHandles.h"
 #include "ssh/SshPublicKey.h"
 #include "store/Database.h"
 #include "store/Sql.h"
@@ -30,16 +31,8 @@ constexpr int kEd25519SignatureBytes = 64;
 constexpr qint64 kActivityMarginMs = 10 * 60 * 1000;
 const QString kKeyComment = u"keystead-trail-timestamping"_s;
 
-struct PkeyDeleter
-{
-    void operator()(EVP_PKEY *key) const { EVP_PKEY_free(key); }
-};
-struct MdContextDeleter
-{
-    void operator()(EVP_MD_CTX *context) const { EVP_MD_CTX_free(context); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
-using MdContextPtr = std::unique_ptr<EVP_MD_CTX, MdContextDeleter>;
+using PkeyPtr = openssl::OpenSslPtr<EVP_PKEY>;
+using MdContextPtr = openssl::OpenSslPtr<EVP_MD_CTX>;
 
 // Wiped when it goes out of scope: the raw private key passes through one of these.
 class SecretBytes final

@@ -61,9 +61,7 @@ void HostKeyRescanner::joinWorker()
 
 int HostKeyRescanner::intervalMinutes() const
 {
-    bool ok = false;
-    const int minutes = m_settings.value(QString::fromLatin1(kIntervalSetting), u"0"_s).trimmed().toInt(&ok);
-    return ok && minutes > 0 ? minutes : 0;
+    return m_settings.value(setting::kHostKeyRescanIntervalMinutes);
 }
 
 bool HostKeyRescanner::checkDue()

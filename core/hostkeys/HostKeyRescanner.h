@@ -2,7 +2,8 @@
 
 #include "hostkeys/HostKeyRecords.h"
 #include "hostkeys/HostKeyScanner.h"
-#include "hostkeys/SshSettings.h"
+#include "settings/SshSettings.h"
+#include "store/SettingKeys.h"
 
 #include <QObject>
 #include <QTimer>
@@ -32,7 +33,7 @@ class HostKeyRescanner final : public QObject
     Q_OBJECT
 
 public:
-    static constexpr auto kIntervalSetting = "hostkeys.rescan_interval_minutes";
+    static constexpr const char *kIntervalSetting = setting::kHostKeyRescanIntervalMinutes.name.data();
     static constexpr int kDefaultCheckIntervalMs = 30'000;
 
     HostKeyRescanner(HostKeyStore &store, SettingsStore &settings, Database &database, const Clock &clock,

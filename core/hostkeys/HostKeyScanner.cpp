@@ -1,7 +1,7 @@
 #include "HostKeyScanner.h"
 
-#include "collect/LibsshHandles.h"
 #include "hostkeys/HostKeyStore.h"
+#include "ssh/NativeHandles.h"
 #include "ssh/SshPublicKey.h"
 
 #include <algorithm>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "hostkeys/HostKeyRecords.h"
-#include "hostkeys/SshSettings.h"
+#include "settings/SshSettings.h"
 
 #include <atomic>
 

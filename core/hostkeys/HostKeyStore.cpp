@@ -1,6 +1,7 @@
 #include "HostKeyStore.h"
 
 #include "common/Clock.h"
+#include "ssh/NativeHandles.h"
 #include "ssh/SshPublicKey.h"
 #include "store/Database.h"
 #include "store/Sql.h"
@@ -34,11 +35,6 @@ constexpr qsizetype kMaxKnownHostsLines = 100'000;
 const QString kColumns = u"key, address, port, type, value, fingerprint, origin, added_at"_s;
 const QString kDriftColumns = u"id, host_key, address, port, type, trusted_fingerprint, seen_fingerprint,"
                               " seen_value, detected_at, acknowledged_at"_s;
-
-struct X509Deleter
-{
-    void operator()(X509 *certificate) const { X509_free(certificate); }
-};
 
 QVariant text(const QString &value)
 {
@@ -107,7 +103,7 @@ Result<QByteArray> strictBase64(const QString &value, const QString &location)
 Status checkCertificate(const QString &type, const QByteArray &der, const QString &location)
 {
     const auto *cursor = reinterpret_cast<const unsigned char *>(der.constData());
-    const std::unique_ptr<X509, X509Deleter> certificate(d2i_X509(nullptr, &cursor, der.size()));
+    const openssl::OpenSslPtr<X509> certificate(d2i_X509(nullptr, &cursor, der.size()));
     if (!certificate || cursor != reinterpret_cast<const unsigned char *>(der.constData()) + der.size())
         return invalid(u"The value is not a DER encoded X.509 certificate"_s, location);
     const EVP_PKEY *key = X509_get0_pubkey(certificate.get());

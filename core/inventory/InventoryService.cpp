@@ -1,10 +1,10 @@
 #include "InventoryService.h"
 
-#include "collect/CollectSession.h"
 #include "common/Clock.h"
 #include "common/Crypto.h"
+#include "common/Identifiers.h"
 #include "inventory/InventoryErrors.h"
-#include "inventory/Vault.h"
+#include "secrets/Vault.h"
 #include "ssh/SshPrivateKey.h"
 #include "store/Database.h"
 #include "store/Sql.h"
@@ -256,25 +256,10 @@ Result<SshKeyRecord> selectKey(const QSqlDatabase &db, const QString &idOrIdenti
 
 Result<QString> generateIdentifier()
 {
-    static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-    constexpr int kAlphabetSize = 36;
-    // The largest multiple of 36 below 256: bytes at or above it would favour the first letters.
-    constexpr int kLimit = 256 - 256 % kAlphabetSize;
-    QString suffix;
-    while (suffix.size() < kGeneratedIdentifierLength) {
-        Result<QByteArray> random = crypto::randomBytes(2 * kGeneratedIdentifierLength);
-        if (!random)
-            return random.error();
-        for (const char byte : random.value()) {
-            const int value = static_cast<unsigned char>(byte);
-            if (value >= kLimit)
-                continue;
-            suffix.append(QLatin1Char(kAlphabet[value % kAlphabetSize]));
-            if (suffix.size() == kGeneratedIdentifierLength)
-                break;
-        }
-    }
-    return QString(u"sshkey-"_s + suffix);
+    Result<QString> suffix = identifiers::randomLowercase(kGeneratedIdentifierLength);
+    if (!suffix)
+        return suffix.error();
+    return QString(u"sshkey-"_s + suffix.value());
 }
 
 Result<QString> unusedIdentifier(const QSqlDatabase &db)
@@ -792,7 +777,8 @@ Result<SshKeySecrets> InventoryService::reveal(const QString &idOrIdentifier, co
     return secrets;
 }
 
-Result<QList<SshKeyRecord>> InventoryService::importCollected(const CollectSession &session, const Actor &actor)
+Result<QList<SshKeyRecord>> InventoryService::importCollected(const QString &collectSessionId,
+                                                              const QList<SshPublicKey> &keys, const Actor &actor)
 {
     QMutexLocker lock(&m_writeMutex);
     QSqlDatabase db = m_database.connection();
@@ -800,11 +786,11 @@ Result<QList<SshKeyRecord>> InventoryService::importCollected(const CollectSessi
     Status written = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
         const QString now = sql::toStoreTime(m_clock.now());
         QSet<QString> seen;
-        for (const CollectSessionConnection &connection : session.connections) {
-            for (const CollectSessionKey &collected : connection.keys) {
-                if (collected.state != CollectKeyState::Collected || collected.key.isNull())
+        for (const SshPublicKey &publicKey : keys) {
+            {
+                if (publicKey.isNull())
                     continue;
-                const QString fingerprint = collected.key.fingerprintSha256();
+                const QString fingerprint = publicKey.fingerprintSha256();
                 if (seen.contains(fingerprint))
                     continue;
                 seen.insert(fingerprint);
@@ -820,14 +806,14 @@ Result<QList<SshKeyRecord>> InventoryService::importCollected(const CollectSessi
                 SshKeyRecord key;
                 key.identifier = identifier.value();
                 key.username = QString::fromLatin1(kDefaultUsername);
-                key.publicKey = collected.key;
+                key.publicKey = publicKey;
                 key.origin = u"collected"_s;
-                key.collectSessionId = session.id;
+                key.collectSessionId = collectSessionId;
                 Result<qint64> id = insertKey(db, key, now);
                 if (!id)
                     return id.error();
                 QJsonObject detail = auditDetail(key);
-                detail.insert(u"collect_session_id"_s, session.id);
+                detail.insert(u"collect_session_id"_s, collectSessionId);
                 if (Status recorded
                     = m_audit.record(db, actor, u"key.import"_s, kOwnerKind, QString::number(id.value()), detail);
                     !recorded)

@@ -12,7 +12,6 @@ namespace keystead {
 class Clock;
 class Database;
 class Vault;
-struct CollectSession;
 
 // The key inventory: SSH key pairs with the devices they open. Private keys and
 // passwords go into the Vault (sealed; AAD = "ssh_key", the key's id, the field);
@@ -38,9 +37,11 @@ public:
     // The private key and password; needs the vault; written to the audit log.
     Result<SshKeySecrets> reveal(const QString &idOrIdentifier, const Actor &actor);
 
-    // Adds the collected keys of a collect session as public-key-only entries
-    // (origin "collected"), skipping keys the inventory already has. Returns the new records.
-    Result<QList<SshKeyRecord>> importCollected(const CollectSession &session, const Actor &actor);
+    // Adds keys proven in a collect session as public-key-only entries (origin
+    // "collected"), skipping keys the inventory already has. Returns the new records.
+    // The caller reads them from the session (collect/ knows sessions; the inventory does not).
+    Result<QList<SshKeyRecord>> importCollected(const QString &collectSessionId, const QList<SshPublicKey> &keys,
+                                                const Actor &actor);
 
     // Known devices (every main device a key names), by hostname.
     Result<QList<InventoryDevice>> devices() const;

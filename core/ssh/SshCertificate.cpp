@@ -1,6 +1,7 @@
 #include "ssh/SshCertificate.h"
 
 #include "common/Crypto.h"
+#include "ssh/NativeHandles.h"
 
 #include <QByteArrayView>
 #include <QHostAddress>
@@ -35,17 +36,7 @@ constexpr quint64 Forever = std::numeric_limits<quint64>::max();
 // QDateTime holds far more, but nothing past 9999-12-31T23:59:59Z is a real date for an operator.
 constexpr quint64 LastRepresentableSecond = 253402300799ULL;
 
-struct OpenSslDeleter
-{
-    void operator()(EVP_PKEY *p) const { EVP_PKEY_free(p); }
-    void operator()(EVP_PKEY_CTX *p) const { EVP_PKEY_CTX_free(p); }
-    void operator()(EVP_MD_CTX *p) const { EVP_MD_CTX_free(p); }
-    void operator()(BIGNUM *p) const { BN_free(p); }
-    void operator()(BIO *p) const { BIO_free(p); }
-    void operator()(ECDSA_SIG *p) const { ECDSA_SIG_free(p); }
-};
-template <typename T>
-using OpenSslPtr = std::unique_ptr<T, OpenSslDeleter>;
+using openssl::OpenSslPtr;
 
 // --- wire encoding (RFC 4251 section 5) -------------------------------------
 

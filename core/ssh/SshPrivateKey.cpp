@@ -1,5 +1,6 @@
 #include "ssh/SshPrivateKey.h"
 
+#include "ssh/NativeHandles.h"
 #include <QByteArrayView>
 #include <QFile>
 #include <QTemporaryDir>
@@ -45,28 +46,10 @@ constexpr QByteArrayView OpenSshLabel = "OPENSSH PRIVATE KEY";
 
 // ---- RAII for OpenSSL and libssh -------------------------------------------------------------
 
-struct OpenSslDeleter
-{
-    void operator()(EVP_PKEY *p) const { EVP_PKEY_free(p); }
-    void operator()(EVP_PKEY_CTX *p) const { EVP_PKEY_CTX_free(p); }
-    void operator()(OSSL_PARAM_BLD *p) const { OSSL_PARAM_BLD_free(p); }
-    void operator()(OSSL_PARAM *p) const { OSSL_PARAM_free(p); }
-    void operator()(BIGNUM *p) const { BN_clear_free(p); }
-    void operator()(BN_CTX *p) const { BN_CTX_free(p); }
-    void operator()(BIO *p) const { BIO_free(p); }
-    void operator()(X509_SIG *p) const { X509_SIG_free(p); }
-    void operator()(PKCS8_PRIV_KEY_INFO *p) const { PKCS8_PRIV_KEY_INFO_free(p); }
-};
-template <typename T>
-using OpenSslPtr = std::unique_ptr<T, OpenSslDeleter>;
+using openssl::OpenSslPtr;
 
-struct LibsshDeleter
-{
-    void operator()(ssh_key key) const { ssh_key_free(key); }
-    void operator()(char *text) const { ssh_string_free_char(text); }
-};
-using LibsshKeyPtr = std::unique_ptr<ssh_key_struct, LibsshDeleter>;
-using LibsshCharPtr = std::unique_ptr<char, LibsshDeleter>;
+using LibsshKeyPtr = libssh::KeyPtr;
+using LibsshCharPtr = libssh::CharPtr;
 
 // Leaves no OpenSSL error behind for the next caller on this thread to trip over.
 struct OpenSslErrorsCleared

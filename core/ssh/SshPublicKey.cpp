@@ -1,6 +1,7 @@
 #include "SshPublicKey.h"
 
 #include "common/Crypto.h"
+#include "ssh/NativeHandles.h"
 
 #include <QByteArrayView>
 #include <QStringList>
@@ -35,17 +36,7 @@ constexpr qsizetype Rfc4716Base64Width = 70;
 constexpr auto Rfc4716Begin = "---- BEGIN SSH2 PUBLIC KEY ----"_L1;
 constexpr auto Rfc4716End = "---- END SSH2 PUBLIC KEY ----"_L1;
 
-struct OpenSslDeleter
-{
-    void operator()(EVP_PKEY *p) const { EVP_PKEY_free(p); }
-    void operator()(EVP_PKEY_CTX *p) const { EVP_PKEY_CTX_free(p); }
-    void operator()(OSSL_PARAM_BLD *p) const { OSSL_PARAM_BLD_free(p); }
-    void operator()(OSSL_PARAM *p) const { OSSL_PARAM_free(p); }
-    void operator()(BIGNUM *p) const { BN_free(p); }
-    void operator()(BIO *p) const { BIO_free(p); }
-};
-template <typename T>
-using OpenSslPtr = std::unique_ptr<T, OpenSslDeleter>;
+using openssl::OpenSslPtr;
 
 enum class KeyKind { Ed25519, SkEd25519, Ecdsa, SkEcdsa, Rsa, Dsa };
 

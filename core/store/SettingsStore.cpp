@@ -50,4 +50,42 @@ Status SettingsStore::setBoolValue(const QString &name, bool value)
     return setValue(name, value ? u"true"_s : u"false"_s);
 }
 
+int SettingsStore::value(const setting::Int &setting) const
+{
+    bool ok = false;
+    const int stored = value(QString(setting.name)).trimmed().toInt(&ok);
+    return ok && stored >= setting.minimum && stored <= setting.maximum ? stored : setting.fallback;
+}
+
+Status SettingsStore::setValue(const setting::Int &setting, int value)
+{
+    if (value < setting.minimum || value > setting.maximum)
+        return Error::invalid(u"%1 must be %2 to %3, not %4"_s.arg(QString(setting.name))
+                                  .arg(setting.minimum)
+                                  .arg(setting.maximum)
+                                  .arg(value),
+                              QString(setting.name));
+    return setValue(QString(setting.name), QString::number(value));
+}
+
+bool SettingsStore::value(const setting::Bool &setting) const
+{
+    return boolValue(QString(setting.name), setting.fallback);
+}
+
+Status SettingsStore::setValue(const setting::Bool &setting, bool value)
+{
+    return setBoolValue(QString(setting.name), value);
+}
+
+QString SettingsStore::value(const setting::Text &setting, const QString &fallback) const
+{
+    return value(QString(setting.name), fallback);
+}
+
+Status SettingsStore::setValue(const setting::Text &setting, const QString &value)
+{
+    return setValue(QString(setting.name), value);
+}
+
 } // namespace keystead

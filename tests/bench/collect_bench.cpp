@@ -8,13 +8,13 @@
 
 #include "TestDatabase.h"
 
-#include "collect/CollectServer.h"
 #include "collect/CollectService.h"
-#include "collect/LibsshHandles.h"
 #include "collect/WebhookHeaderSeal.h"
 #include "collect/WebhookOutbox.h"
 #include "collect/WebhookSigner.h"
 #include "common/Clock.h"
+#include "ssh/NativeHandles.h"
+#include "sshserver/CollectServer.h"
 
 #include <libssh/libssh.h>
 

@@ -13,7 +13,7 @@
 #include "store/Sql.h"
 
 #ifdef KEYSTEAD_BENCH_MODEL
-#include "models/ConnectionsModel.h"
+#include "ui/connections/ConnectionsModel.h"
 
 #include <QGuiApplication>
 #endif

@@ -9,8 +9,8 @@
 #include "audit/AuditLog.h"
 #include "ca/CertificateAuthorityService.h"
 #include "common/Clock.h"
-#include "inventory/MasterKeyStore.h"
-#include "inventory/Vault.h"
+#include "secrets/MasterKeyStore.h"
+#include "secrets/Vault.h"
 #include "ssh/Krl.h"
 #include "ssh/SshCertificate.h"
 

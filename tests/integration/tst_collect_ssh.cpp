@@ -4,12 +4,12 @@
 #include "TestDatabase.h"
 #include "TestProcess.h"
 
-#include "collect/CollectGate.h"
-#include "collect/CollectServer.h"
 #include "collect/CollectService.h"
 #include "collect/WebhookHeaderSeal.h"
 #include "collect/WebhookOutbox.h"
 #include "collect/WebhookSigner.h"
+#include "sshserver/CollectGate.h"
+#include "sshserver/CollectServer.h"
 
 #include <QDeadlineTimer>
 #include <QMutex>

@@ -6,12 +6,12 @@
 #include "TestProcess.h"
 
 #include "audit/AuditLog.h"
-#include "collect/CollectServer.h"
 #include "collect/CollectService.h"
 #include "collect/WebhookHeaderSeal.h"
 #include "collect/WebhookOutbox.h"
 #include "collect/WebhookSigner.h"
 #include "connections/ConnectionService.h"
+#include "sshserver/CollectServer.h"
 #include "store/SettingsStore.h"
 
 #include <QDeadlineTimer>

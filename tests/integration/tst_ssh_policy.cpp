@@ -7,15 +7,15 @@
 #include "TestProcess.h"
 
 #include "audit/AuditLog.h"
-#include "collect/CollectServer.h"
-#include "collect/CollectServerSupervisor.h"
 #include "collect/CollectService.h"
-#include "collect/SshAlgorithmSupport.h"
 #include "collect/WebhookHeaderSeal.h"
 #include "collect/WebhookOutbox.h"
 #include "collect/WebhookSigner.h"
 #include "connections/ConnectionService.h"
-#include "hostkeys/SshSettingsService.h"
+#include "settings/SshAlgorithmSupport.h"
+#include "settings/SshSettingsService.h"
+#include "sshserver/CollectServer.h"
+#include "sshserver/CollectServerSupervisor.h"
 #include "store/SettingsStore.h"
 
 #include <QDeadlineTimer>

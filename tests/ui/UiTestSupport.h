@@ -2,14 +2,12 @@
 
 #include "TestDatabase.h"
 
-#include "UiServices.h"
 #include "api/ApiEndpoint.h"
 #include "api/ApiRouter.h"
 #include "api/SystemController.h"
 #include "api/TokenService.h"
 #include "audit/AuditLog.h"
 #include "ca/CertificateAuthorityService.h"
-#include "collect/CollectServer.h"
 #include "collect/CollectService.h"
 #include "collect/WebhookDeliveryLog.h"
 #include "collect/WebhookDispatcher.h"
@@ -18,11 +16,13 @@
 #include "collect/WebhookSigner.h"
 #include "connections/ConnectionService.h"
 #include "hostkeys/HostKeyStore.h"
-#include "hostkeys/SshSettingsService.h"
 #include "inventory/InventoryService.h"
-#include "inventory/MasterKeyStore.h"
-#include "inventory/Vault.h"
+#include "secrets/MasterKeyStore.h"
+#include "secrets/Vault.h"
+#include "settings/SshSettingsService.h"
+#include "sshserver/CollectServer.h"
 #include "store/SettingsStore.h"
+#include "ui/shell/UiServices.h"
 
 #include <QApplication>
 #include <QDir>

@@ -1,14 +1,14 @@
 #include "UiTestSupport.h"
 
-#include "CertificateTexts.h"
 #include "ca/CertificateAuthorityService.h"
-#include "dialogs/NewAuthorityDialog.h"
-#include "dialogs/RevokeCertificateDialog.h"
-#include "dialogs/SignCertificateDialog.h"
-#include "models/CertificateAuthoritiesModel.h"
-#include "models/CertificatesFilter.h"
-#include "models/CertificatesModel.h"
-#include "panels/CertificatesPanel.h"
+#include "ui/certificates/CertificateAuthoritiesModel.h"
+#include "ui/certificates/CertificateTexts.h"
+#include "ui/certificates/CertificatesFilter.h"
+#include "ui/certificates/CertificatesModel.h"
+#include "ui/certificates/CertificatesPanel.h"
+#include "ui/certificates/NewAuthorityDialog.h"
+#include "ui/certificates/RevokeCertificateDialog.h"
+#include "ui/certificates/SignCertificateDialog.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>

@@ -1,12 +1,12 @@
 #include "UiTestSupport.h"
 
-#include "MainWindow.h"
 #include "connections/TrailTimestamper.h"
-#include "models/ConnectionsModel.h"
-#include "panels/ConnectionDetail.h"
-#include "panels/ConnectionsPanel.h"
 #include "store/Sql.h"
-#include "widgets/ActivityChart.h"
+#include "ui/connections/ActivityChart.h"
+#include "ui/connections/ConnectionDetail.h"
+#include "ui/connections/ConnectionsModel.h"
+#include "ui/connections/ConnectionsPanel.h"
+#include "ui/shell/MainWindow.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>

@@ -1,6 +1,6 @@
 #include "UiTestSupport.h"
 
-#include "DesktopNotifier.h"
+#include "ui/common/DesktopNotifier.h"
 
 #include <QDBusConnection>
 #include <QDBusConnectionInterface>

@@ -1,17 +1,17 @@
 #include "UiTestSupport.h"
 
-#include "HostKeyTexts.h"
 #include "ThrowawaySshd.h"
-#include "collect/SshAlgorithmSupport.h"
-#include "dialogs/AddHostKeyDialog.h"
-#include "dialogs/ScanHostsDialog.h"
-#include "dialogs/SettingsPolicyDialog.h"
 #include "hostkeys/HostKeyStore.h"
-#include "hostkeys/SshSettingsService.h"
-#include "models/ScanResultsModel.h"
-#include "models/TrustedHostKeysFilter.h"
-#include "models/TrustedHostKeysModel.h"
-#include "panels/HostKeysPanel.h"
+#include "settings/SshAlgorithmSupport.h"
+#include "settings/SshSettingsService.h"
+#include "ui/hostkeys/AddHostKeyDialog.h"
+#include "ui/hostkeys/HostKeyTexts.h"
+#include "ui/hostkeys/HostKeysPanel.h"
+#include "ui/hostkeys/ScanHostsDialog.h"
+#include "ui/hostkeys/ScanResultsModel.h"
+#include "ui/hostkeys/SettingsPolicyDialog.h"
+#include "ui/hostkeys/TrustedHostKeysFilter.h"
+#include "ui/hostkeys/TrustedHostKeysModel.h"
 
 #include <QAbstractItemModelTester>
 #include <QCheckBox>

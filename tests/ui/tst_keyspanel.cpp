@@ -1,17 +1,17 @@
 #include "UiTestSupport.h"
 
-#include "KeyTexts.h"
-#include "MainWindow.h"
-#include "dialogs/AuthorizedKeysDialog.h"
-#include "dialogs/GenerateKeyDialog.h"
-#include "dialogs/KeyEditDialog.h"
-#include "dialogs/RevealKeyDialog.h"
-#include "models/SshKeysFilter.h"
-#include "models/SshKeysModel.h"
-#include "panels/CollectSessionDetail.h"
-#include "panels/EmptyStatePanel.h"
-#include "panels/KeysPanel.h"
 #include "store/Sql.h"
+#include "ui/collect/CollectSessionDetail.h"
+#include "ui/common/EmptyStatePanel.h"
+#include "ui/keys/AuthorizedKeysDialog.h"
+#include "ui/keys/GenerateKeyDialog.h"
+#include "ui/keys/KeyEditDialog.h"
+#include "ui/keys/KeyTexts.h"
+#include "ui/keys/KeysPanel.h"
+#include "ui/keys/RevealKeyDialog.h"
+#include "ui/keys/SshKeysFilter.h"
+#include "ui/keys/SshKeysModel.h"
+#include "ui/shell/MainWindow.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -975,7 +975,8 @@ void TestKeysPanel::screenshots()
         m_core->collect->keyProven(connection.value(), generatePublicKey(m_keyDir.path(), u"ed25519"_s)));
     const Result<CollectSession> collected = m_core->collect->get(session->id);
     KEYSTEAD_VERIFY_OK(collected);
-    KEYSTEAD_VERIFY_OK(inventory().importCollected(collected.value(), Actor::console()));
+    KEYSTEAD_VERIFY_OK(
+        inventory().importCollected(collected->id, collectedPublicKeys(collected.value()), Actor::console()));
 
     const Result<SshKeyRecord> selected = inventory().find(u"backup-db"_s);
     KEYSTEAD_VERIFY_OK(selected);

@@ -1,15 +1,15 @@
 #include "UiTestSupport.h"
 
-#include "AboutDialog.h"
-#include "CollectServerSettings.h"
-#include "MainWindow.h"
-#include "dialogs/CollectSessionDialog.h"
-#include "models/CollectKeysModel.h"
-#include "models/TokensModel.h"
-#include "panels/CollectPanel.h"
-#include "panels/CollectSessionDetail.h"
-#include "panels/EmptyStatePanel.h"
-#include "panels/SettingsPanel.h"
+#include "ui/collect/CollectKeysModel.h"
+#include "ui/collect/CollectPanel.h"
+#include "ui/collect/CollectServerSettings.h"
+#include "ui/collect/CollectSessionDetail.h"
+#include "ui/collect/CollectSessionDialog.h"
+#include "ui/common/EmptyStatePanel.h"
+#include "ui/settings/SettingsPanel.h"
+#include "ui/settings/TokensModel.h"
+#include "ui/shell/AboutDialog.h"
+#include "ui/shell/MainWindow.h"
 
 #include <QAction>
 #include <QCheckBox>

@@ -1,14 +1,14 @@
 #include "HttpTestClient.h"
 #include "UiTestSupport.h"
 
-#include "CollectServerSettings.h"
 #include "api/EndpointSettings.h"
-#include "dialogs/NewTokenDialog.h"
-#include "dialogs/TokenSecretDialog.h"
-#include "hostkeys/SshSettingsService.h"
-#include "models/TokensModel.h"
-#include "panels/SettingsPanel.h"
+#include "settings/SshSettingsService.h"
 #include "store/Sql.h"
+#include "ui/collect/CollectServerSettings.h"
+#include "ui/settings/NewTokenDialog.h"
+#include "ui/settings/SettingsPanel.h"
+#include "ui/settings/TokenSecretDialog.h"
+#include "ui/settings/TokensModel.h"
 
 #include <QCheckBox>
 #include <QClipboard>

@@ -1,6 +1,6 @@
 #include "UiTestSupport.h"
 
-#include "models/TokensModel.h"
+#include "ui/settings/TokensModel.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>

@@ -1,10 +1,10 @@
 #include "UiTestSupport.h"
 
-#include "CollectTexts.h"
-#include "MainWindow.h"
-#include "Translations.h"
-#include "models/CollectSessionsModel.h"
-#include "panels/CollectPanel.h"
+#include "ui/collect/CollectPanel.h"
+#include "ui/collect/CollectSessionsModel.h"
+#include "ui/collect/CollectTexts.h"
+#include "ui/common/Translations.h"
+#include "ui/shell/MainWindow.h"
 
 #include <QAction>
 #include <QFile>

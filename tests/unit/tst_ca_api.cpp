@@ -8,8 +8,8 @@
 #include "api/TokenService.h"
 #include "audit/AuditLog.h"
 #include "ca/CertificateAuthorityService.h"
-#include "inventory/MasterKeyStore.h"
-#include "inventory/Vault.h"
+#include "secrets/MasterKeyStore.h"
+#include "secrets/Vault.h"
 #include "store/Sql.h"
 
 #include <QDir>

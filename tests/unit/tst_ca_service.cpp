@@ -2,8 +2,8 @@
 
 #include "audit/AuditLog.h"
 #include "ca/CertificateAuthorityService.h"
-#include "inventory/MasterKeyStore.h"
-#include "inventory/Vault.h"
+#include "secrets/MasterKeyStore.h"
+#include "secrets/Vault.h"
 #include "ssh/SshCertificate.h"
 #include "ssh/SshPublicKey.h"
 #include "store/Sql.h"

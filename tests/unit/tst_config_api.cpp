@@ -4,13 +4,13 @@
 #include "api/ApiEndpoint.h"
 #include "api/ApiRouter.h"
 #include "api/ApiSessions.h"
+#include "api/ConfigTransactions.h"
 #include "api/ConfigurationController.h"
 #include "api/SpsErrorShape.h"
 #include "api/SystemController.h"
 #include "api/TokenService.h"
 #include "audit/AuditLog.h"
-#include "hostkeys/ConfigTransactions.h"
-#include "hostkeys/SshSettingsService.h"
+#include "settings/SshSettingsService.h"
 #include "store/Sql.h"
 
 #include <QJsonArray>

@@ -2,7 +2,7 @@
 
 #include "audit/AuditLog.h"
 #include "connections/ConnectionService.h"
-#include "hostkeys/SshSettingsService.h"
+#include "settings/SshSettingsService.h"
 #include "store/SettingsStore.h"
 #include "store/Sql.h"
 

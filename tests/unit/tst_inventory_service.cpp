@@ -4,8 +4,8 @@
 #include "collect/CollectSession.h"
 #include "inventory/InventoryErrors.h"
 #include "inventory/InventoryService.h"
-#include "inventory/MasterKeyStore.h"
-#include "inventory/Vault.h"
+#include "secrets/MasterKeyStore.h"
+#include "secrets/Vault.h"
 #include "ssh/SshPublicKey.h"
 #include "store/Sql.h"
 
@@ -671,7 +671,8 @@ void TestInventoryService::importsCollectedKeysOnce()
     session.connections = {laptop, desktop};
 
     QSignalSpy changed(f.service.get(), &InventoryService::keysChanged);
-    const Result<QList<SshKeyRecord>> imported = f.service->importCollected(session, m_actor);
+    const Result<QList<SshKeyRecord>> imported
+        = f.service->importCollected(session.id, collectedPublicKeys(session), m_actor);
     KEYSTEAD_VERIFY_OK(imported);
     QCOMPARE(imported->size(), 1);
     QCOMPARE(changed.count(), 1);
@@ -687,7 +688,8 @@ void TestInventoryService::importsCollectedKeysOnce()
     QCOMPARE(f.rows(u"ssh_keys"_s), 2);
     QCOMPARE(f.rows(u"devices"_s), 1);
 
-    const Result<QList<SshKeyRecord>> again = f.service->importCollected(session, m_actor);
+    const Result<QList<SshKeyRecord>> again
+        = f.service->importCollected(session.id, collectedPublicKeys(session), m_actor);
     KEYSTEAD_VERIFY_OK(again);
     QVERIFY(again->isEmpty());
     QCOMPARE(f.rows(u"ssh_keys"_s), 2);
@@ -750,7 +752,8 @@ void TestInventoryService::withoutAUsableVaultNothingIsStored()
     connection.keys = {
         CollectSessionKey{u"k"_s, u"c"_s, u"s"_s, m_clock.now(), parsedPublicKey(u"ec"_s), CollectKeyState::Collected}};
     session.connections = {connection};
-    const Result<QList<SshKeyRecord>> imported = f.service->importCollected(session, m_actor);
+    const Result<QList<SshKeyRecord>> imported
+        = f.service->importCollected(session.id, collectedPublicKeys(session), m_actor);
     KEYSTEAD_VERIFY_OK(imported);
     QCOMPARE(imported->size(), 1);
 }

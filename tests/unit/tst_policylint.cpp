@@ -1,4 +1,4 @@
-#include "hostkeys/PolicyLint.h"
+#include "settings/PolicyLint.h"
 
 #include <QProcess>
 #include <QtTest>

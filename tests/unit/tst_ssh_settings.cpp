@@ -1,9 +1,9 @@
 #include "TestDatabase.h"
 
 #include "audit/AuditLog.h"
-#include "collect/SshAlgorithmSupport.h"
 #include "connections/ConnectionService.h"
-#include "hostkeys/SshSettingsService.h"
+#include "settings/SshAlgorithmSupport.h"
+#include "settings/SshSettingsService.h"
 #include "store/Migration.h"
 #include "store/Sql.h"
 

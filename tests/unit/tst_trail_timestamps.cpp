@@ -4,9 +4,9 @@
 #include "common/Crypto.h"
 #include "connections/ConnectionService.h"
 #include "connections/TrailTimestamper.h"
-#include "hostkeys/SshSettingsService.h"
-#include "inventory/MasterKeyStore.h"
-#include "inventory/Vault.h"
+#include "secrets/MasterKeyStore.h"
+#include "secrets/Vault.h"
+#include "settings/SshSettingsService.h"
 #include "store/SettingsStore.h"
 #include "store/Sql.h"
 

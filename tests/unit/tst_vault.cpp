@@ -1,8 +1,8 @@
 #include "TestDatabase.h"
 
 #include "common/Crypto.h"
-#include "inventory/MasterKeyStore.h"
-#include "inventory/Vault.h"
+#include "secrets/MasterKeyStore.h"
+#include "secrets/Vault.h"
 #include "store/Sql.h"
 
 #include <QDirIterator>

@@ -1,0 +1,256 @@
+#include "ui/keys/SshKeysModel.h"
+
+#include "inventory/InventoryService.h"
+
+#include <QFontDatabase>
+#include <QGuiApplication>
+#include <QHash>
+#include <QPalette>
+#include <QSet>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace keystead::ui {
+
+namespace {
+
+QString hostText(const SshKeyRecord &key)
+{
+    if (key.ip.isEmpty())
+        return key.hostname;
+    if (key.hostname.isEmpty())
+        return key.ip;
+    return key.hostname + u" ("_s + key.ip + u')';
+}
+
+QString deviceNames(const SshKeyRecord &key)
+{
+    QStringList names;
+    names.reserve(key.devices.size());
+    for (const InventoryDevice &device : key.devices)
+        names.append(device.hostname);
+    return names.join(u", "_s);
+}
+
+// What the private key column sorts by: none, sealed, sealed with its password.
+int privateKeyRank(const SshKeyRecord &key)
+{
+    if (!key.hasPrivateKey)
+        return 0;
+    return key.hasPassword ? 2 : 1;
+}
+
+bool sameRecord(const SshKeyRecord &a, const SshKeyRecord &b)
+{
+    return a.updatedAt == b.updatedAt && a.identifier == b.identifier && a.keyName == b.keyName
+        && a.username == b.username && a.ip == b.ip && a.hostname == b.hostname && a.tags == b.tags
+        && a.enabled == b.enabled && a.publicKey == b.publicKey && a.publicKeyComment == b.publicKeyComment
+        && a.hasPrivateKey == b.hasPrivateKey && a.hasPassword == b.hasPassword && a.devices.size() == b.devices.size()
+        && std::equal(a.devices.cbegin(), a.devices.cend(), b.devices.cbegin(),
+                      [](const InventoryDevice &x, const InventoryDevice &y) {
+                          return x.hostname == y.hostname && x.ip == y.ip;
+                      });
+}
+
+} // namespace
+
+SshKeysModel::SshKeysModel(InventoryService &service, QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_service(service)
+{
+    // Automatic connection: a change made through the HTTP endpoint arrives queued, on this thread.
+    connect(&m_service, &InventoryService::keysChanged, this, &SshKeysModel::refresh);
+    refresh();
+}
+
+int SshKeysModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+}
+
+int SshKeysModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant SshKeysModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const SshKeyRecord &key = m_rows.at(index.row());
+    const auto column = static_cast<Column>(index.column());
+
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (column) {
+        case Identifier: return key.identifier;
+        case Name: return key.keyName;
+        case Algorithm:
+            return key.publicKey.isNull() ? QString()
+                                          : u"%1 %2"_s.arg(key.publicKey.typeLabel()).arg(key.publicKey.bits());
+        case Fingerprint: return key.publicKey.isNull() ? QString() : key.publicKey.fingerprintSha256();
+        case Username: return key.username;
+        case Host: return key.hostname.isEmpty() ? key.ip : key.hostname; // the address in its tooltip
+        case Devices: return deviceNames(key);
+        case Tags: return key.tags.join(u", "_s);
+        case PrivateKey:
+            switch (privateKeyRank(key)) {
+            case 0: return tr("public key only");
+            case 1: return tr("sealed");
+            default: return tr("sealed, with password");
+            }
+        case Enabled: return key.enabled ? tr("enabled") : tr("disabled");
+        case ColumnCount: break;
+        }
+        break;
+    case Qt::ToolTipRole:
+        switch (column) {
+        case Algorithm: return key.publicKey.algorithm();
+        case Fingerprint:
+            if (key.publicKey.isNull())
+                break;
+            return QString(key.publicKey.fingerprintSha256() + u'\n' + key.publicKey.fingerprintMd5());
+        case Host: return key.ip.isEmpty() ? QVariant() : QVariant(hostText(key));
+        case Identifier:
+            if (!key.publicKeyComment.isEmpty())
+                return tr("Comment: %1").arg(key.publicKeyComment);
+            break;
+        case Devices: {
+            QStringList lines;
+            for (const InventoryDevice &device : key.devices)
+                lines.append(device.ip.isEmpty() ? device.hostname : u"%1 (%2)"_s.arg(device.hostname, device.ip));
+            return lines.isEmpty() ? QVariant() : QVariant(lines.join(u'\n'));
+        }
+        case PrivateKey:
+            if (!key.hasPrivateKey)
+                return key.origin == u"collected"_s
+                    ? tr("Collected by a collect session: only the public key is known.")
+                    : tr("Only the public key is known.");
+            return key.privateKeyEncrypted ? tr("%1, encrypted; sealed in the vault").arg(key.privateKeyFormat)
+                                           : tr("%1; sealed in the vault").arg(key.privateKeyFormat);
+        case Tags: return key.tags.isEmpty() ? QVariant() : QVariant(key.tags.join(u", "_s));
+        case Name:
+        case Username:
+        case Enabled:
+        case ColumnCount: break;
+        }
+        break;
+    case Qt::FontRole:
+        if (column == Fingerprint)
+            return QFontDatabase::systemFont(QFontDatabase::FixedFont);
+        break;
+    case Qt::ForegroundRole:
+        // A disabled key stays listed as a record; greyed, it does not read as in use.
+        if (!key.enabled)
+            return QGuiApplication::palette().color(QPalette::Disabled, QPalette::Text);
+        break;
+    case SortRole:
+        switch (column) {
+        case Algorithm:
+            return QString(key.publicKey.typeLabel() + u' ' + u"%1"_s.arg(key.publicKey.bits(), 6, 10, QChar(u'0')));
+        case PrivateKey: return privateKeyRank(key);
+        case Enabled: return key.enabled;
+        case Identifier:
+        case Name:
+        case Fingerprint:
+        case Username:
+        case Host:
+        case Devices:
+        case Tags: return data(index, Qt::DisplayRole);
+        case ColumnCount: break;
+        }
+        break;
+    case IdRole: return key.id;
+    case TagsRole: return key.tags;
+    case MoreTextRole:
+        return QString(key.ip + u' ' + key.publicKeyComment + u' '
+                       + (key.publicKey.isNull() ? QString() : key.publicKey.fingerprintMd5()));
+    default: break;
+    }
+    return {};
+}
+
+QVariant SshKeysModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Identifier: return tr("Identifier");
+    case Name: return tr("Name");
+    case Algorithm: return tr("Algorithm");
+    case Fingerprint: return tr("Fingerprint"); // each value starts with SHA256:
+    case Username: return tr("User name");
+    case Host: return tr("Host");
+    case Devices: return tr("Devices");
+    case Tags: return tr("Tags");
+    case PrivateKey: return tr("Private key");
+    case Enabled: return tr("Status");
+    default: return {};
+    }
+}
+
+int SshKeysModel::rowOf(const QString &id) const
+{
+    const auto found
+        = std::find_if(m_rows.cbegin(), m_rows.cend(), [&id](const SshKeyRecord &key) { return key.id == id; });
+    return found == m_rows.cend() ? -1 : static_cast<int>(found - m_rows.cbegin());
+}
+
+QModelIndex SshKeysModel::indexOf(const QString &id, int column) const
+{
+    const int row = rowOf(id);
+    return row < 0 ? QModelIndex() : index(row, column);
+}
+
+void SshKeysModel::refresh()
+{
+    Result<QList<SshKeyRecord>> listed = m_service.list();
+    if (!listed) {
+        m_lastError = listed.error().message;
+        Q_EMIT lastErrorChanged(m_lastError);
+        return;
+    }
+    const bool hadError = !m_lastError.isEmpty();
+    m_lastError.clear();
+    QList<SshKeyRecord> fresh = std::move(listed).value();
+    QHash<QString, qsizetype> freshRows;
+    for (qsizetype row = 0; row < fresh.size(); ++row)
+        freshRows.insert(fresh.at(row).id, row);
+
+    // Gone: removed from the bottom up, so the rows above keep their numbers.
+    for (int row = static_cast<int>(m_rows.size()) - 1; row >= 0; --row) {
+        if (freshRows.contains(m_rows.at(row).id))
+            continue;
+        beginRemoveRows({}, row, row);
+        m_rows.removeAt(row);
+        endRemoveRows();
+    }
+    // Kept: changed in place.
+    QSet<QString> known;
+    for (int row = 0; row < m_rows.size(); ++row) {
+        const SshKeyRecord &now = fresh.at(freshRows.value(m_rows.at(row).id));
+        known.insert(now.id);
+        if (sameRecord(m_rows.at(row), now))
+            continue;
+        m_rows[row] = now;
+        Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+    }
+    // New: added at the end, in the service's order.
+    QList<SshKeyRecord> added;
+    for (SshKeyRecord &key : fresh) {
+        if (!known.contains(key.id))
+            added.append(std::move(key));
+    }
+    if (!added.isEmpty()) {
+        const int first = static_cast<int>(m_rows.size());
+        beginInsertRows({}, first, first + static_cast<int>(added.size()) - 1);
+        m_rows.append(std::move(added));
+        endInsertRows();
+    }
+    if (hadError)
+        Q_EMIT lastErrorChanged(QString());
+}
+
+} // namespace keystead::ui
