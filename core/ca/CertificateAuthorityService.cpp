@@ -53,11 +53,7 @@ const QString kCertificateSelect
       " c.description, c.metadata, r.revoked_at, r.reason"
       " FROM ssh_certificates c LEFT JOIN certificate_revocations r ON r.certificate_id = c.id"_s;
 
-// A Qt SQL driver binds a null QString as NULL: NOT NULL text must never be one.
-QVariant text(const QString &value)
-{
-    return value.isNull() ? QVariant(u""_s) : QVariant(value);
-}
+using sql::text;
 
 Result<QString> newId(const QString &prefix)
 {

@@ -55,11 +55,7 @@ constexpr int kMaxHeaderValueLength = 8192;
 constexpr int kMaxClientVersionLength = 255;
 constexpr int kIdentifierAttempts = 8;
 
-// A Qt SQL driver binds a null QString as NULL: NOT NULL text must never be one.
-QVariant text(const QString &value)
-{
-    return value.isNull() ? QVariant(u""_s) : QVariant(value);
-}
+using sql::text;
 
 QVariant optionalText(const std::optional<QString> &value)
 {

@@ -91,11 +91,7 @@ QString sortKeyList()
     return keys.join(u", "_s);
 }
 
-// Qt binds a null string as SQL NULL: columns that are NOT NULL get an empty one.
-QString text(const QString &value)
-{
-    return value.isNull() ? u""_s : value;
-}
+using sql::text;
 
 QVariant timeOrNull(const QDateTime &time)
 {

@@ -36,10 +36,7 @@ const QString kColumns = u"key, address, port, type, value, fingerprint, origin,
 const QString kDriftColumns = u"id, host_key, address, port, type, trusted_fingerprint, seen_fingerprint,"
                               " seen_value, detected_at, acknowledged_at"_s;
 
-QVariant text(const QString &value)
-{
-    return value.isNull() ? QVariant(u""_s) : QVariant(value);
-}
+using sql::text;
 
 Error invalid(const QString &message, const QString &location, const QVariant &value = {})
 {

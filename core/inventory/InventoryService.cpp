@@ -46,11 +46,7 @@ const QString kKeyColumns = u"k.id, k.identifier, k.key_name, k.username, k.ip, 
                             " k.private_key_format, k.private_key_encrypted, k.origin, k.collect_session_id,"
                             " k.created_at, k.updated_at"_s;
 
-// A Qt SQL driver binds a null QString as NULL: NOT NULL text must never be one.
-QVariant text(const QString &value)
-{
-    return value.isNull() ? QVariant(u""_s) : QVariant(value);
-}
+using sql::text;
 
 QVariant optionalText(const QString &value)
 {

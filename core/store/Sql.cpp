@@ -11,6 +11,11 @@ QString toStoreTime(const QDateTime &time)
     return time.toUTC().toString(Qt::ISODateWithMs);
 }
 
+QVariant text(const QString &value)
+{
+    return value.isNull() ? QVariant(QString(u""_s)) : QVariant(value);
+}
+
 QDateTime fromStoreTime(const QVariant &value)
 {
     if (value.isNull())

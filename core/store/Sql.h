@@ -15,6 +15,9 @@ namespace keystead::sql {
 // Times are stored as ISO 8601 UTC text with milliseconds: they sort as text
 // on both backends and read back without a time zone surprise.
 QString toStoreTime(const QDateTime &time);
+
+// Qt's SQL drivers bind a null QString as NULL: NOT NULL text columns get an empty string instead.
+QVariant text(const QString &value);
 QDateTime fromStoreTime(const QVariant &value);
 
 // Prepares and runs one statement with positional bindings.

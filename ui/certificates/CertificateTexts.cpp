@@ -1,5 +1,7 @@
 #include "ui/certificates/CertificateTexts.h"
 
+#include "ui/common/Icons.h"
+
 #include <QPainter>
 #include <QPixmap>
 #include <QRegularExpression>
@@ -9,23 +11,6 @@ using namespace Qt::StringLiterals;
 namespace keystead::ui {
 
 namespace {
-
-QIcon dot(const QColor &color)
-{
-    QIcon icon;
-    for (const int scale : {1, 2}) {
-        QPixmap pixmap(16 * scale, 16 * scale);
-        pixmap.fill(Qt::transparent);
-        QPainter painter(&pixmap);
-        painter.setRenderHint(QPainter::Antialiasing);
-        painter.setPen(Qt::NoPen);
-        painter.setBrush(color);
-        painter.drawEllipse(QRectF(4.0 * scale, 4.0 * scale, 8.0 * scale, 8.0 * scale));
-        painter.end();
-        icon.addPixmap(pixmap);
-    }
-    return icon;
-}
 
 } // namespace
 
@@ -43,10 +28,10 @@ QString CertificateTexts::state(CertificateState state)
 QIcon CertificateTexts::stateIcon(CertificateState state)
 {
     switch (state) {
-    case CertificateState::Valid: return dot(QColor(0x2e, 0x8b, 0x3e));
-    case CertificateState::NotYetValid: return dot(QColor(0x2f, 0x6f, 0xc0));
-    case CertificateState::Expired: return dot(QColor(0x8a, 0x8a, 0x8a));
-    case CertificateState::Revoked: return dot(QColor(0xb0, 0x1c, 0x1c));
+    case CertificateState::Valid: return statusDot(QColor(0x2e, 0x8b, 0x3e));
+    case CertificateState::NotYetValid: return statusDot(QColor(0x2f, 0x6f, 0xc0));
+    case CertificateState::Expired: return statusDot(QColor(0x8a, 0x8a, 0x8a));
+    case CertificateState::Revoked: return statusDot(QColor(0xb0, 0x1c, 0x1c));
     }
     return {};
 }

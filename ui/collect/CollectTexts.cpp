@@ -1,5 +1,7 @@
 #include "ui/collect/CollectTexts.h"
 
+#include "ui/common/Icons.h"
+
 #include <QLocale>
 #include <QPainter>
 #include <QPixmap>
@@ -32,9 +34,9 @@ QString CollectTexts::status(CollectStatus status)
 QIcon CollectTexts::statusIcon(CollectStatus status)
 {
     switch (status) {
-    case CollectStatus::Pending: return dot(kAmber);
-    case CollectStatus::Completed: return dot(kGreen);
-    case CollectStatus::Expired: return dot(kGrey);
+    case CollectStatus::Pending: return statusDot(kAmber);
+    case CollectStatus::Completed: return statusDot(kGreen);
+    case CollectStatus::Expired: return statusDot(kGrey);
     }
     return {};
 }
@@ -69,10 +71,10 @@ QString CollectTexts::deliveryStatus(WebhookDeliveryStatus status)
 QIcon CollectTexts::deliveryStatusIcon(WebhookDeliveryStatus status)
 {
     switch (status) {
-    case WebhookDeliveryStatus::Pending: return dot(kAmber);
-    case WebhookDeliveryStatus::Delivering: return dot(kBlue);
-    case WebhookDeliveryStatus::Delivered: return dot(kGreen);
-    case WebhookDeliveryStatus::Failed: return dot(kRed);
+    case WebhookDeliveryStatus::Pending: return statusDot(kAmber);
+    case WebhookDeliveryStatus::Delivering: return statusDot(kBlue);
+    case WebhookDeliveryStatus::Delivered: return statusDot(kGreen);
+    case WebhookDeliveryStatus::Failed: return statusDot(kRed);
     }
     return {};
 }
@@ -96,23 +98,6 @@ QString CollectTexts::shortTime(const QDateTime &time)
 QString CollectTexts::longTime(const QDateTime &time)
 {
     return QLocale().toString(time.toLocalTime(), QLocale::LongFormat);
-}
-
-QIcon CollectTexts::dot(const QColor &color)
-{
-    QIcon icon;
-    for (const int scale : {1, 2}) {
-        QPixmap pixmap(16 * scale, 16 * scale);
-        pixmap.fill(Qt::transparent);
-        QPainter painter(&pixmap);
-        painter.setRenderHint(QPainter::Antialiasing);
-        painter.setPen(Qt::NoPen);
-        painter.setBrush(color);
-        painter.drawEllipse(QRectF(4.0 * scale, 4.0 * scale, 8.0 * scale, 8.0 * scale));
-        painter.end();
-        icon.addPixmap(pixmap);
-    }
-    return icon;
 }
 
 } // namespace keystead::ui

@@ -29,7 +29,6 @@ public:
     static QString longTime(const QDateTime &time);
 
 private:
-    static QIcon dot(const QColor &color);
 };
 
 } // namespace keystead::ui

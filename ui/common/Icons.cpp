@@ -30,4 +30,21 @@ QIcon keysteadIcon(QStringView name, const QColor &selectedColor, QSize size)
     return icon;
 }
 
+QIcon statusDot(const QColor &color)
+{
+    QIcon icon;
+    for (const int scale : {1, 2}) {
+        QPixmap pixmap(16 * scale, 16 * scale);
+        pixmap.fill(Qt::transparent);
+        QPainter painter(&pixmap);
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.setPen(Qt::NoPen);
+        painter.setBrush(color);
+        painter.drawEllipse(QRectF(4.0 * scale, 4.0 * scale, 8.0 * scale, 8.0 * scale));
+        painter.end();
+        icon.addPixmap(pixmap);
+    }
+    return icon;
+}
+
 } // namespace keystead::ui

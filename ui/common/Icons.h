@@ -11,4 +11,7 @@ QIcon keysteadIcon(QStringView name);
 // where the default tint would leave a coloured icon on a coloured bar.
 QIcon keysteadIcon(QStringView name, const QColor &selectedColor, QSize size);
 
+// A filled dot in `color`, at 1x and 2x: the status marker of every list.
+QIcon statusDot(const QColor &color);
+
 } // namespace keystead::ui

@@ -3,6 +3,8 @@
 #include "common/Clock.h"
 #include "connections/ConnectionService.h"
 
+#include "ui/common/Icons.h"
+
 #include <QGuiApplication>
 #include <QLocale>
 #include <QPainter>
@@ -20,23 +22,6 @@ namespace {
 
 constexpr int kTickMs = 1000;
 
-QIcon dot(const QColor &color)
-{
-    QIcon icon;
-    for (const int scale : {1, 2}) {
-        QPixmap pixmap(16 * scale, 16 * scale);
-        pixmap.fill(Qt::transparent);
-        QPainter painter(&pixmap);
-        painter.setRenderHint(QPainter::Antialiasing);
-        painter.setPen(Qt::NoPen);
-        painter.setBrush(color);
-        painter.drawEllipse(QRectF(4.0 * scale, 4.0 * scale, 8.0 * scale, 8.0 * scale));
-        painter.end();
-        icon.addPixmap(pixmap);
-    }
-    return icon;
-}
-
 int clampCount(qint64 count)
 {
     return static_cast<int>(std::clamp<qint64>(count, 0, std::numeric_limits<int>::max()));
@@ -53,8 +38,8 @@ ConnectionsModel::ConnectionsModel(ConnectionService &service, const Clock &cloc
     : QAbstractTableModel(parent)
     , m_service(service)
     , m_clock(clock)
-    , m_connectedIcon(dot(QColor(0x2e, 0x8b, 0x57)))
-    , m_disconnectedIcon(dot(QColor(0x9a, 0x9a, 0x9a)))
+    , m_connectedIcon(statusDot(QColor(0x2e, 0x8b, 0x57)))
+    , m_disconnectedIcon(statusDot(QColor(0x9a, 0x9a, 0x9a)))
 {
     m_ticker.setInterval(kTickMs);
     connect(&m_ticker, &QTimer::timeout, this, &ConnectionsModel::tick);
@@ -579,7 +564,7 @@ QString ConnectionsModel::statusText(ConnectionStatus status)
 
 QIcon ConnectionsModel::statusIcon(ConnectionStatus status)
 {
-    return dot(status == ConnectionStatus::Connected ? QColor(0x2e, 0x8b, 0x57) : QColor(0x9a, 0x9a, 0x9a));
+    return statusDot(status == ConnectionStatus::Connected ? QColor(0x2e, 0x8b, 0x57) : QColor(0x9a, 0x9a, 0x9a));
 }
 
 qint64 ConnectionsModel::durationSeconds(const ConnectionRecord &record, const QDateTime &now)
