@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Services.h"
+#include "composition/Composition.h"
 
 #include <QStringList>
 

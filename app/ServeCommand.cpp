@@ -78,11 +78,11 @@ int runServe(const QStringList &arguments)
     endpointConfig.tlsKeyFile = parser.value(tlsKey);
 
     qInstallMessageHandler(&logLine);
-    Result<std::unique_ptr<Services>> opened
-        = Services::open(storeLocation(parser.value(dataDir), parser.value(database)));
+    Result<std::unique_ptr<Composition>> opened
+        = Composition::open(storeLocation(parser.value(dataDir), parser.value(database)));
     if (!opened)
         return failure(opened.error().message);
-    Services &services = *opened.value();
+    Composition &services = *opened.value();
     qInfo("store: %s (schema version %d)", qPrintable(services.database->config().displayName()),
           Database::knownSchemaVersion());
 

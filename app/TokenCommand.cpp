@@ -56,8 +56,8 @@ int runToken(const QStringList &arguments)
     if (action != u"revoke"_s && !parser.positionalArguments().isEmpty())
         return usageError(u"unexpected argument \"%1\""_s.arg(parser.positionalArguments().constFirst()));
 
-    Result<std::unique_ptr<Services>> opened
-        = Services::open(storeLocation(parser.value(dataDir), parser.value(database)));
+    Result<std::unique_ptr<Composition>> opened
+        = Composition::open(storeLocation(parser.value(dataDir), parser.value(database)));
     if (!opened)
         return failure(opened.error().message);
     TokenService &tokens = *opened.value()->tokens;

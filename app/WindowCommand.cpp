@@ -50,8 +50,8 @@ int runWindow(int &argc, char **argv)
     ui::installTranslations(application);
     QApplication::setWindowIcon(QIcon(u":/keystead/icons/keystead.svg"_s));
 
-    Result<std::unique_ptr<Services>> opened
-        = Services::open(storeLocation(parser.value(dataDir), parser.value(database)));
+    Result<std::unique_ptr<Composition>> opened
+        = Composition::open(storeLocation(parser.value(dataDir), parser.value(database)));
     if (!opened) {
         // stderr first: the box waits for a person, a log should not.
         const int status = failure(opened.error().message);
@@ -60,22 +60,17 @@ int runWindow(int &argc, char **argv)
                                   .arg(opened.error().message));
         return status;
     }
-    Services &services = *opened.value();
+    Composition &services = *opened.value();
 
     // The endpoint is optional in the window: if it cannot start, the window still opens and says why.
     const Status endpointApplied = endpoint_settings::apply(*services.endpoint, *services.settings);
     // Webhook delivery and the expiry sweep run while the window is open; the collect server runs when service.enabled
     // says so.
     const Status backgroundStarted = services.startBackgroundWork();
-    WebhookDeliveryLog webhookLog(*services.database);
 
     int status = kExitOk;
     {
-        ui::MainWindow window(ui::UiServices{*services.settings, *services.tokens, *services.endpoint, services.clock,
-                                             *services.collect, *services.collectServer, *services.webhooks, webhookLog,
-                                             *services.inventory, *services.vault, *services.audit,
-                                             *services.connections, *services.certificates, *services.hostKeys,
-                                             *services.sshSettings, services.dataDir});
+        ui::MainWindow window(ui::uiServicesOf(services));
         // service.enabled decides whether the collect server runs (seed 004); the toolbar writes it.
         window.setCollectSupervisor(services.collectSupervisor.get());
         // A failed start shows in the status bar's endpoint label already; other errors (a bad stored address) do not.

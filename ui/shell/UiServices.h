@@ -18,6 +18,7 @@ class TokenService;
 class Vault;
 class WebhookDeliveryLog;
 class WebhookDispatcher;
+class Composition;
 } // namespace keystead
 
 namespace keystead::ui {
@@ -43,5 +44,8 @@ struct UiServices
     // The data folder: the collect server keeps its host keys under it.
     QString dataDir;
 };
+
+// The window's view of the composition root (core/composition), for the app and the UI tests alike.
+UiServices uiServicesOf(Composition &composition);
 
 } // namespace keystead::ui

@@ -37,7 +37,7 @@
 
 #include <memory>
 
-namespace keystead::app {
+namespace keystead {
 
 // Where the store is, from the command line and the environment.
 struct StoreLocation
@@ -46,11 +46,45 @@ struct StoreLocation
     QString databaseUrl; // --database, else sqlite: in the data folder
 };
 
-// Every core object, built once and passed to whoever needs it: no singletons.
-struct Services
+// The composition root: every core object, built once, in one place, and
+// handed to whoever needs it (no singletons). The window, `keystead serve`,
+// `keystead token`, the UI tests and the API tests all build Keystead here,
+// so the object graph is wired once.
+//
+// open() opens the store itself; a test that brings its own store and clock
+// calls assemble() instead. Background work (webhook delivery, expiry,
+// retention, timestamping, rescans) starts only with startBackgroundWork(),
+// so one-shot commands such as `token create` stay quick.
+class Composition
 {
-    SystemClock clock;
+public:
+    Composition() = default;
+    Composition(const Composition &) = delete;
+    Composition &operator=(const Composition &) = delete;
+    virtual ~Composition();
+
+    // Creates the data folder (owner-only), opens the store it names and assembles everything on it.
+    static Result<std::unique_ptr<Composition>> open(const StoreLocation &location);
+
+    // Builds every service on `store`. `clock` and `store` must outlive
+    // the composition (or teardown() must run first). Without `masterKeys`
+    // the vault's key comes from the environment (keychain or KEYSTEAD_MASTER_KEY_FILE).
+    void assemble(Database &store, const Clock &clock, const QString &dataDir,
+                  std::unique_ptr<MasterKeyStore> masterKeys = {});
+
+    Status startBackgroundWork(const WebhookDispatcherConfig &webhookConfig = {});
+
+    // Stops the threads that call into the services, then frees every
+    // service, in dependency order. The destructor runs it; an owner whose
+    // store or clock dies first runs it before.
+    void teardown();
+
+    const Clock &clockRef() const { return *m_clock; }
+
+    // Owned only when open() made them: declared first, so they go last.
+    std::unique_ptr<SystemClock> systemClock;
     std::unique_ptr<Database> database;
+
     std::unique_ptr<SettingsStore> settings;
     std::unique_ptr<TokenService> tokens;
     std::unique_ptr<ApiRouter> router;
@@ -85,11 +119,8 @@ struct Services
     std::unique_ptr<ApiEndpoint> endpoint;
     QString dataDir;
 
-    // Builds every object; background work (webhook delivery, expiry) starts
-    // with startBackgroundWork(), so one-shot commands such as `token create` stay quick.
-    static Result<std::unique_ptr<Services>> open(const StoreLocation &location);
-    Status startBackgroundWork();
-    ~Services();
+private:
+    const Clock *m_clock = nullptr;
 };
 
-} // namespace keystead::app
+} // namespace keystead
