@@ -1,6 +1,6 @@
 #pragma once
 
-#include "TestDatabase.h"
+#include "TestCore.h"
 
 #include "api/ApiEndpoint.h"
 #include "api/ApiRouter.h"
@@ -14,7 +14,6 @@
 #include "collect/WebhookHeaderSeal.h"
 #include "collect/WebhookOutbox.h"
 #include "collect/WebhookSigner.h"
-#include "composition/Composition.h"
 #include "connections/ConnectionService.h"
 #include "hostkeys/HostKeyStore.h"
 #include "inventory/InventoryService.h"
@@ -37,24 +36,17 @@
 
 namespace keystead::test {
 
-// The core objects a window needs, on a fresh store, built by the same
-// composition root as the app (core/composition), with a manual clock and the
-// vault's master key in a file.
-struct UiCore : Composition
+// The core objects a window needs, on a fresh SQLite store, built by the same
+// composition root as the app (tests/support/TestCore.h), webhook delivery started.
+struct UiCore : TestCore
 {
-    ManualClock clock;
-    std::unique_ptr<TestDatabase> store;
     WebhookHeaderSeal *headerSeal = nullptr;
 
     static std::unique_ptr<UiCore> create()
     {
         auto core = std::make_unique<UiCore>();
-        core->store = TestDatabase::create(core->clock);
-        if (!core->store)
+        if (!core->build(QStringLiteral("sqlite")))
             return nullptr;
-        // UI tests run with no session bus, so the vault's master key is in a file.
-        core->assemble(core->store->database(), core->clock, core->store->dataDir(),
-                       std::make_unique<FileMasterKeyStore>(core->store->dataDir() + QStringLiteral("/master.key")));
         core->headerSeal = core->webhookHeaderSeal.get();
         WebhookDispatcherConfig dispatch;
         dispatch.pollIntervalMs = 0; // the service's wake-ups and processDue() send what is due
@@ -63,9 +55,6 @@ struct UiCore : Composition
             return nullptr;
         return core;
     }
-
-    // The services go before the store and the clock they use.
-    ~UiCore() override { teardown(); }
 
     ui::UiServices services() { return ui::uiServicesOf(*this); }
 };
