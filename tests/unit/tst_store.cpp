@@ -1,4 +1,5 @@
 #include "TestDatabase.h"
+#include "common/ChangeSet.h"
 
 #include "store/DatabaseConfig.h"
 #include "store/Migration.h"
@@ -50,6 +51,9 @@ private Q_SLOTS:
     void refusesNewerSchemaUntouched();
     void settingsUpsertAndSignal_data() { backends(); }
     void settingsUpsertAndSignal();
+    void typedSettingsKeepTheirRange_data() { backends(); }
+    void typedSettingsKeepTheirRange();
+    void changeSetTravelsAsJson();
     void eachThreadHasItsOwnConnection_data() { backends(); }
     void eachThreadHasItsOwnConnection();
     void transactionRollsBackOnError_data() { backends(); }
@@ -217,6 +221,49 @@ void TestStore::settingsUpsertAndSignal()
     KEYSTEAD_VERIFY_OK(settings.setBoolValue(u"api.enabled"_s, true));
     QVERIFY(settings.boolValue(u"api.enabled"_s, false));
     QVERIFY(!settings.boolValue(u"absent"_s, false));
+}
+
+void TestStore::typedSettingsKeepTheirRange()
+{
+    QFETCH(QString, backend);
+    auto store = TestDatabase::create(backend, m_clock);
+    QVERIFY(store);
+    SettingsStore settings(store->database());
+    const setting::Int &days = setting::kCertificateExpiryWarningDays;
+    // Nothing stored: the registry's default.
+    QCOMPARE(settings.value(days), days.fallback);
+    KEYSTEAD_VERIFY_OK(settings.setValue(days, 30));
+    QCOMPARE(settings.value(days), 30);
+    QCOMPARE(settings.value(QString(days.name)), u"30"_s);
+    // Outside the range: refused, the stored value stays.
+    const Status refused = settings.setValue(days, days.maximum + 1);
+    QVERIFY(!refused);
+    QCOMPARE(refused.error().kind, Error::Kind::InvalidInput);
+    QCOMPARE(settings.value(days), 30);
+    // A value written as text by someone else that does not parse, or lies outside the range, reads as the default.
+    KEYSTEAD_VERIFY_OK(settings.setValue(QString(days.name), u"soon"_s));
+    QCOMPARE(settings.value(days), days.fallback);
+    KEYSTEAD_VERIFY_OK(settings.setValue(QString(days.name), u"-4"_s));
+    QCOMPARE(settings.value(days), days.fallback);
+    // Booleans default as the registry says.
+    QCOMPARE(settings.value(setting::kCollectNotify), true);
+    KEYSTEAD_VERIFY_OK(settings.setValue(setting::kCollectNotify, false));
+    QCOMPARE(settings.value(setting::kCollectNotify), false);
+    QCOMPARE(settings.value(setting::kApiEnabled), false);
+}
+
+void TestStore::changeSetTravelsAsJson()
+{
+    const ChangeSet changes{u"inventory.key"_s, {u"1"_s, u"2"_s}, {u"3"_s}, {u"4"_s}};
+    const ChangeSet back = ChangeSet::fromJson(changes.toJson());
+    QCOMPARE(back, changes);
+    QVERIFY(!back.isEmpty());
+    QVERIFY(ChangeSet::fromJson({}).isEmpty());
+    // Ids that are not text are dropped, not turned into empty ids.
+    QJsonObject odd = changes.toJson();
+    odd.insert(u"added"_s, QJsonArray{1, u"5"_s});
+    QCOMPARE(ChangeSet::fromJson(odd).added, QStringList{u"5"_s});
+    QCOMPARE(ChangeSet::removedOne(u"t"_s, u"9"_s).removed, QStringList{u"9"_s});
 }
 
 void TestStore::eachThreadHasItsOwnConnection()
