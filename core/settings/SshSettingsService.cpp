@@ -136,7 +136,7 @@ bool isSoftwareVersion(const QString &text)
 Error conflictOn(const QString &object, const QString &message)
 {
     Error error = Error::conflict(message);
-    error.details.insert(u"sps_code"_s, u"TransactionConflict"_s);
+    error.details.insert(u"reason"_s, QString(SshSettingsService::kRevisionConflict));
     error.details.insert(u"id"_s, object);
     return error;
 }

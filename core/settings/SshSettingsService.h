@@ -29,8 +29,8 @@ class Database;
 // Several changes applied together, as a committed HTTP transaction makes
 // them. expectedRevisions holds, per object ("options" or a policy key), the
 // revision the change was based on (0: the object did not exist); an object
-// changed since makes the whole set fail with Conflict (details["sps_code"]
-// "TransactionConflict", details["id"] the object) and nothing is applied.
+// changed since makes the whole set fail with Conflict (details["reason"]
+// kRevisionConflict, details["id"] the object) and nothing is applied.
 struct SshSettingsChangeSet
 {
     QList<SettingsPolicy> upserts; // created (expected revision 0) or replaced
@@ -64,6 +64,9 @@ public:
     static SettingsPolicy defaultPolicy();
     static constexpr QLatin1StringView kDefaultPolicyKey{"-300"};
     static constexpr QLatin1StringView kOptionsObject{"options"};
+    // details["reason"] of the Conflict applyChanges returns when an object
+    // changed since the revision the change was based on.
+    static constexpr QLatin1StringView kRevisionConflict{"revision_conflict"};
 
     // The option checks that need no store: ranges, "local", gssapi off.
     Status validateOptionFields(const SshOptions &options) const;

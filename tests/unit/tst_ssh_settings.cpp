@@ -416,7 +416,7 @@ void TestSshSettings::changeSetAppliesAllOrNothing()
     const Status refused = m_service->applyChanges(changes, Actor::console());
     QVERIFY(!refused);
     QCOMPARE(refused.error().kind, Error::Kind::Conflict);
-    QCOMPARE(refused.error().details.value(u"sps_code"_s).toString(), u"TransactionConflict"_s);
+    QCOMPARE(refused.error().details.value(u"reason"_s).toString(), SshSettingsService::kRevisionConflict);
     QCOMPARE(refused.error().details.value(u"id"_s).toString(), existing->key);
     // Nothing of it landed: not the new policy made before the conflict was found, not the options.
     QCOMPARE(m_service->policy(fresh.key).error().kind, Error::Kind::NotFound);
