@@ -1,6 +1,7 @@
 #pragma once
 
 #include "audit/AuditLog.h"
+#include "common/ChangeSet.h"
 #include "common/Result.h"
 #include "settings/SshSettings.h"
 
@@ -84,7 +85,14 @@ public:
     // Fields absent from `body` keep their value in `current`.
     static Result<SshOptions> optionsFromJson(const QJsonObject &body, const SshOptions &current);
 
+    // The topic of changed(): ids are policy keys.
+    static constexpr QLatin1StringView kPolicyTopic{"settings.policy"};
+
 Q_SIGNALS:
+    // Which policies a write added, changed or removed (options are not in it:
+    // optionsChanged tells those).
+    void changed(const keystead::ChangeSet &changes);
+    // Argument-less form of changed(), for whoever re-reads every policy.
     void policiesChanged();
     void optionsChanged();
     // The active policy's content or choice changed: servers apply it to new connections.
@@ -97,7 +105,7 @@ private:
                         const Actor &actor);
     Status writeOptions(QSqlDatabase &db, const SshOptions &options, std::optional<qint64> expectedRevision,
                         const Actor &actor);
-    void announce(bool policies, bool options, const SettingsPolicy &activeBefore);
+    void announce(const ChangeSet &policies, bool options, const SettingsPolicy &activeBefore);
 
     Database &m_database;
     const Clock &m_clock;
