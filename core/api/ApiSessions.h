@@ -29,6 +29,8 @@ public:
     static constexpr qint64 kIdleMs = 60 * 60 * 1000;
     static constexpr qint64 kLifetimeMs = 8 * 60 * 60 * 1000;
     static constexpr QLatin1StringView kCookieName{"session_id"};
+    // details["reason"] of an Unauthorized error when no valid token was presented to log in.
+    static constexpr QLatin1StringView kTokenRefused{"token_refused"};
 
     // A new session for `token`; the value (40 hex digits) is returned this once.
     Result<QByteArray> create(const ApiToken &token);

@@ -15,7 +15,7 @@ Error missingTransaction()
 {
     Error error = Error::conflict(u"no transaction is open: POST /api/transaction first, then commit with "
                                   "PUT /api/transaction {\"status\": \"commit\"}"_s);
-    error.details.insert(u"sps_code"_s, u"TransactionMissing"_s);
+    error.details.insert(u"reason"_s, QString(ConfigTransactions::kNoTransaction));
     return error;
 }
 

@@ -22,10 +22,11 @@ class SshSettingsService;
 // to that owner, until commit applies them all in one store transaction or a
 // rollback drops them. Each object remembers its revision when first touched:
 // a commit over an object changed since (another commit, the panel) fails with
-// Conflict (details["sps_code"] "TransactionConflict", details["id"] the
+// Conflict (details["reason"] SshSettingsService::kRevisionConflict, details["id"] the
 // object), applies nothing and closes the transaction. A transaction idle for
 // kIdleTimeoutMs is dropped. Changes are validated when made and again at commit.
-// Without an open transaction a change fails with Conflict, sps_code "TransactionMissing".
+// Without an open transaction a change fails with Conflict, details["reason"]
+// kNoTransaction. SpsErrorShape names both reasons' SPS codes.
 // Safe to call from any thread.
 class ConfigTransactions final
 {
@@ -33,6 +34,7 @@ public:
     ConfigTransactions(SshSettingsService &settings, const Clock &clock);
 
     static constexpr qint64 kIdleTimeoutMs = 10 * 60 * 1000;
+    static constexpr QLatin1StringView kNoTransaction{"no_transaction"};
 
     struct State
     {

@@ -73,7 +73,7 @@ Result<QJsonObject> bodyObject(const HttpRequest &request)
 Error authenticationFailure(const QString &message)
 {
     Error error{Error::Kind::Unauthorized, message, {}, {}};
-    error.details.insert(u"sps_code"_s, u"AuthenticationFailure"_s);
+    error.details.insert(u"reason"_s, QString(ApiSessions::kTokenRefused));
     return error;
 }
 

@@ -269,7 +269,7 @@ HttpResponse HostKeyController::scan(const HttpRequest &request)
         Error failed{Error::Kind::Unavailable,
                      u"The scan of %1 port %2 found no host key: %3"_s.arg(*address).arg(port).arg(scanned.error),
                      {},
-                     {{u"sps_code"_s, u"ScanFailed"_s}}};
+                     {{u"reason"_s, QString(ScanResult::kFailedReason)}}};
         return m_router.error(502, failed, request);
     }
     Result<ScanResult> compared = m_store.compareScan(scanned, requestActor(request));

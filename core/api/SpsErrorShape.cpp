@@ -1,5 +1,10 @@
 #include "SpsErrorShape.h"
 
+#include "api/ApiSessions.h"
+#include "api/ConfigTransactions.h"
+#include "hostkeys/HostKeyRecords.h"
+#include "settings/SshSettingsService.h"
+
 #include <QJsonObject>
 #include <QStringList>
 
@@ -9,11 +14,25 @@ namespace keystead {
 
 namespace {
 
-// A caller may name the SPS code itself (e.g. "AuthenticationFailure",
-// "TransactionConflict") through details["sps_code"]; otherwise the status decides.
+// The SPS code of a typed reason (details["reason"]) the core names; empty
+// when the family has no code of its own for it.
+QString codeForReason(const QString &reason)
+{
+    if (reason == SshSettingsService::kRevisionConflict)
+        return u"TransactionConflict"_s;
+    if (reason == ConfigTransactions::kNoTransaction)
+        return u"TransactionMissing"_s;
+    if (reason == ScanResult::kFailedReason)
+        return u"ScanFailed"_s;
+    if (reason == ApiSessions::kTokenRefused)
+        return u"AuthenticationFailure"_s;
+    return {};
+}
+
+// A known reason names the SPS code; otherwise the status decides.
 QString codeFor(int status, const Error &error)
 {
-    const QString named = error.details.value(u"sps_code"_s).toString();
+    const QString named = codeForReason(error.details.value(u"reason"_s).toString());
     if (!named.isEmpty())
         return named;
     switch (status) {

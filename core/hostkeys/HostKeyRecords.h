@@ -55,6 +55,9 @@ struct ScanResult
     int port = 22;
     QList<ScannedHostKey> keys;
     QString error; // empty when the scan reached the server
+
+    // details["reason"] of an Error that reports a scan which found no key.
+    static constexpr QLatin1StringView kFailedReason{"scan_failed"};
 };
 
 // A trusted key that a later scan saw changed. Kept until acknowledged; the

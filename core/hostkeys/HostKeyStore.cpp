@@ -326,7 +326,7 @@ Result<TrustedHostKey> HostKeyStore::add(const HostKeyInput &input, const Actor 
     });
     if (!written)
         return written.error();
-    Q_EMIT hostKeysChanged();
+    announce(ChangeSet::addedOne(QString(kTopic), key.key));
     return key;
 }
 
@@ -346,7 +346,7 @@ Result<TrustedHostKey> HostKeyStore::remove(const QString &key, const Actor &act
     });
     if (!written)
         return written.error();
-    Q_EMIT hostKeysChanged();
+    announce(ChangeSet::removedOne(QString(kTopic), key));
     return *removed;
 }
 
@@ -423,6 +423,13 @@ Result<ScanResult> HostKeyStore::compareScan(ScanResult scan, const Actor &actor
                  qPrintable(drift.seenFingerprint), qPrintable(drift.trustedFingerprint));
         Q_EMIT driftDetected(drift);
     }
+    ChangeSet flagged{QString(kTopic), {}, {}, {}};
+    for (const HostKeyDrift &drift : std::as_const(recorded)) {
+        if (!flagged.changed.contains(drift.hostKey))
+            flagged.changed.append(drift.hostKey);
+    }
+    if (!flagged.isEmpty())
+        Q_EMIT changed(flagged);
     return scan;
 }
 
@@ -444,6 +451,7 @@ Result<QList<HostKeyDrift>> HostKeyStore::drifts(bool includeAcknowledged) const
 
 Status HostKeyStore::acknowledgeDrift(qint64 driftId, const Actor &actor)
 {
+    QString hostKey;
     QSqlDatabase db = m_database.connection();
     const Status written = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
         Result<QSqlQuery> found
@@ -455,7 +463,7 @@ Status HostKeyStore::acknowledgeDrift(qint64 driftId, const Actor &actor)
             error.details.insert(u"id"_s, QString::number(driftId));
             return error;
         }
-        const QString hostKey = found->value(0).toString();
+        hostKey = found->value(0).toString();
         if (!found->value(1).isNull() && !found->value(1).toString().isEmpty())
             return {}; // acknowledging twice changes nothing
         Result<QSqlQuery> updated = sql::exec(db, u"UPDATE host_key_drifts SET acknowledged_at = ? WHERE id = ?"_s,
@@ -466,7 +474,7 @@ Status HostKeyStore::acknowledgeDrift(qint64 driftId, const Actor &actor)
                               QJsonObject{{u"drift_id"_s, QString::number(driftId)}});
     });
     if (written)
-        Q_EMIT hostKeysChanged();
+        announce(ChangeSet::changedOne(QString(kTopic), hostKey));
     return written;
 }
 
@@ -544,9 +552,11 @@ Result<KnownHostsImport> HostKeyStore::importKnownHosts(const QString &text, con
     QSqlDatabase db = m_database.connection();
     const KnownHostsImport counted = report;
     int added = 0;
+    QStringList addedIds;
     const Status written = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
         report = counted;
         added = 0;
+        addedIds.clear();
         QSet<QString> seenInText;
         for (const Candidate &candidate : std::as_const(candidates)) {
             const TrustedHostKey &key = candidate.key;
@@ -575,6 +585,7 @@ Result<KnownHostsImport> HostKeyStore::importKnownHosts(const QString &text, con
             if (!inserted)
                 return inserted.error();
             ++added;
+            addedIds.append(key.key);
         }
         report.added = added;
         return m_audit.record(db, actor, u"hostkey.import"_s, kSubjectKind, {},
@@ -587,8 +598,14 @@ Result<KnownHostsImport> HostKeyStore::importKnownHosts(const QString &text, con
     if (!written)
         return written.error();
     if (report.added > 0)
-        Q_EMIT hostKeysChanged();
+        announce(ChangeSet{QString(kTopic), addedIds, {}, {}});
     return report;
+}
+
+void HostKeyStore::announce(const ChangeSet &changes)
+{
+    Q_EMIT changed(changes);
+    Q_EMIT hostKeysChanged();
 }
 
 Result<QString> HostKeyStore::exportKnownHosts(const HostKeyFilter &filter) const

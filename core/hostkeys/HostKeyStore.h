@@ -1,6 +1,7 @@
 #pragma once
 
 #include "audit/AuditLog.h"
+#include "common/ChangeSet.h"
 #include "common/Result.h"
 #include "hostkeys/HostKeyRecords.h"
 
@@ -52,11 +53,21 @@ public:
     // certificate with such a key); `fingerprint` receives SHA256:... for SSH types.
     static Status checkValue(const QString &type, const QString &value, QString *fingerprint = nullptr);
 
+    // The topic of changed(): ids are trusted key ids (TrustedHostKey::key).
+    static constexpr QLatin1StringView kTopic{"hostkeys.trusted"};
+
 Q_SIGNALS:
+    // Which trusted keys a write added, removed or changed; a key whose drift
+    // appeared or was acknowledged is "changed". Emitted from the writing thread.
+    void changed(const keystead::ChangeSet &changes);
+    // Argument-less form of changed(), for whoever only needs to know that
+    // something did (the drift banner).
     void hostKeysChanged();
     void driftDetected(const keystead::HostKeyDrift &drift);
 
 private:
+    void announce(const ChangeSet &changes);
+
     Database &m_database;
     const Clock &m_clock;
     AuditLog &m_audit;

@@ -136,7 +136,7 @@ bool isSoftwareVersion(const QString &text)
 Error conflictOn(const QString &object, const QString &message)
 {
     Error error = Error::conflict(message);
-    error.details.insert(u"sps_code"_s, u"TransactionConflict"_s);
+    error.details.insert(u"reason"_s, QString(SshSettingsService::kRevisionConflict));
     error.details.insert(u"id"_s, object);
     return error;
 }
@@ -652,10 +652,12 @@ Status SshSettingsService::writeOptions(QSqlDatabase &db, const SshOptions &opti
     return m_audit.record(db, actor, u"ssh_settings.options.update"_s, u"ssh_options"_s, QString(kOptionsObject), body);
 }
 
-void SshSettingsService::announce(bool policies, bool options, const SettingsPolicy &activeBefore)
+void SshSettingsService::announce(const ChangeSet &policies, bool options, const SettingsPolicy &activeBefore)
 {
-    if (policies)
+    if (!policies.isEmpty()) {
+        Q_EMIT changed(policies);
         Q_EMIT policiesChanged();
+    }
     if (options)
         Q_EMIT optionsChanged();
     if (activePolicy() != activeBefore)
@@ -670,7 +672,7 @@ Result<SettingsPolicy> SshSettingsService::createPolicy(SettingsPolicy policy, c
     const Status done = sql::inTransaction(db, [&]() -> Status { return writePolicy(db, policy, 0, actor); });
     if (!done)
         return done.error();
-    announce(true, false, before);
+    announce(ChangeSet::addedOne(QString(kPolicyTopic), policy.key), false, before);
     return policy;
 }
 
@@ -690,7 +692,7 @@ Result<SettingsPolicy> SshSettingsService::updatePolicy(const QString &key, Sett
     });
     if (!done)
         return done.error();
-    announce(true, false, before);
+    announce(ChangeSet::changedOne(QString(kPolicyTopic), key), false, before);
     return policy;
 }
 
@@ -701,7 +703,7 @@ Status SshSettingsService::deletePolicy(const QString &key, const Actor &actor)
     const Status done = sql::inTransaction(db, [&]() -> Status { return removePolicy(db, key, std::nullopt, actor); });
     if (!done)
         return done;
-    announce(true, false, before);
+    announce(ChangeSet::removedOne(QString(kPolicyTopic), key), false, before);
     return {};
 }
 
@@ -713,7 +715,7 @@ Status SshSettingsService::setOptions(const SshOptions &options, const Actor &ac
         = sql::inTransaction(db, [&]() -> Status { return writeOptions(db, options, std::nullopt, actor); });
     if (!done)
         return done;
-    announce(false, true, before);
+    announce(ChangeSet{QString(kPolicyTopic), {}, {}, {}}, true, before);
     return {};
 }
 
@@ -748,7 +750,10 @@ Status SshSettingsService::applyChanges(const SshSettingsChangeSet &changes, con
     });
     if (!done)
         return done;
-    announce(!changes.upserts.isEmpty() || !changes.deletions.isEmpty(), changes.options.has_value(), before);
+    ChangeSet policies{QString(kPolicyTopic), {}, {}, changes.deletions};
+    for (const SettingsPolicy &policy : changes.upserts)
+        (changes.expectedRevisions.value(policy.key, 0) == 0 ? policies.added : policies.changed).append(policy.key);
+    announce(policies, changes.options.has_value(), before);
     return {};
 }
 

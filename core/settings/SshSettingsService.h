@@ -1,6 +1,7 @@
 #pragma once
 
 #include "audit/AuditLog.h"
+#include "common/ChangeSet.h"
 #include "common/Result.h"
 #include "settings/SshSettings.h"
 
@@ -29,8 +30,8 @@ class Database;
 // Several changes applied together, as a committed HTTP transaction makes
 // them. expectedRevisions holds, per object ("options" or a policy key), the
 // revision the change was based on (0: the object did not exist); an object
-// changed since makes the whole set fail with Conflict (details["sps_code"]
-// "TransactionConflict", details["id"] the object) and nothing is applied.
+// changed since makes the whole set fail with Conflict (details["reason"]
+// kRevisionConflict, details["id"] the object) and nothing is applied.
 struct SshSettingsChangeSet
 {
     QList<SettingsPolicy> upserts; // created (expected revision 0) or replaced
@@ -64,6 +65,9 @@ public:
     static SettingsPolicy defaultPolicy();
     static constexpr QLatin1StringView kDefaultPolicyKey{"-300"};
     static constexpr QLatin1StringView kOptionsObject{"options"};
+    // details["reason"] of the Conflict applyChanges returns when an object
+    // changed since the revision the change was based on.
+    static constexpr QLatin1StringView kRevisionConflict{"revision_conflict"};
 
     // The option checks that need no store: ranges, "local", gssapi off.
     Status validateOptionFields(const SshOptions &options) const;
@@ -81,7 +85,14 @@ public:
     // Fields absent from `body` keep their value in `current`.
     static Result<SshOptions> optionsFromJson(const QJsonObject &body, const SshOptions &current);
 
+    // The topic of changed(): ids are policy keys.
+    static constexpr QLatin1StringView kPolicyTopic{"settings.policy"};
+
 Q_SIGNALS:
+    // Which policies a write added, changed or removed (options are not in it:
+    // optionsChanged tells those).
+    void changed(const keystead::ChangeSet &changes);
+    // Argument-less form of changed(), for whoever re-reads every policy.
     void policiesChanged();
     void optionsChanged();
     // The active policy's content or choice changed: servers apply it to new connections.
@@ -94,7 +105,7 @@ private:
                         const Actor &actor);
     Status writeOptions(QSqlDatabase &db, const SshOptions &options, std::optional<qint64> expectedRevision,
                         const Actor &actor);
-    void announce(bool policies, bool options, const SettingsPolicy &activeBefore);
+    void announce(const ChangeSet &policies, bool options, const SettingsPolicy &activeBefore);
 
     Database &m_database;
     const Clock &m_clock;

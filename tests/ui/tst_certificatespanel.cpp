@@ -183,7 +183,6 @@ private Q_SLOTS:
     void expiringCertificatesAreHighlightedAndCounted();
     void filtersNarrowTheRows();
     void exportsForServersAndClients();
-    void screenshot();
 
 private:
     CertificateAuthorityService &service() { return *m_service; }
@@ -837,50 +836,6 @@ void TestCertificatesPanel::exportsForServersAndClients()
     // An unwritable path is an error shown, not a crash.
     QVERIFY(!m_panel->saveRevocationList(m_dir.filePath(u"no/such/folder/x.krl"_s)));
     QVERIFY(!m_panel->errorText().isEmpty());
-}
-
-void TestCertificatesPanel::screenshot()
-{
-    const QString folder = qEnvironmentVariable("KEYSTEAD_SCREENSHOT_DIR");
-    if (folder.isEmpty())
-        QSKIP("set KEYSTEAD_SCREENSHOT_DIR to write screenshots");
-    QVERIFY(QDir().mkpath(folder));
-    const CertificateAuthority users = makeAuthority(u"ed25519"_s, u"Production users"_s);
-    const CertificateAuthority hosts = makeAuthority(u"ecdsa"_s, u"Production hosts"_s, u"p384"_s);
-    const CertificateAuthority legacy = makeAuthority(u"rsa"_s, u"Legacy servers"_s, {}, 3072);
-    const QDateTime now = m_core->clock.now();
-    const struct
-    {
-        const CertificateAuthority *authority;
-        const char *type;
-        const char *principals;
-        CertificateKind kind;
-        qint64 fromHours;
-        qint64 untilHours;
-    } certificates[] = {
-        {&users, "ed25519", "alice", CertificateKind::User, 0, 24 * 30},
-        {&users, "ed25519", "bob, deploy", CertificateKind::User, 0, 48},
-        {&users, "ecdsa", "carol", CertificateKind::User, 24, 24 * 8},
-        {&users, "rsa", "ci", CertificateKind::User, -48, -1},
-        {&hosts, "ed25519", "web-1.example.org, web-1", CertificateKind::Host, 0, 24 * 365},
-        {&hosts, "ecdsa", "db-1.example.org", CertificateKind::Host, 0, 24 * 90},
-        {&legacy, "rsa", "ftp.example.org", CertificateKind::Host, 0, 24 * 5},
-    };
-    QString revokedId;
-    for (const auto &made : certificates) {
-        const IssuedCertificate issued
-            = issue(made.authority->id, makePublicKeyLine(m_dir.path(), QString::fromLatin1(made.type)),
-                    ui::CertificateTexts::splitPrincipals(QString::fromLatin1(made.principals)), made.kind,
-                    now.addSecs(made.fromHours * 3600), now.addSecs(made.untilHours * 3600));
-        QVERIFY(!issued.id.isEmpty());
-        if (QString::fromLatin1(made.principals) == u"bob, deploy"_s)
-            revokedId = issued.id;
-    }
-    KEYSTEAD_VERIFY_OK(service().revoke(revokedId, u"laptop lost"_s, Actor::console()));
-    QVERIFY(m_panel->selectAuthority(users.id));
-    QVERIFY(m_panel->selectCertificate(m_panel->certificatesModel().certificateAt(0).id));
-    QTest::qWait(50);
-    QVERIFY(m_panel->grab().save(QDir(folder).filePath(u"certificates.png"_s)));
 }
 
 KEYSTEAD_UI_TEST_MAIN(TestCertificatesPanel)

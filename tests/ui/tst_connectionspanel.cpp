@@ -121,7 +121,6 @@ private Q_SLOTS:
     void chartCountsConnectionsAndKeys();
     void chartRangesHaveTheirBuckets();
     void mainWindowShowsThePanel();
-    void screenshot();
 
 private:
     ConnectionService &service() { return *m_core->connections; }
@@ -1053,99 +1052,6 @@ void TestConnectionsPanel::mainWindowShowsThePanel()
     QVERIFY(shown);
     QVERIFY(shown->isVisible());
     QCOMPARE(shown->connectionsModel().rowCount(), 1);
-}
-
-void TestConnectionsPanel::screenshot()
-{
-    const QString folder = qEnvironmentVariable("KEYSTEAD_SCREENSHOT_DIR");
-    if (folder.isEmpty())
-        QSKIP("set KEYSTEAD_SCREENSHOT_DIR to write screenshots");
-    QVERIFY(QDir().mkpath(folder));
-
-    // A working day: connections spread over the last hours, some still open.
-    const struct
-    {
-        const char *user;
-        const char *address;
-        bool open;
-        qint64 in;
-        qint64 out;
-        const char *tags;
-    } people[] = {
-        {"alice-laptop", "192.0.2.44", false, 5'210, 18'400, "onboarding"},
-        {"build-agent-07", "10.20.1.7", false, 3'880, 9'120, "ci"},
-        {"bob", "198.51.100.7", false, 4'100, 12'050, ""},
-        {"carol", "203.0.113.5", false, 6'020, 20'880, "contractor"},
-        {"deploy", "10.20.0.11", false, 2'960, 7'700, "ci, prod"},
-        {"dave", "192.0.2.91", false, 4'480, 14'300, ""},
-        {"erin", "198.51.100.23", false, 3'300, 11'900, ""},
-        {"backup", "10.20.0.21", false, 2'150, 6'600, "prod"},
-        {"frank", "203.0.113.77", false, 7'800, 25'100, "audit"},
-        {"grace", "192.0.2.130", false, 3'910, 12'240, ""},
-        {"heidi", "198.51.100.60", false, 4'700, 15'010, "onboarding"},
-        {"ivan", "203.0.113.12", false, 5'500, 17'300, ""},
-        {"judy", "192.0.2.201", false, 3'120, 9'980, ""},
-        {"mallory", "198.51.100.250", false, 1'020, 3'900, "audit, blocked"},
-        {"oscar", "10.20.3.4", false, 4'410, 13'800, ""},
-        {"peggy", "192.0.2.17", false, 3'760, 12'600, ""},
-        {"trent", "203.0.113.200", true, 6'640, 21'500, ""},
-        {"victor", "198.51.100.99", true, 2'880, 8'810, "contractor"},
-        {"walter", "192.0.2.66", true, 5'050, 16'770, ""},
-        {"alice-laptop", "192.0.2.44", true, 4'200, 14'900, "onboarding"},
-    };
-    const QByteArray output = "\x1b[1mKeystead\x1b[0m collects your public keys for the Acme servers.\r\n"
-                              "Offered keys:\r\n"
-                              "  ssh-ed25519 SHA256:Jc1nS8qcN1dTp2rrV8zTGU8Gx0bM5eO3pZbQlHf3kQk (proven)\r\n"
-                              "  ecdsa-sha2-nistp256 SHA256:q3n7V0cPpX9YqFh2r6m1tW4uZx8bK5aJdE0sLgTnCoM (proven)\r\n"
-                              "Keep these keys? [y/N] y\r\n"
-                              "Thank you: your keys are with the operations team.\r\n";
-    // Some of them hand over keys through a collect session.
-    QTemporaryDir keyDir;
-    QList<SshPublicKey> keys;
-    for (const QString &type : {u"ed25519"_s, u"ecdsa"_s, u"ed25519"_s, u"rsa"_s, u"ed25519"_s})
-        keys.append(generatePublicKey(keyDir.path(), type));
-    CollectSessionInput input;
-    input.multiKey = true;
-    input.multiConnection = true;
-    const Result<CollectSession> session = m_core->collect->create(input);
-    KEYSTEAD_VERIFY_OK(session);
-
-    QStringList ids;
-    int n = 0;
-    for (const auto &person : people) {
-        m_core->clock.advanceSeconds(40 * 60 + 7 * 60 * (n % 5));
-        const QString id = record(QString::fromLatin1(person.user), QString::fromLatin1(person.address), !person.open,
-                                  output, person.in, person.out);
-        if (n % 4 == 0 && !keys.isEmpty()) {
-            const Result<QString> connection = m_core->collect->connectionOpened(
-                session->id, QString::fromLatin1(person.address), u"SSH-2.0-OpenSSH_9.2p1"_s);
-            KEYSTEAD_VERIFY_OK(connection);
-            for (int k = 0; k < 1 + n % 3 && !keys.isEmpty(); ++k)
-                KEYSTEAD_VERIFY_OK(m_core->collect->keyProven(connection.value(), keys.takeFirst()));
-        }
-        ++n;
-        const QStringList tags = ConnectionDetail::splitTags(QString::fromLatin1(person.tags));
-        if (!tags.isEmpty())
-            KEYSTEAD_VERIFY_OK(service().setTags(id, tags, Actor::console()));
-        ids.append(id);
-    }
-    KEYSTEAD_VERIFY_OK(service().flush());
-    m_core->clock.advanceSeconds(754);
-
-    QTemporaryDir settingsDir;
-    QSettings windowSettings(settingsDir.filePath(u"window.ini"_s), QSettings::IniFormat);
-    ui::MainWindow window(m_core->services(), windowSettings);
-    window.resize(1100, 700);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.showPanel(ui::MainWindow::Panel::Connections);
-    auto *shown = qobject_cast<ConnectionsPanel *>(window.panel(ui::MainWindow::Panel::Connections));
-    QVERIFY(shown);
-    KEYSTEAD_VERIFY_OK(shown->refreshActivity());
-    QVERIFY(shown->selectConnection(ids.at(ids.size() - 4)));
-    (void)shown->detail().verifyTrail();
-    QTest::qWait(50); // lets the layouts settle before the grab
-    QVERIFY(window.grab().save(QDir(folder).filePath(u"connections-panel.png"_s)));
 }
 
 KEYSTEAD_UI_TEST_MAIN(TestConnectionsPanel)

@@ -209,7 +209,6 @@ private Q_SLOTS:
     void policyCreateEditActivateDelete();
     void refusedPolicyIsNotStored();
     void optionsApplyAtOnce();
-    void screenshot();
 
 private:
     void makePanel();
@@ -753,52 +752,6 @@ void TestHostKeysPanel::optionsApplyAtOnce()
     elsewhere.logLevel = 7;
     KEYSTEAD_VERIFY_OK(m_sshSettings->setOptions(elsewhere, Actor::console()));
     QCOMPARE(logLevel->value(), 7);
-}
-
-void TestHostKeysPanel::screenshot()
-{
-    const QString folder = qEnvironmentVariable("KEYSTEAD_SCREENSHOT_DIR");
-    if (folder.isEmpty())
-        QSKIP("set KEYSTEAD_SCREENSHOT_DIR to write screenshots");
-    QVERIFY(QDir().mkpath(folder));
-
-    const struct
-    {
-        const char *type;
-        const char *address;
-        int port;
-    } hosts[] = {
-        {"ed25519", "10.20.0.11", 22}, {"ecdsa", "10.20.0.11", 22},       {"rsa", "10.20.0.21", 22},
-        {"ed25519", "10.20.0.21", 22}, {"ed25519", "2001:db8::42", 2222}, {"ed25519", "git.example.net", 22},
-    };
-    for (const auto &host : hosts) {
-        const HostKeyPair pair = makeHostKey(m_dir.path(), QString::fromLatin1(host.type));
-        QVERIFY(!trust(pair, QString::fromLatin1(host.address), host.port).key.isEmpty());
-    }
-    // One server came back with another key.
-    const HostKeyPair other = makeHostKey(m_dir.path(), u"ed25519"_s);
-    ScanResult scan;
-    scan.address = u"10.20.0.21"_s;
-    scan.keys.append(ScannedHostKey{other.type, other.base64, other.fingerprint, 256, {}, {}});
-    KEYSTEAD_VERIFY_OK(m_hostKeys->compareScan(scan, Actor::console()));
-    child<QSpinBox>(m_panel.get(), u"rescanInterval"_s)->setValue(60);
-
-    SettingsPolicy policy = SshSettingsService::defaultPolicy();
-    policy.name = u"Hardened"_s;
-    policy.serverSide.cipher = {u"aes256-gcm@openssh.com"_s, u"aes128-gcm@openssh.com"_s};
-    KEYSTEAD_VERIFY_OK(m_sshSettings->createPolicy(policy, Actor::console()));
-    SettingsPolicy legacy = SshSettingsService::defaultPolicy();
-    legacy.name = u"Legacy clients"_s;
-    legacy.greeting = u"Authorised use only."_s;
-    KEYSTEAD_VERIFY_OK(m_sshSettings->createPolicy(legacy, Actor::console()));
-
-    m_panel->resize(1200, 720);
-    m_panel->showTab(HostKeysPanel::Tab::HostKeys);
-    QTest::qWait(50); // lets the layouts settle before the grab
-    QVERIFY(m_panel->grab().save(QDir(folder).filePath(u"hostkeys.png"_s)));
-    m_panel->showTab(HostKeysPanel::Tab::SshSettings);
-    QTest::qWait(50);
-    QVERIFY(m_panel->grab().save(QDir(folder).filePath(u"ssh-settings.png"_s)));
 }
 
 KEYSTEAD_UI_TEST_MAIN(TestHostKeysPanel)

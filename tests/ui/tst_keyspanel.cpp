@@ -182,7 +182,6 @@ private Q_SLOTS:
     void importFromACollectSession();
     void vaultProblemIsShown();
     void windowShowsTheKeysPanel();
-    void screenshots();
 
 private:
     InventoryService &inventory() { return *m_core->inventory; }
@@ -907,98 +906,6 @@ void TestKeysPanel::windowShowsTheKeysPanel()
     QVERIFY(!storeKey(u"in-window"_s, u"web-1"_s).id.isEmpty());
     QCOMPARE(panel->keysModel().rowCount(), 1);
     QVERIFY(panel->findChild<QTableView *>(u"keys"_s)->isVisible());
-}
-
-void TestKeysPanel::screenshots()
-{
-    const QString folder = qEnvironmentVariable("KEYSTEAD_SCREENSHOT_DIR");
-    if (folder.isEmpty())
-        QSKIP("set KEYSTEAD_SCREENSHOT_DIR to write screenshots");
-    QVERIFY(QDir().mkpath(folder));
-    m_testers.clear();
-    m_panel.reset();
-
-    QTemporaryDir settingsDir;
-    QSettings windowSettings(settingsDir.filePath(u"window.ini"_s), QSettings::IniFormat);
-    ui::MainWindow window(m_core->services(), windowSettings);
-    window.resize(1100, 700);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.showPanel(ui::MainWindow::Panel::Keys);
-    auto *panel = qobject_cast<KeysPanel *>(window.panel(ui::MainWindow::Panel::Keys));
-    QVERIFY(panel);
-
-    const struct
-    {
-        const char *type;
-        const char *identifier;
-        const char *name;
-        const char *user;
-        const char *host;
-        const char *ip;
-        const char *tags;
-        const char *devices;
-    } keys[] = {
-        {"ed25519", "deploy-web", "Web deploy", "deploy", "web-1", "10.20.0.11", "prod, web", ""},
-        {"ecdsa", "backup-db", "Nightly backup", "backup", "db-1", "10.20.0.21", "prod, db", "web-1"},
-        {"rsa", "legacy-ftp", "Legacy FTP", "ftp", "files-1", "10.20.0.31", "legacy", ""},
-        {"ed25519", "ci-runner", "CI runner", "ci", "build-7", "10.20.1.7", "ci", "web-1, db-1"},
-    };
-    for (const auto &key : keys) {
-        const KeyPair pair = makeKeyPair(m_keyDir.path(), QString::fromLatin1(key.type));
-        QVERIFY(!pair.privatePath.isEmpty());
-        SshKeyInput input;
-        input.identifier = QString::fromLatin1(key.identifier);
-        input.keyName = QString::fromLatin1(key.name);
-        input.username = QString::fromLatin1(key.user);
-        input.hostname = QString::fromLatin1(key.host);
-        input.ip = QString::fromLatin1(key.ip);
-        input.tags = ui::KeyTexts::splitList(QString::fromLatin1(key.tags));
-        input.deviceHostnames = ui::KeyTexts::splitList(QString::fromLatin1(key.devices));
-        input.publicKey = pair.publicLine;
-        input.privateKey = pair.privateText;
-        input.origin = u"console"_s;
-        KEYSTEAD_VERIFY_OK(inventory().save(input, Actor::console()));
-    }
-    const Result<SshKeyRecord> legacy = inventory().find(u"legacy-ftp"_s);
-    KEYSTEAD_VERIFY_OK(legacy);
-    KEYSTEAD_VERIFY_OK(inventory().inactivate(legacy->id, Actor::console()));
-    // A key collected from a user: public key only.
-    CollectSessionInput collectInput;
-    collectInput.connectionIdentifier = u"alice-laptop"_s;
-    const Result<CollectSession> session = m_core->collect->create(collectInput);
-    KEYSTEAD_VERIFY_OK(session);
-    const Result<QString> connection
-        = m_core->collect->connectionOpened(session->id, u"192.0.2.44"_s, u"SSH-2.0-OpenSSH_9.2"_s);
-    KEYSTEAD_VERIFY_OK(connection);
-    KEYSTEAD_VERIFY_OK(
-        m_core->collect->keyProven(connection.value(), generatePublicKey(m_keyDir.path(), u"ed25519"_s)));
-    const Result<CollectSession> collected = m_core->collect->get(session->id);
-    KEYSTEAD_VERIFY_OK(collected);
-    KEYSTEAD_VERIFY_OK(
-        inventory().importCollected(collected->id, collectedPublicKeys(collected.value()), Actor::console()));
-
-    const Result<SshKeyRecord> selected = inventory().find(u"backup-db"_s);
-    KEYSTEAD_VERIFY_OK(selected);
-    QVERIFY(panel->selectKey(selected->id));
-    QTest::qWait(50); // lets the layouts settle before the grab
-    QVERIFY(window.grab().save(QDir(folder).filePath(u"keys-panel.png"_s)));
-
-    const KeyPair pair = makeKeyPair(m_keyDir.path(), u"ed25519"_s);
-    std::unique_ptr<KeyEditDialog> dialog(panel->createAddDialog());
-    child<QLineEdit>(dialog.get(), u"identifier"_s)->setText(u"monitoring"_s);
-    child<QLineEdit>(dialog.get(), u"keyName"_s)->setText(u"Monitoring agent"_s);
-    child<QLineEdit>(dialog.get(), u"username"_s)->setText(u"nagios"_s);
-    child<QLineEdit>(dialog.get(), u"hostname"_s)->setText(u"mon-1"_s);
-    child<QLineEdit>(dialog.get(), u"ip"_s)->setText(u"10.20.0.41"_s);
-    child<QLineEdit>(dialog.get(), u"devices"_s)->setText(u"web-1, db-1"_s);
-    child<QLineEdit>(dialog.get(), u"tags"_s)->setText(u"prod, monitoring"_s);
-    child<QPlainTextEdit>(dialog.get(), u"publicKey"_s)->setPlainText(pair.publicLine);
-    child<QPlainTextEdit>(dialog.get(), u"privateKey"_s)->setPlainText(QString::fromLatin1(pair.privateText));
-    dialog->show();
-    QVERIFY(QTest::qWaitForWindowExposed(dialog.get()));
-    QTest::qWait(50);
-    QVERIFY(dialog->grab().save(QDir(folder).filePath(u"key-dialog.png"_s)));
 }
 
 KEYSTEAD_UI_TEST_MAIN(TestKeysPanel)

@@ -52,7 +52,6 @@ private Q_SLOTS:
     void aboutDialogOpens();
     void statusBarFollowsTheEndpoint();
     void statusBarShowsAFailedStart();
-    void screenshots();
 
 private:
     std::unique_ptr<MainWindow> makeWindow()
@@ -289,108 +288,6 @@ void TestMainWindow::statusBarShowsAFailedStart()
     QVERIFY2(window->endpointStatusText().startsWith(u"HTTP API: failed – "_s),
              qPrintable(window->endpointStatusText()));
     QVERIFY(window->endpointStatusText().contains(QString::number(occupant.serverPort())));
-}
-
-void TestMainWindow::screenshots()
-{
-    const QString folder = qEnvironmentVariable("KEYSTEAD_SCREENSHOT_DIR");
-    if (folder.isEmpty())
-        QSKIP("set KEYSTEAD_SCREENSHOT_DIR to write screenshots");
-    QVERIFY(QDir().mkpath(folder));
-
-    const auto window = makeWindow();
-    window->resize(1100, 700);
-    window->show();
-    QVERIFY(QTest::qWaitForWindowExposed(window.get()));
-
-    ui::SettingsPanel &settings = window->settingsPanel();
-    KEYSTEAD_VERIFY_OK(settings.createToken(u"deploy-pipeline"_s));
-    settings.findChild<QCheckBox *>(u"endpointEnabled"_s)->setChecked(true);
-    settings.findChild<QLineEdit *>(u"listenAddress"_s)->setText(u"127.0.0.1:0"_s);
-    KEYSTEAD_VERIFY_OK(settings.applyEndpointSettings());
-    QCOMPARE(m_core->endpoint->state(), ApiEndpoint::State::Running);
-
-    window->showPanel(MainWindow::Panel::Settings);
-    QTest::qWait(50); // lets the layouts settle before the grab
-    QVERIFY(window->grab().save(QDir(folder).filePath(u"settings-panel.png"_s)));
-
-    window->showPanel(MainWindow::Panel::Collect);
-    QTest::qWait(50);
-    QVERIFY(window->grab().save(QDir(folder).filePath(u"main-window.png"_s)));
-
-    // The collect panel at work: the server running, a session that collected two keys.
-    QTemporaryDir keyDir;
-    const SshPublicKey ed25519 = generatePublicKey(keyDir.path(), u"ed25519"_s);
-    const SshPublicKey ecdsa = generatePublicKey(keyDir.path(), u"ecdsa"_s);
-    QVERIFY(!ed25519.isNull() && !ecdsa.isNull());
-    CollectService &collect = *m_core->collect;
-
-    CollectSessionInput older;
-    older.connectionIdentifier = u"build-agent-07"_s;
-    older.externalId = u"OPS-1187"_s;
-    older.timeout = 3600;
-    KEYSTEAD_VERIFY_OK(collect.create(older));
-    m_core->clock.advanceSeconds(7200); // that one expires
-    CollectSessionInput waiting;
-    waiting.externalId = u"HR-2291 new starter"_s;
-    waiting.mustConfirm = true;
-    waiting.timeout = 86400;
-    KEYSTEAD_VERIFY_OK(collect.create(waiting));
-    m_core->clock.advanceSeconds(600);
-    CollectSessionInput input;
-    input.connectionIdentifier = u"alice-laptop"_s;
-    input.externalId = u"HR-2290 Alice Martin"_s;
-    input.multiKey = true;
-    input.sshBanner = u"Keystead collects your public keys for the Acme servers."_s;
-    input.sshMessage = u"Thank you: your keys are with the operations team."_s;
-    input.timeout = 86400;
-    const Result<CollectSession> session = collect.create(input);
-    KEYSTEAD_VERIFY_OK(session);
-    m_core->clock.advanceSeconds(95);
-    const Result<QString> connection
-        = collect.connectionOpened(session->id, u"192.0.2.44"_s, u"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"_s);
-    KEYSTEAD_VERIFY_OK(connection);
-    KEYSTEAD_VERIFY_OK(collect.keyProven(connection.value(), ed25519));
-    KEYSTEAD_VERIFY_OK(collect.keyProven(connection.value(), ecdsa));
-    KEYSTEAD_VERIFY_OK(collect.connectionClosed(connection.value(), ConnectionOutcome::Kept));
-
-    // The documented port when it is free, so the picture shows the usual line.
-    KEYSTEAD_VERIFY_OK(ui::collect_settings::save(*m_core->settings, u"127.0.0.1:2222"_s, true));
-    if (!window->startCollectServer()) {
-        KEYSTEAD_VERIFY_OK(ui::collect_settings::save(*m_core->settings, u"127.0.0.1:0"_s, true));
-        KEYSTEAD_VERIFY_OK(window->startCollectServer());
-    }
-    ui::CollectPanel &panel = window->collectPanel();
-    QVERIFY(panel.selectSession(session->id));
-    QTRY_COMPARE(panel.detail().keysModel().collectedKeyCount(), 2);
-    window->showPanel(MainWindow::Panel::Collect);
-    QTest::qWait(50);
-    QVERIFY(window->grab().save(QDir(folder).filePath(u"collect-panel.png"_s)));
-
-    // The dialog, editing a session with a webhook that shows a field's error.
-    CollectSessionPatch withWebhook;
-    CollectWebhook webhook;
-    webhook.url = u"https://hr.example/hooks/keystead"_s;
-    webhook.events = {u"key_collected"_s, u"status_changed"_s};
-    webhook.headers.insert(u"Authorization"_s, {u"Bearer 0123456789"_s});
-    webhook.headers.insert(u"X-Team"_s, {u"onboarding"_s});
-    webhook.retries = 5;
-    withWebhook.webhooks = QList<CollectWebhook>{webhook};
-    KEYSTEAD_VERIFY_OK(collect.update(session->id, withWebhook));
-    std::unique_ptr<ui::CollectSessionDialog> dialog(panel.createEditDialog());
-    QVERIFY(dialog);
-    dialog->show();
-    QVERIFY(QTest::qWaitForWindowExposed(dialog.get()));
-    QTest::qWait(50);
-    QVERIFY(dialog->grab().save(QDir(folder).filePath(u"collect-session-dialog.png"_s)));
-    dialog->findChild<QTabWidget *>()->setCurrentIndex(1);
-    dialog->findChild<QSpinBox *>(u"webhookInitialBackoff"_s)->setValue(1);
-    dialog->findChild<QLineEdit *>(u"webhookUrl"_s)->setText(u"hr.example/hooks"_s);
-    QVERIFY(!dialog->save());
-    QTest::qWait(50);
-    QVERIFY(dialog->grab().save(QDir(folder).filePath(u"collect-session-webhooks.png"_s)));
-    dialog.reset();
-    window->stopCollectServer();
 }
 
 KEYSTEAD_UI_TEST_MAIN(TestMainWindow)

@@ -203,6 +203,7 @@ void TestHostKeyStore::addFindListRemove()
     QFETCH(QString, backend);
     QVERIFY(open(backend));
     QSignalSpy changed(m_store.get(), &HostKeyStore::hostKeysChanged);
+    QSignalSpy typed(m_store.get(), &HostKeyStore::changed);
     for (const QString &name : {u"ed25519"_s, u"ecdsa256"_s, u"ecdsa384"_s, u"ecdsa521"_s, u"rsa"_s}) {
         const Result<TrustedHostKey> added = m_store->add(
             HostKeyInput{u"2001:0DB8:0:0::1"_s, 2222, key(name).type, key(name).value, u"api"_s}, Actor::console());
@@ -212,6 +213,9 @@ void TestHostKeyStore::addFindListRemove()
         QCOMPARE(added->fingerprint, key(name).fingerprint);
     }
     QCOMPARE(changed.size(), 5);
+    QCOMPARE(typed.size(), 5);
+    QCOMPARE(typed.at(0).at(0).value<ChangeSet>(),
+             ChangeSet::addedOne(u"hostkeys.trusted"_s, key(u"ed25519"_s).type + u"-2001:db8::1:2222"_s));
 
     const Result<TrustedHostKey> found = m_store->find(u"ssh-ed25519-2001:db8::1:2222"_s);
     KEYSTEAD_VERIFY_OK(found);
@@ -229,6 +233,8 @@ void TestHostKeyStore::addFindListRemove()
     KEYSTEAD_VERIFY_OK(removed);
     QCOMPARE(removed->fingerprint, key(u"rsa"_s).fingerprint);
     QCOMPARE(rows(u"host_keys"_s), 4);
+    QCOMPARE(typed.constLast().at(0).value<ChangeSet>(),
+             ChangeSet::removedOne(u"hostkeys.trusted"_s, u"ssh-rsa-2001:db8::1:2222"_s));
     const Result<TrustedHostKey> again = m_store->remove(u"ssh-rsa-2001:db8::1:2222"_s, Actor::console());
     QVERIFY(!again);
     QCOMPARE(again.error().kind, Error::Kind::NotFound);
@@ -384,6 +390,7 @@ void TestHostKeyStore::compareScanRecordsDriftOnce()
     KEYSTEAD_VERIFY_OK(
         m_store->add(HostKeyInput{u"10.1.1.1"_s, 22, u"ssh-rsa"_s, key(u"rsa"_s).value}, Actor::console()));
     QSignalSpy drifted(m_store.get(), &HostKeyStore::driftDetected);
+    QSignalSpy typed(m_store.get(), &HostKeyStore::changed);
 
     const auto scanned = [&](const QString &name) {
         ScannedHostKey seen;
@@ -407,11 +414,15 @@ void TestHostKeyStore::compareScanRecordsDriftOnce()
     const HostKeyDrift signalled = drifted.at(0).at(0).value<HostKeyDrift>();
     QCOMPARE(signalled.hostKey, u"ssh-ed25519-10.1.1.1:22"_s);
     QCOMPARE(signalled.seenFingerprint, key(u"ed25519b"_s).fingerprint);
+    // The drifted key's row changes (it is flagged); the trusted key itself does not.
+    QCOMPARE(typed.size(), 1);
+    QCOMPARE(typed.at(0).at(0).value<ChangeSet>(), ChangeSet::changedOne(u"hostkeys.trusted"_s, signalled.hostKey));
 
     // The same changed key seen again is the same drift, not a new one.
     m_clock.advanceSeconds(60);
     KEYSTEAD_VERIFY_OK(m_store->compareScan(scan, Actor::console()));
     QCOMPARE(drifted.size(), 1);
+    QCOMPARE(typed.size(), 1);
     QCOMPARE(rows(u"host_key_drifts"_s), 1);
 
     // The trusted key was not touched.
@@ -428,6 +439,8 @@ void TestHostKeyStore::compareScanRecordsDriftOnce()
     QCOMPARE(auditActions().count(u"hostkey.drift"_s), 1);
 
     KEYSTEAD_VERIFY_OK(m_store->acknowledgeDrift(open->at(0).id, Actor::console()));
+    QCOMPARE(typed.size(), 2);
+    QCOMPARE(typed.at(1).at(0).value<ChangeSet>(), ChangeSet::changedOne(u"hostkeys.trusted"_s, signalled.hostKey));
     Result<QList<HostKeyDrift>> after = m_store->drifts();
     KEYSTEAD_VERIFY_OK(after);
     QVERIFY(after->isEmpty());
@@ -482,6 +495,7 @@ void TestHostKeyStore::knownHostsRoundTrip()
         + u"10.2.2.2 ssh-ed25519 "_s + key(u"ed25519b"_s).value + u"\n"_s // conflicts with the trusted key
         + u"garbage\n"_s;
     QSignalSpy changed(m_store.get(), &HostKeyStore::hostKeysChanged);
+    QSignalSpy typed(m_store.get(), &HostKeyStore::changed);
     const Result<KnownHostsImport> imported = m_store->importKnownHosts(text, Actor::console());
     KEYSTEAD_VERIFY_OK(imported);
     QCOMPARE(imported->added, 3);
@@ -492,6 +506,12 @@ void TestHostKeyStore::knownHostsRoundTrip()
     QCOMPARE(imported->problems.size(), 4);
     QVERIFY(imported->problems.at(0).startsWith(u"line 7:"_s));
     QCOMPARE(changed.size(), 1);
+    QCOMPARE(typed.size(), 1);
+    QStringList addedIds = typed.at(0).at(0).value<ChangeSet>().added;
+    addedIds.sort();
+    QCOMPARE(addedIds,
+             QStringList({u"ecdsa-sha2-nistp256-10.3.3.3:2200"_s, u"ecdsa-sha2-nistp256-host.example:22"_s,
+                          u"ssh-rsa-10.2.2.2:22"_s}));
     QCOMPARE(rows(u"host_keys"_s), 5);
 
     const Result<TrustedHostKey> named = m_store->find(u"ecdsa-sha2-nistp256-host.example:22"_s);

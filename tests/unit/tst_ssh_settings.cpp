@@ -169,6 +169,7 @@ void TestSshSettings::policiesAreCreatedUpdatedDeletedAndAudited()
     QFETCH(QString, backend);
     QVERIFY(start(backend));
     QSignalSpy changed(m_service.get(), &SshSettingsService::policiesChanged);
+    QSignalSpy typed(m_service.get(), &SshSettingsService::changed);
     QSignalSpy active(m_service.get(), &SshSettingsService::activePolicyChanged);
 
     Result<SettingsPolicy> made = m_service->createPolicy(named(u"Strict"_s), Actor::console());
@@ -177,6 +178,8 @@ void TestSshSettings::policiesAreCreatedUpdatedDeletedAndAudited()
     QVERIFY(made->key != SshSettingsService::kDefaultPolicyKey);
     QCOMPARE(m_service->revision(made->key).value(), qint64(1));
     QCOMPARE(changed.size(), 1);
+    QCOMPARE(typed.size(), 1);
+    QCOMPARE(typed.at(0).at(0).value<ChangeSet>(), ChangeSet::addedOne(u"settings.policy"_s, made->key));
 
     SettingsPolicy edited = made.value();
     edited.serverSide.cipher = {u"aes256-gcm@openssh.com"_s};
@@ -187,6 +190,7 @@ void TestSshSettings::policiesAreCreatedUpdatedDeletedAndAudited()
     KEYSTEAD_VERIFY_OK(m_service->updatePolicy(made->key, edited, Actor::console()));
     QCOMPARE(m_service->policy(made->key).value(), edited);
     QCOMPARE(m_service->revision(made->key).value(), qint64(2));
+    QCOMPARE(typed.constLast().at(0).value<ChangeSet>(), ChangeSet::changedOne(u"settings.policy"_s, made->key));
 
     // "-300" first, then by name.
     KEYSTEAD_VERIFY_OK(m_service->createPolicy(named(u"Alpha"_s), Actor::console()));
@@ -203,6 +207,7 @@ void TestSshSettings::policiesAreCreatedUpdatedDeletedAndAudited()
     QCOMPARE(twin.error().location, u"name"_s);
 
     KEYSTEAD_VERIFY_OK(m_service->deletePolicy(made->key, Actor::console()));
+    QCOMPARE(typed.constLast().at(0).value<ChangeSet>(), ChangeSet::removedOne(u"settings.policy"_s, made->key));
     QCOMPARE(m_service->policy(made->key).error().kind, Error::Kind::NotFound);
     QCOMPARE(m_service->deletePolicy(made->key, Actor::console()).error().kind, Error::Kind::NotFound);
     QCOMPARE(m_service->updatePolicy(made->key, edited, Actor::console()).error().kind, Error::Kind::NotFound);
@@ -416,7 +421,7 @@ void TestSshSettings::changeSetAppliesAllOrNothing()
     const Status refused = m_service->applyChanges(changes, Actor::console());
     QVERIFY(!refused);
     QCOMPARE(refused.error().kind, Error::Kind::Conflict);
-    QCOMPARE(refused.error().details.value(u"sps_code"_s).toString(), u"TransactionConflict"_s);
+    QCOMPARE(refused.error().details.value(u"reason"_s).toString(), SshSettingsService::kRevisionConflict);
     QCOMPARE(refused.error().details.value(u"id"_s).toString(), existing->key);
     // Nothing of it landed: not the new policy made before the conflict was found, not the options.
     QCOMPARE(m_service->policy(fresh.key).error().kind, Error::Kind::NotFound);

@@ -2,7 +2,6 @@
 
 #include "common/Result.h"
 #include "hostkeys/HostKeyRecords.h"
-#include "settings/SshSettings.h"
 
 #include <QWidget>
 
@@ -10,16 +9,13 @@
 
 QT_BEGIN_NAMESPACE
 class QAction;
-class QCheckBox;
 class QComboBox;
 class QFrame;
 class QLabel;
 class QLineEdit;
-class QPushButton;
 class QSpinBox;
 class QTabWidget;
 class QTableView;
-class QTreeWidget;
 class QVBoxLayout;
 QT_END_NAMESPACE
 
@@ -35,6 +31,7 @@ namespace keystead::ui {
 class AddHostKeyDialog;
 class ScanHostsDialog;
 class SettingsPolicyDialog;
+class SshServerSettingsTab;
 class TrustedHostKeysFilter;
 class TrustedHostKeysModel;
 
@@ -80,7 +77,7 @@ public:
     QStringList driftLines() const;
     Status acknowledgeDrift(qint64 driftId);
 
-    // The SSH server settings tab.
+    // The SSH server settings tab (SshServerSettingsTab).
     bool selectPolicy(const QString &key);
     QString selectedPolicy() const;
     QStringList policyRows() const; // "name (key)" with " [active]" on the active one
@@ -95,18 +92,13 @@ public:
 
 private:
     QWidget *createHostKeysTab();
-    QWidget *createSettingsTab();
     void refreshDrifts();
     void refreshTypes();
-    void refreshPolicies();
-    void refreshOptions();
     void refreshRescanInterval();
     void updateActions();
-    void applyOptions(const std::function<void(SshOptions &)> &change);
     QString choosePath(const QString &title, const QString &suggested, bool forSaving);
     void showError(const QString &message);
     void showNotice(const QString &message);
-    void showSettingsError(const QString &message);
     void openDialog(QWidget *dialog);
 
     HostKeyStore *m_hostKeys = nullptr;
@@ -131,16 +123,7 @@ private:
     QAction *m_deleteAction = nullptr;
     QAction *m_rescanAction = nullptr;
     QAction *m_exportAction = nullptr;
-
-    QTreeWidget *m_policies = nullptr;
-    QPushButton *m_editPolicy = nullptr;
-    QPushButton *m_deletePolicy = nullptr;
-    QPushButton *m_activatePolicy = nullptr;
-    QCheckBox *m_serviceEnabled = nullptr;
-    QSpinBox *m_logLevel = nullptr;
-    QSpinBox *m_signingInterval = nullptr;
-    QLabel *m_settingsError = nullptr;
-    QLabel *m_settingsNotice = nullptr;
+    SshServerSettingsTab *m_sshServerTab = nullptr;
 };
 
 } // namespace keystead::ui

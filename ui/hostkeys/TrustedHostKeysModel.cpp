@@ -4,10 +4,10 @@
 
 #include <QColor>
 #include <QFontDatabase>
+#include <QHash>
 #include <QLocale>
-#include <QSet>
 
-#include <algorithm>
+#include <optional>
 #include <utility>
 
 using namespace Qt::StringLiterals;
@@ -16,26 +16,26 @@ namespace keystead::ui {
 
 namespace {
 
-bool sameKey(const TrustedHostKey &a, const TrustedHostKey &b)
+// The fingerprint the newest unacknowledged drift of each key saw.
+QHash<QString, QString> seenFingerprints(const QList<HostKeyDrift> &drifts)
 {
-    return a.address == b.address && a.port == b.port && a.type == b.type && a.value == b.value
-        && a.fingerprint == b.fingerprint && a.addedAt == b.addedAt && a.origin == b.origin;
+    QHash<QString, QString> seen;
+    // Newest first: the first drift of a key is the one to show.
+    for (const HostKeyDrift &drift : drifts) {
+        if (!drift.acknowledgedAt && !seen.contains(drift.hostKey))
+            seen.insert(drift.hostKey, drift.seenFingerprint);
+    }
+    return seen;
 }
 
 } // namespace
 
 TrustedHostKeysModel::TrustedHostKeysModel(HostKeyStore &store, QObject *parent)
-    : QAbstractTableModel(parent)
+    : ChangeTableModel<TrustedHostKeyRow>(parent)
     , m_store(store)
 {
-    connect(&m_store, &HostKeyStore::hostKeysChanged, this, &TrustedHostKeysModel::refresh);
-    connect(&m_store, &HostKeyStore::driftDetected, this, &TrustedHostKeysModel::refresh);
+    connect(&m_store, &HostKeyStore::changed, this, &TrustedHostKeysModel::applyChanges);
     refresh();
-}
-
-int TrustedHostKeysModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
 }
 
 int TrustedHostKeysModel::columnCount(const QModelIndex &parent) const
@@ -47,10 +47,10 @@ QVariant TrustedHostKeysModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const TrustedHostKey &key = m_rows.at(index.row());
+    const TrustedHostKey &key = rowAt(index.row()).key;
+    const QString &seen = rowAt(index.row()).seenFingerprint;
     const auto column = static_cast<Column>(index.column());
-    const auto seen = m_seen.constFind(key.key);
-    const bool changed = seen != m_seen.cend();
+    const bool changed = !seen.isEmpty();
 
     switch (role) {
     case Qt::DisplayRole:
@@ -61,13 +61,13 @@ QVariant TrustedHostKeysModel::data(const QModelIndex &index, int role) const
         case Fingerprint: return key.fingerprint;
         case Origin: return key.origin;
         case Added: return QLocale().toString(key.addedAt.toLocalTime(), QLocale::ShortFormat);
-        case State: return changed ? tr("CHANGED, seen %1").arg(seen.value()) : tr("trusted");
+        case State: return changed ? tr("CHANGED, seen %1").arg(seen) : tr("trusted");
         case ColumnCount: break;
         }
         break;
     case Qt::ToolTipRole:
         if (column == Fingerprint || column == State)
-            return changed ? tr("Trusted: %1\nSeen by a scan: %2").arg(key.fingerprint, seen.value())
+            return changed ? tr("Trusted: %1\nSeen by a scan: %2").arg(key.fingerprint, seen)
                            : QVariant(key.fingerprint);
         if (column == Type)
             return key.key;
@@ -119,13 +119,6 @@ QVariant TrustedHostKeysModel::headerData(int section, Qt::Orientation orientati
     }
 }
 
-int TrustedHostKeysModel::rowOf(const QString &key) const
-{
-    const auto found
-        = std::find_if(m_rows.cbegin(), m_rows.cend(), [&key](const TrustedHostKey &row) { return row.key == key; });
-    return found == m_rows.cend() ? -1 : static_cast<int>(found - m_rows.cbegin());
-}
-
 QModelIndex TrustedHostKeysModel::indexOf(const QString &key, int column) const
 {
     const int row = rowOf(key);
@@ -134,8 +127,8 @@ QModelIndex TrustedHostKeysModel::indexOf(const QString &key, int column) const
 
 QString TrustedHostKeysModel::seenFingerprint(const QString &key) const
 {
-    const auto found = m_seen.constFind(key);
-    return found == m_seen.cend() ? QString() : found.value();
+    const int row = rowOf(key);
+    return row < 0 ? QString() : rowAt(row).seenFingerprint;
 }
 
 void TrustedHostKeysModel::refresh()
@@ -143,55 +136,55 @@ void TrustedHostKeysModel::refresh()
     Result<QList<TrustedHostKey>> listed = m_store.list();
     Result<QList<HostKeyDrift>> drifts = m_store.drifts();
     if (!listed || !drifts) {
-        m_lastError = !listed ? listed.error().message : drifts.error().message;
-        Q_EMIT lastErrorChanged(m_lastError);
+        setLastError(!listed ? listed.error().message : drifts.error().message);
         return;
     }
-    const bool hadError = !m_lastError.isEmpty();
-    m_lastError.clear();
+    const QHash<QString, QString> seen = seenFingerprints(drifts.value());
+    QList<TrustedHostKeyRow> rows;
+    rows.reserve(listed->size());
+    for (TrustedHostKey &key : listed.value()) {
+        const QString fingerprint = seen.value(key.key);
+        rows.append(TrustedHostKeyRow{std::move(key), fingerprint});
+    }
+    resetRows(std::move(rows));
+    setLastError({});
+}
 
-    QHash<QString, QString> seen;
-    // Newest first: the first drift of a key is the one to show.
-    for (const HostKeyDrift &drift : drifts.value()) {
-        if (!drift.acknowledgedAt && !seen.contains(drift.hostKey))
-            seen.insert(drift.hostKey, drift.seenFingerprint);
-    }
-    const QHash<QString, QString> oldSeen = std::exchange(m_seen, seen);
+void TrustedHostKeysModel::applyChanges(const ChangeSet &changes)
+{
+    if (changes.topic != HostKeyStore::kTopic)
+        return;
+    // The drifts are read once per event, only when a row is to be fetched.
+    std::optional<QHash<QString, QString>> seen;
+    QString problem;
+    apply(changes, [&](const QString &id) -> std::optional<TrustedHostKeyRow> {
+        const int current = rowOf(id);
+        const auto keep = [&](const Error &error) -> std::optional<TrustedHostKeyRow> {
+            // The store does not answer: the row stays as last read.
+            problem = error.message;
+            return current < 0 ? std::nullopt : std::optional<TrustedHostKeyRow>(rowAt(current));
+        };
+        Result<TrustedHostKey> key = m_store.find(id);
+        if (!key)
+            return key.error().kind == Error::Kind::NotFound ? std::nullopt : keep(key.error());
+        if (!seen) {
+            Result<QList<HostKeyDrift>> drifts = m_store.drifts();
+            if (!drifts)
+                return keep(drifts.error());
+            seen = seenFingerprints(drifts.value());
+        }
+        return TrustedHostKeyRow{std::move(key).value(), seen->value(id)};
+    });
+    setLastError(problem);
+}
 
-    QList<TrustedHostKey> fresh = std::move(listed).value();
-    QHash<QString, qsizetype> freshRows;
-    for (qsizetype row = 0; row < fresh.size(); ++row)
-        freshRows.insert(fresh.at(row).key, row);
-
-    for (int row = static_cast<int>(m_rows.size()) - 1; row >= 0; --row) {
-        if (freshRows.contains(m_rows.at(row).key))
-            continue;
-        beginRemoveRows({}, row, row);
-        m_rows.removeAt(row);
-        endRemoveRows();
-    }
-    QSet<QString> known;
-    for (int row = 0; row < m_rows.size(); ++row) {
-        const TrustedHostKey &now = fresh.at(freshRows.value(m_rows.at(row).key));
-        known.insert(now.key);
-        if (sameKey(m_rows.at(row), now) && oldSeen.value(now.key) == m_seen.value(now.key))
-            continue;
-        m_rows[row] = now;
-        Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
-    }
-    QList<TrustedHostKey> added;
-    for (TrustedHostKey &key : fresh) {
-        if (!known.contains(key.key))
-            added.append(std::move(key));
-    }
-    if (!added.isEmpty()) {
-        const int first = static_cast<int>(m_rows.size());
-        beginInsertRows({}, first, first + static_cast<int>(added.size()) - 1);
-        m_rows.append(std::move(added));
-        endInsertRows();
-    }
-    if (hadError)
-        Q_EMIT lastErrorChanged(QString());
+void TrustedHostKeysModel::setLastError(const QString &message)
+{
+    // A failure is told every time; a recovery once.
+    if (message.isEmpty() && m_lastError.isEmpty())
+        return;
+    m_lastError = message;
+    Q_EMIT lastErrorChanged(m_lastError);
 }
 
 } // namespace keystead::ui

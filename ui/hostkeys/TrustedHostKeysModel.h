@@ -1,9 +1,7 @@
 #pragma once
 
 #include "hostkeys/HostKeyRecords.h"
-
-#include <QAbstractTableModel>
-#include <QHash>
+#include "ui/common/ChangeTableModel.h"
 
 namespace keystead {
 class HostKeyStore;
@@ -11,11 +9,19 @@ class HostKeyStore;
 
 namespace keystead::ui {
 
+// One row: a trusted key and the fingerprint the newest unacknowledged drift
+// saw instead (empty when none).
+struct TrustedHostKeyRow
+{
+    TrustedHostKey key;
+    QString seenFingerprint;
+};
+
 // Every trusted host key, as HostKeyStore lists them, with the unacknowledged
-// drift a re-scan found flagged on its row. Follows hostKeysChanged and
-// driftDetected (queued when another thread writes); rows merge by key id, so
+// drift a re-scan found flagged on its row. Loads once, then applies the
+// store's changed() events in place (queued when another thread writes), so
 // the selection survives a change elsewhere.
-class TrustedHostKeysModel final : public QAbstractTableModel
+class TrustedHostKeysModel final : public ChangeTableModel<TrustedHostKeyRow>
 {
     Q_OBJECT
 
@@ -31,28 +37,32 @@ public:
 
     explicit TrustedHostKeysModel(HostKeyStore &store, QObject *parent = nullptr);
 
-    int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-    const TrustedHostKey &keyAt(int row) const { return m_rows.at(row); }
-    int rowOf(const QString &key) const;
+    const TrustedHostKey &keyAt(int row) const { return rowAt(row).key; }
+    int rowOf(const QString &key) const { return indexOfId(key); }
     QModelIndex indexOf(const QString &key, int column = Address) const;
     // The fingerprint a scan saw instead of the trusted one; empty when none.
     QString seenFingerprint(const QString &key) const;
     QString lastError() const { return m_lastError; }
 
 public Q_SLOTS:
+    // Reads every key again (the first load).
     void refresh();
 
 Q_SIGNALS:
     void lastErrorChanged(const QString &message);
 
+protected:
+    QString idOf(const TrustedHostKeyRow &row) const override { return row.key.key; }
+
 private:
+    void applyChanges(const keystead::ChangeSet &changes);
+    void setLastError(const QString &message);
+
     HostKeyStore &m_store;
-    QList<TrustedHostKey> m_rows;
-    QHash<QString, QString> m_seen; // key id -> fingerprint seen by the newest unacknowledged drift
     QString m_lastError;
 };
 
