@@ -127,6 +127,7 @@ Result<NewApiToken> TokenService::create(const QString &name, TokenScopes scopes
     if (!stored)
         return stored.error();
     Q_EMIT tokensChanged();
+    Q_EMIT changed(ChangeSet::addedOne(QString(kTopic), made.token.id));
     return made;
 }
 
@@ -153,7 +154,20 @@ Status TokenService::revoke(const QString &id)
     if (updated.value().numRowsAffected() != 1)
         return Error::notFound(u"no active token with id %1"_s.arg(id));
     Q_EMIT tokensChanged();
+    Q_EMIT changed(ChangeSet::changedOne(QString(kTopic), id));
     return {};
+}
+
+Result<std::optional<ApiToken>> TokenService::find(const QString &id) const
+{
+    Result<QSqlQuery> query = sql::exec(
+        m_database.connection(),
+        u"SELECT id, name, created_at, last_used_at, revoked_at, scopes FROM api_tokens WHERE id = ?"_s, {id});
+    if (!query)
+        return query.error();
+    if (!query.value().next())
+        return std::optional<ApiToken>();
+    return std::optional<ApiToken>(tokenFromRow(query.value()));
 }
 
 std::optional<ApiToken> TokenService::verify(QByteArrayView secret)

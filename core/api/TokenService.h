@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/ChangeSet.h"
 #include "common/Result.h"
 
 #include <QDateTime>
@@ -68,8 +69,15 @@ public:
     static constexpr int kMaxNameLength = 100;
     static constexpr QLatin1StringView kSecretPrefix{"kst_"};
 
+    // One token by id, revoked or not; nullopt when there is none.
+    Result<std::optional<ApiToken>> find(const QString &id) const;
+
+    // Topic of this service's ChangeSets: a new token is added, a revoked one changed.
+    static constexpr QLatin1StringView kTopic{"api.token"};
+
 Q_SIGNALS:
     void tokensChanged();
+    void changed(const keystead::ChangeSet &changes);
 
 private:
     Database &m_database;

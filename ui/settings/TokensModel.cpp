@@ -45,16 +45,31 @@ QString scopesText(TokenScopes scopes)
 } // namespace
 
 TokensModel::TokensModel(TokenService &tokens, QObject *parent)
-    : QAbstractTableModel(parent)
+    : ChangeTableModel<ApiToken>(parent)
     , m_service(tokens)
 {
-    connect(&m_service, &TokenService::tokensChanged, this, &TokensModel::refresh);
-    refresh();
+    connect(&m_service, &TokenService::changed, this, &TokensModel::applyChanges);
+    Result<QList<ApiToken>> listed = m_service.list();
+    if (!listed) {
+        m_lastError = listed.error().message;
+        return;
+    }
+    resetRows(std::move(listed).value());
 }
 
-int TokensModel::rowCount(const QModelIndex &parent) const
+void TokensModel::applyChanges(const ChangeSet &changes)
 {
-    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+    apply(changes, [this](const QString &id) -> std::optional<ApiToken> {
+        Result<std::optional<ApiToken>> found = m_service.find(id);
+        if (!found) {
+            m_lastError = found.error().message;
+            Q_EMIT refreshFailed(m_lastError);
+            // Unreadable now: keep the row as it was rather than drop it.
+            const int row = indexOfId(id);
+            return row >= 0 ? std::optional<ApiToken>(rowAt(row)) : std::nullopt;
+        }
+        return found.value();
+    });
 }
 
 int TokensModel::columnCount(const QModelIndex &parent) const
@@ -66,7 +81,7 @@ QVariant TokensModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const ApiToken &token = m_rows.at(index.row());
+    const ApiToken &token = rowAt(index.row());
     const auto column = static_cast<Column>(index.column());
 
     switch (role) {
@@ -128,13 +143,6 @@ QVariant TokensModel::headerData(int section, Qt::Orientation orientation, int r
     }
 }
 
-int TokensModel::rowOf(const QString &id) const
-{
-    const auto found
-        = std::find_if(m_rows.cbegin(), m_rows.cend(), [&id](const ApiToken &token) { return token.id == id; });
-    return found == m_rows.cend() ? -1 : static_cast<int>(found - m_rows.cbegin());
-}
-
 void TokensModel::refresh()
 {
     Result<QList<ApiToken>> listed = m_service.list();
@@ -144,39 +152,18 @@ void TokensModel::refresh()
         return;
     }
     m_lastError.clear();
-    QList<ApiToken> fresh = std::move(listed).value();
-
-    // Creating, revoking and using a token append rows or change them in place:
-    // keep the rows then, so a view keeps its selection and scroll position.
-    const bool onlyAppendedOrChanged = fresh.size() >= m_rows.size()
-        && std::equal(m_rows.cbegin(), m_rows.cend(), fresh.cbegin(),
-                      [](const ApiToken &a, const ApiToken &b) { return a.id == b.id; });
-    if (!onlyAppendedOrChanged) {
-        beginResetModel();
-        m_rows = std::move(fresh);
-        endResetModel();
-        return;
+    // Rows in place: tokens are never deleted, so a refresh only changes rows
+    // ("last used", revoked elsewhere) or appends the ones another instance made.
+    QStringList present;
+    for (const ApiToken &token : std::as_const(listed.value())) {
+        present.append(token.id);
+        const int row = indexOfId(token.id);
+        if (row < 0 || !sameRow(rowAt(row), token))
+            upsert(token.id, token);
     }
-
-    int firstChanged = -1;
-    int lastChanged = -1;
-    for (int row = 0; row < static_cast<int>(m_rows.size()); ++row) {
-        if (sameRow(m_rows.at(row), fresh.at(row)))
-            continue;
-        m_rows[row] = fresh.at(row);
-        if (firstChanged < 0)
-            firstChanged = row;
-        lastChanged = row;
-    }
-    if (firstChanged >= 0)
-        Q_EMIT dataChanged(index(firstChanged, 0), index(lastChanged, ColumnCount - 1));
-
-    if (fresh.size() > m_rows.size()) {
-        const int first = static_cast<int>(m_rows.size());
-        beginInsertRows({}, first, static_cast<int>(fresh.size()) - 1);
-        m_rows.append(fresh.mid(first));
-        endInsertRows();
-    }
+    for (const ApiToken &token : QList<ApiToken>(rows()))
+        if (!present.contains(token.id))
+            removeId(token.id);
 }
 
 } // namespace keystead::ui

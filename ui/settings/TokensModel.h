@@ -1,15 +1,16 @@
 #pragma once
 
 #include "api/TokenService.h"
+#include "ui/common/ChangeTableModel.h"
 
 #include <QAbstractTableModel>
 
 namespace keystead::ui {
 
 // The API tokens, oldest first, as TokenService lists them (never their secrets).
-// Follows TokenService::tokensChanged; refresh() also picks up "last used" times,
-// which the service records without announcing them.
-class TokensModel final : public QAbstractTableModel
+// Applies TokenService's ChangeSets row by row; refresh() also picks up "last
+// used" times, which the service records without announcing them.
+class TokensModel final : public ChangeTableModel<ApiToken>
 {
     Q_OBJECT
 
@@ -24,13 +25,12 @@ public:
 
     explicit TokensModel(TokenService &tokens, QObject *parent = nullptr);
 
-    int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-    const ApiToken &tokenAt(int row) const { return m_rows.at(row); }
-    int rowOf(const QString &id) const;
+    const ApiToken &tokenAt(int row) const { return rowAt(row); }
+    int rowOf(const QString &id) const { return indexOfId(id); }
     // Empty while the last refresh worked.
     QString lastError() const { return m_lastError; }
 
@@ -40,9 +40,13 @@ public Q_SLOTS:
 Q_SIGNALS:
     void refreshFailed(const QString &message);
 
+protected:
+    QString idOf(const ApiToken &token) const override { return token.id; }
+
 private:
+    void applyChanges(const ChangeSet &changes);
+
     TokenService &m_service;
-    QList<ApiToken> m_rows;
     QString m_lastError;
 };
 
