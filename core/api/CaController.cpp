@@ -98,7 +98,8 @@ QJsonObject certificateToJson(const IssuedCertificate &certificate, const QDateT
 
 Error wrongType(const QString &field, const QString &expected)
 {
-    return CaErrorShape::error(CaErrorShape::Code::FieldType, u"%1 must be %2"_s.arg(field, expected), Error::Kind::InvalidInput, field);
+    return CaErrorShape::error(CaErrorShape::Code::FieldType, u"%1 must be %2"_s.arg(field, expected),
+                               Error::Kind::InvalidInput, field);
 }
 
 // A JSON object body whose fields are all among `allowed`; null fields count as absent.
@@ -112,14 +113,15 @@ public:
             return Body(QJsonObject());
         const QJsonDocument document = request.json();
         if (!document.isObject())
-            return CaErrorShape::error(CaErrorShape::Code::BodyInvalid, u"the request body must be a JSON object"_s, Error::Kind::InvalidInput,
-                           u"body"_s);
+            return CaErrorShape::error(CaErrorShape::Code::BodyInvalid, u"the request body must be a JSON object"_s,
+                                       Error::Kind::InvalidInput, u"body"_s);
         const QJsonObject object = document.object();
         for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
             if (!allowed.contains(it.key()))
-                return CaErrorShape::error(CaErrorShape::Code::UnknownField,
-                               u"unknown field %1; this request takes: %2"_s.arg(it.key(), allowed.join(u", "_s)),
-                               Error::Kind::InvalidInput, it.key());
+                return CaErrorShape::error(
+                    CaErrorShape::Code::UnknownField,
+                    u"unknown field %1; this request takes: %2"_s.arg(it.key(), allowed.join(u", "_s)),
+                    Error::Kind::InvalidInput, it.key());
         }
         return Body(object);
     }
@@ -230,15 +232,17 @@ Result<Paging> pagingOf(const HttpRequest &request)
         bool ok = false;
         const int limit = request.query.queryItemValue(u"limit"_s, QUrl::FullyDecoded).toInt(&ok);
         if (!ok || limit < 1 || limit > kMaxLimit)
-            return CaErrorShape::error(CaErrorShape::Code::QueryInvalid, u"limit must be a whole number from 1 to %1"_s.arg(kMaxLimit),
-                           Error::Kind::InvalidInput, u"limit"_s);
+            return CaErrorShape::error(CaErrorShape::Code::QueryInvalid,
+                                       u"limit must be a whole number from 1 to %1"_s.arg(kMaxLimit),
+                                       Error::Kind::InvalidInput, u"limit"_s);
         paging.limit = limit;
     }
     if (request.query.hasQueryItem(u"before_id"_s)) {
         paging.beforeId = request.query.queryItemValue(u"before_id"_s, QUrl::FullyDecoded);
         if (!idPattern.match(paging.beforeId).hasMatch())
-            return CaErrorShape::error(CaErrorShape::Code::QueryInvalid, u"before_id must be the id of an item of this list"_s,
-                           Error::Kind::InvalidInput, u"before_id"_s);
+            return CaErrorShape::error(CaErrorShape::Code::QueryInvalid,
+                                       u"before_id must be the id of an item of this list"_s, Error::Kind::InvalidInput,
+                                       u"before_id"_s);
     }
     return paging;
 }
@@ -271,7 +275,7 @@ Result<RecordUpdate> updateOf(const HttpRequest &request)
         return id.error();
     if (*id && **id != request.argument(u"id"_s))
         return CaErrorShape::error(CaErrorShape::Code::IdMismatch, u"id in the body differs from the id in the path"_s,
-                       Error::Kind::InvalidInput, u"id"_s);
+                                   Error::Kind::InvalidInput, u"id"_s);
     RecordUpdate update;
     Result<std::optional<QString>> description = body->string(u"description"_s);
     if (!description)

@@ -34,7 +34,6 @@ bool hasControlCharacters(const QString &value)
     return std::any_of(value.cbegin(), value.cend(), [](QChar c) { return c.category() == QChar::Other_Control; });
 }
 
-
 Result<SshPublicKey> checkSubject(const QString &text)
 {
     const QString trimmed = text.trimmed();
@@ -381,8 +380,8 @@ Error certificateNotFound(const QString &id)
 
 Error vaultRefused(const Error &vault)
 {
-    Error error
-        = caError(CaReason::VaultUnavailable, u"the vault cannot be used: "_s + vault.message, Error::Kind::Unavailable);
+    Error error = caError(CaReason::VaultUnavailable, u"the vault cannot be used: "_s + vault.message,
+                          Error::Kind::Unavailable);
     if (vault.details.contains(u"vault_state"_s))
         error.details.insert(u"vault_state"_s, vault.details.value(u"vault_state"_s));
     return error;

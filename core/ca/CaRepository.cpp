@@ -107,7 +107,6 @@ Result<QList<CertificateAuthority>> selectLiveAuthorities(const QSqlDatabase &db
     return selectAuthorities(db, u"a.deleted_at IS NULL"_s, {});
 }
 
-
 // A CA by id; `includeDeleted` for what outlives it (its KRL).
 Result<AuthorityRow> selectAuthority(const QSqlDatabase &db, const QString &id, bool includeDeleted)
 {
@@ -223,11 +222,9 @@ Result<std::optional<quint64>> allocateSerial(const QSqlDatabase &db, const QStr
 
 Status bumpKrlVersion(const QSqlDatabase &db, const QString &caId)
 {
-    Result<QSqlQuery> bumped
-        = caId.isEmpty()
+    Result<QSqlQuery> bumped = caId.isEmpty()
         ? sql::exec(db, u"UPDATE ssh_certificate_authorities SET krl_version = krl_version + 1"_s, {})
-        : sql::exec(db, u"UPDATE ssh_certificate_authorities SET krl_version = krl_version + 1 WHERE id = ?"_s,
-                    {caId});
+        : sql::exec(db, u"UPDATE ssh_certificate_authorities SET krl_version = krl_version + 1 WHERE id = ?"_s, {caId});
     if (!bumped)
         return bumped.error();
     return {};
@@ -316,12 +313,11 @@ Status insertCertificate(const QSqlDatabase &db, const IssuedCertificate &issued
         u"INSERT INTO ssh_certificates (id, kind, ca_id, serial, key_id, public_key, key_type,"
         " subject_fingerprint, principals, critical_options, extensions, valid_after, valid_until, certificate,"
         " created_at, description, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s,
-        {issued.id, certificateKindName(issued.kind), issued.certificateAuthorityId,
-         static_cast<qint64>(issued.serial), issued.keyId, issued.publicKey, issued.keyType,
-         issued.subjectFingerprint, jsonText(QJsonArray::fromStringList(issued.principals)),
-         mapToJson(issued.criticalOptions), mapToJson(issued.extensions), sql::toStoreTime(issued.validAfter),
-         sql::toStoreTime(issued.validUntil), issued.certificate, sql::toStoreTime(issued.createdAt),
-         text(issued.description), text(issued.metadata)});
+        {issued.id, certificateKindName(issued.kind), issued.certificateAuthorityId, static_cast<qint64>(issued.serial),
+         issued.keyId, issued.publicKey, issued.keyType, issued.subjectFingerprint,
+         jsonText(QJsonArray::fromStringList(issued.principals)), mapToJson(issued.criticalOptions),
+         mapToJson(issued.extensions), sql::toStoreTime(issued.validAfter), sql::toStoreTime(issued.validUntil),
+         issued.certificate, sql::toStoreTime(issued.createdAt), text(issued.description), text(issued.metadata)});
     if (!inserted)
         return inserted.error();
     return {};
@@ -330,8 +326,9 @@ Status insertCertificate(const QSqlDatabase &db, const IssuedCertificate &issued
 Status updateCertificateTexts(const QSqlDatabase &db, const QString &id, const QString &description,
                               const QString &metadata)
 {
-    Result<QSqlQuery> updated = sql::exec(db, u"UPDATE ssh_certificates SET description = ?, metadata = ? WHERE id = ?"_s,
-                                          {text(description), text(metadata), id});
+    Result<QSqlQuery> updated
+        = sql::exec(db, u"UPDATE ssh_certificates SET description = ?, metadata = ? WHERE id = ?"_s,
+                    {text(description), text(metadata), id});
     if (!updated)
         return updated.error();
     return {};

@@ -332,7 +332,6 @@ Result<IssuedCertificate> CertificateAuthorityService::issue(const CertificateIn
 Result<QList<IssuedCertificate>> CertificateAuthorityService::certificates(const CertificateQuery &query) const
 {
     return selectMatching(m_database.connection(), query, m_clock.now());
-
 }
 
 Result<IssuedCertificate> CertificateAuthorityService::certificate(const QString &id,

@@ -190,8 +190,9 @@ std::optional<Error> checkFields(const SshKeyInput &input)
     if (input.tags) {
         const QStringList tags = cleanList(*input.tags);
         if (tags.size() > kMaxTags)
-            return inventoryError(InventoryReason::FieldInvalid, u"The field tags has more than %1 tags"_s.arg(kMaxTags),
-                                  Error::Kind::InvalidInput, u"tags"_s);
+            return inventoryError(InventoryReason::FieldInvalid,
+                                  u"The field tags has more than %1 tags"_s.arg(kMaxTags), Error::Kind::InvalidInput,
+                                  u"tags"_s);
         for (const QString &tag : tags) {
             const auto refused = [](const QString &message) {
                 return inventoryError(InventoryReason::FieldInvalid, message, Error::Kind::InvalidInput, u"tags"_s);

@@ -55,7 +55,6 @@ SshKeyRecord keyFromRow(const QSqlQuery &row)
     return key;
 }
 
-
 Result<QString> generateIdentifier()
 {
     Result<QString> suffix = identifiers::randomLowercase(kGeneratedIdentifierLength);
@@ -338,7 +337,8 @@ Result<bool> fingerprintKnown(const QSqlDatabase &db, const QString &fingerprint
 
 Status disableKey(const QSqlDatabase &db, qint64 id, const QString &now)
 {
-    Result<QSqlQuery> updated = sql::exec(db, u"UPDATE ssh_keys SET enabled = 0, updated_at = ? WHERE id = ?"_s, {now, id});
+    Result<QSqlQuery> updated
+        = sql::exec(db, u"UPDATE ssh_keys SET enabled = 0, updated_at = ? WHERE id = ?"_s, {now, id});
     if (!updated)
         return updated.error();
     return {};

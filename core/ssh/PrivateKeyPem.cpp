@@ -26,7 +26,6 @@
 #include <optional>
 #include <utility>
 
-
 using namespace Qt::StringLiterals;
 
 namespace keystead::sshkey {

@@ -211,8 +211,8 @@ void CertificatesModel::reevaluate()
 
 void CertificatesModel::updateExpiringCount()
 {
-    const int count = static_cast<int>(
-        std::count_if(m_judged.cbegin(), m_judged.cend(), [](const Judgement &judgement) { return judgement.expiring; }));
+    const int count = static_cast<int>(std::count_if(m_judged.cbegin(), m_judged.cend(),
+                                                     [](const Judgement &judgement) { return judgement.expiring; }));
     if (count == m_expiringCount)
         return;
     m_expiringCount = count;

@@ -383,8 +383,7 @@ void CertificatesPanel::authorityCreated(const CertificateAuthority &authority)
 {
     // The model learns of it through the service's change event (queued when made on a
     // worker thread); read it now, so it can be selected at once.
-    m_authorities->applyChanges(
-        ChangeSet::addedOne(CertificateAuthorityService::kAuthorityTopic, authority.id));
+    m_authorities->applyChanges(ChangeSet::addedOne(CertificateAuthorityService::kAuthorityTopic, authority.id));
     selectAuthority(authority.id);
     showError({});
     showNotice(tr("Created the %1 certificate authority %2.")

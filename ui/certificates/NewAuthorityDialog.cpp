@@ -161,8 +161,8 @@ bool NewAuthorityDialog::start()
 
 void NewAuthorityDialog::create(const CaCreateInput &input, Result<SshCertificateSigner> key)
 {
-    Result<CertificateAuthority> created
-        = key ? m_service.createAuthority(input, key.value(), Actor::console()) : Result<CertificateAuthority>(key.error());
+    Result<CertificateAuthority> created = key ? m_service.createAuthority(input, key.value(), Actor::console())
+                                               : Result<CertificateAuthority>(key.error());
     setBusy(false);
     if (!created) {
         showError(CertificateTexts::error(created.error()));

@@ -15,7 +15,6 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
-
 #include <optional>
 
 using namespace Qt::StringLiterals;
