@@ -49,6 +49,40 @@ namespace keystead::ui {
 
 using namespace certificatespanel;
 
+namespace certificatespanel {
+
+namespace {
+
+// The detail pane's fields, in the order shown.
+constexpr DetailField kDetailFields[] = {
+    {"id", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "Id:")},
+    {"kind", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "Kind:")},
+    {"state", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "State:")},
+    {"authority", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "CA:")},
+    {"serial", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "Serial:")},
+    {"keyId", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "Key id:")},
+    {"keyType", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "Key type:")},
+    {"fingerprint", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "Subject fingerprint:")},
+    {"publicKey", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "Subject key:")},
+    {"principals", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "Principals:")},
+    {"validAfter", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "Valid from:")},
+    {"validUntil", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "Valid until:")},
+    {"criticalOptions", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "Critical options:")},
+    {"extensions", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "Extensions:")},
+    {"description", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "Description:")},
+    {"metadata", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "Metadata:")},
+    {"createdAt", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "Created:")},
+};
+
+} // namespace
+
+std::span<const DetailField> detailFields()
+{
+    return kDetailFields;
+}
+
+} // namespace certificatespanel
+
 CertificatesPanel::CertificatesPanel(CertificateAuthorityService &certificates, InventoryService &inventory,
                                      CollectService &collect, SettingsStore &settings, const Clock &clock,
                                      QWidget *parent)
@@ -207,265 +241,206 @@ void CertificatesPanel::fitColumns(QTableView *view, int columnCount)
     }
 }
 
-bool CertificatesPanel::selectAuthority(const QString &id)
+QWidget *CertificatesPanel::createAuthorityToolBar()
 {
-    const QModelIndex index = m_authorities->indexOf(id);
-    if (!index.isValid())
-        return false;
-    m_authorityView->selectRow(index.row());
-    m_authorityView->scrollTo(index);
-    return true;
+    auto *toolBar = new QToolBar(this);
+    toolBar->setObjectName(u"authoritiesToolBar"_s);
+    toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolBar->setIconSize(QSize(18, 18));
+    const auto action
+        = [toolBar](const QString &objectName, const QString &icon, const QString &text, const QString &toolTip) {
+              QAction *made = toolBar->addAction(keysteadIcon(icon), text);
+              made->setObjectName(objectName);
+              made->setToolTip(toolTip);
+              return made;
+          };
+    m_newAuthorityAction = action(u"newAuthority"_s, u"add"_s, tr("New CA…"),
+                                  tr("Create a certificate authority: Ed25519, ECDSA or RSA"));
+    connect(m_newAuthorityAction, &QAction::triggered, this, &CertificatesPanel::askToCreateAuthority);
+    m_editAuthorityAction
+        = action(u"editAuthority"_s, u"edit"_s, tr("Edit description…"), tr("Change the selected CA's description"));
+    connect(m_editAuthorityAction, &QAction::triggered, this, &CertificatesPanel::askToEditDescription);
+    m_deleteAuthorityAction = action(u"deleteAuthority"_s, u"disable"_s, tr("Delete CA…"),
+                                     tr("Delete the selected CA: it signs no more; its certificates stay listed"));
+    connect(m_deleteAuthorityAction, &QAction::triggered, this, [this] { (void)deleteSelectedAuthority(); });
+    toolBar->addSeparator();
+    m_signAction
+        = action(u"signCertificate"_s, u"certificates"_s, tr("Sign certificate…"),
+                 tr("Sign a user or host certificate for a pasted key, a key of the inventory or a collected key"));
+    connect(m_signAction, &QAction::triggered, this, &CertificatesPanel::askToSign);
+    return toolBar;
 }
 
-QString CertificatesPanel::selectedAuthorityId() const
+QWidget *CertificatesPanel::createAuthorityExportBar()
 {
-    const QModelIndexList rows = m_authorityView->selectionModel()->selectedRows();
-    return rows.isEmpty() ? QString() : rows.constFirst().data(CertificateAuthoritiesModel::IdRole).toString();
+    // A tool bar, not a row of buttons: on a narrow window what does not fit goes to its » menu.
+    auto *bar = new QToolBar(this);
+    bar->setObjectName(u"authorityExportBar"_s);
+    bar->setIconSize(QSize(18, 18));
+    const auto button
+        = [this, bar](const QString &objectName, const QString &icon, const QString &text, const QString &toolTip) {
+              auto *made = new QAction(keysteadIcon(icon), text, this);
+              made->setObjectName(objectName);
+              made->setToolTip(toolTip);
+              auto *tool = new QToolButton(bar);
+              tool->setDefaultAction(made);
+              tool->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+              tool->setAutoRaise(true);
+              return std::pair{made, tool};
+          };
+    auto [copyTrusted, copyTrustedButton]
+        = button(u"copyTrustedUserCaKeys"_s, u"copy"_s, tr("Copy TrustedUserCAKeys line"),
+                 tr("The CA's public key as one line for the file sshd_config's TrustedUserCAKeys names"));
+    auto [saveTrusted, saveTrustedButton]
+        = button(u"saveTrustedUserCaKeys"_s, u"export"_s, tr("Save…"), tr("Save the TrustedUserCAKeys line to a file"));
+    auto [copyKnownHosts, copyKnownHostsButton]
+        = button(u"copyKnownHostsLine"_s, u"copy"_s, tr("Copy @cert-authority line"),
+                 tr("The known_hosts line that makes clients trust this CA's host certificates"));
+    auto [saveKnownHosts, saveKnownHostsButton]
+        = button(u"saveKnownHosts"_s, u"export"_s, tr("Save…"),
+                 tr("Save the @cert-authority line and an @revoked line for each revoked host key"));
+    auto [saveKrl, saveKrlButton] = button(u"saveRevocationList"_s, u"export"_s, tr("Save KRL…"),
+                                           tr("The CA's key revocation list (binary), for servers' RevokedKeys"));
+    m_copyTrustedAction = copyTrusted;
+    m_saveTrustedAction = saveTrusted;
+    m_copyKnownHostsAction = copyKnownHosts;
+    m_saveKnownHostsAction = saveKnownHosts;
+    m_saveKrlAction = saveKrl;
+    connect(m_copyTrustedAction, &QAction::triggered, this, [this] { (void)copyTrustedUserCaKeysLine(); });
+    connect(m_saveTrustedAction, &QAction::triggered, this, &CertificatesPanel::askToSaveTrustedUserCaKeys);
+    connect(m_copyKnownHostsAction, &QAction::triggered, this, [this] { (void)copyKnownHostsLine(); });
+    connect(m_saveKnownHostsAction, &QAction::triggered, this, &CertificatesPanel::askToSaveKnownHosts);
+    connect(m_saveKrlAction, &QAction::triggered, this, &CertificatesPanel::askToSaveRevocationList);
+
+    m_hostPattern = new QLineEdit(u"*"_s, bar);
+    m_hostPattern->setObjectName(u"hostPattern"_s);
+    m_hostPattern->setToolTip(tr("The hosts whose certificates clients check against this CA, as known_hosts "
+                                 "patterns: *.example.org,10.0.0.*"));
+    m_hostPattern->setMaximumWidth(m_hostPattern->fontMetrics().averageCharWidth() * 24);
+
+    bar->addWidget(new QLabel(tr("Servers:") + u' ', bar));
+    bar->addWidget(copyTrustedButton);
+    bar->addWidget(saveTrustedButton);
+    bar->addSeparator();
+    bar->addWidget(new QLabel(tr("Clients, hosts:") + u' ', bar));
+    bar->addWidget(m_hostPattern);
+    bar->addWidget(copyKnownHostsButton);
+    bar->addWidget(saveKnownHostsButton);
+    bar->addSeparator();
+    bar->addWidget(saveKrlButton);
+
+    m_authorityView->addActions({m_editAuthorityAction, m_deleteAuthorityAction, m_copyTrustedAction,
+                                 m_saveTrustedAction, m_copyKnownHostsAction, m_saveKnownHostsAction, m_saveKrlAction});
+    m_authorityView->setContextMenuPolicy(Qt::ActionsContextMenu);
+    return bar;
 }
 
-std::optional<CertificateAuthority> CertificatesPanel::selectedAuthority() const
+QWidget *CertificatesPanel::createCertificateToolBar()
 {
-    const int row = m_authorities->rowOf(selectedAuthorityId());
-    if (row < 0)
-        return std::nullopt;
-    return m_authorities->authorityAt(row);
+    auto *toolBar = new QToolBar(this);
+    toolBar->setObjectName(u"certificatesToolBar"_s);
+    toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolBar->setIconSize(QSize(18, 18));
+    const auto action
+        = [toolBar](const QString &objectName, const QString &icon, const QString &text, const QString &toolTip) {
+              QAction *made = toolBar->addAction(keysteadIcon(icon), text);
+              made->setObjectName(objectName);
+              made->setToolTip(toolTip);
+              return made;
+          };
+    m_revokeAction = action(u"revokeCertificate"_s, u"disable"_s, tr("Revoke…"),
+                            tr("Revoke the selected certificate, with a reason; cannot be undone"));
+    connect(m_revokeAction, &QAction::triggered, this, [this] { askToRevoke(false); });
+    m_revokeSubjectAction = action(u"revokeSubject"_s, u"disable"_s, tr("Revoke every certificate of this key…"),
+                                   tr("Revoke every certificate, of every CA, whose key is the selected one's"));
+    connect(m_revokeSubjectAction, &QAction::triggered, this, [this] { askToRevoke(true); });
+    toolBar->addSeparator();
+    m_copyCertificateAction = action(u"copyCertificate"_s, u"copy"_s, tr("Copy certificate"),
+                                     tr("Copy the selected certificate as one line for a -cert.pub file"));
+    connect(m_copyCertificateAction, &QAction::triggered, this, [this] { (void)copySelectedCertificate(); });
+    m_saveCertificateAction = action(u"saveCertificate"_s, u"export"_s, tr("Save certificate…"),
+                                     tr("Save the selected certificate to a -cert.pub file"));
+    connect(m_saveCertificateAction, &QAction::triggered, this, &CertificatesPanel::askToSaveCertificate);
+
+    // The expiry warning at the far end of the toolbar: a setting of the whole table, not a filter.
+    m_expiryDays = new QSpinBox(toolBar);
+    m_expiryDays->setObjectName(u"expiryWarningDays"_s);
+    m_expiryDays->setRange(0, kMaxWarningDays);
+    m_expiryDays->setSuffix(tr(" days"));
+    m_expiryDays->setSpecialValueText(tr("off"));
+    m_expiryDays->setToolTip(tr("Certificates that expire within this many days are highlighted and counted in "
+                                "the status bar. Kept for every console on this database."));
+    connect(m_expiryDays, &QSpinBox::valueChanged, this, [this](int days) {
+        m_certificatesModel->setExpiryWarningDays(days);
+        if (Status saved = m_settings.setValue(QString(CertificateAuthorityService::kExpiryWarningDaysSetting),
+                                               QString::number(days));
+            !saved)
+            showError(tr("The warning days could not be saved: %1").arg(saved.error().message));
+    });
+    m_expiringLabel = new QLabel(toolBar);
+    m_expiringLabel->setObjectName(u"expiringCount"_s);
+
+    auto *spacer = new QWidget(toolBar);
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    toolBar->addWidget(spacer);
+    toolBar->addWidget(new QLabel(tr("Expiring within:") + u' ', toolBar));
+    toolBar->addWidget(m_expiryDays);
+    m_expiringLabel->setContentsMargins(8, 0, 4, 0);
+    toolBar->addWidget(m_expiringLabel);
+
+    m_certificateView->addActions(
+        {m_revokeAction, m_revokeSubjectAction, m_copyCertificateAction, m_saveCertificateAction});
+    m_certificateView->setContextMenuPolicy(Qt::ActionsContextMenu);
+    return toolBar;
 }
 
-bool CertificatesPanel::selectCertificate(const QString &id)
+QWidget *CertificatesPanel::createFilterBar()
 {
-    const QModelIndex index = m_filter->mapFromSource(m_certificatesModel->indexOf(id));
-    if (!index.isValid())
-        return false;
-    m_certificateView->selectRow(index.row());
-    m_certificateView->scrollTo(index);
-    return true;
-}
+    auto *bar = new QWidget(this);
+    m_textFilter = new QLineEdit(bar);
+    m_textFilter->setObjectName(u"textFilter"_s);
+    m_textFilter->setPlaceholderText(tr("Filter by principal, fingerprint, key id, description…"));
+    m_textFilter->setClearButtonEnabled(true);
+    connect(m_textFilter, &QLineEdit::textChanged, m_filter, &CertificatesFilter::setTextFilter);
 
-QString CertificatesPanel::selectedCertificateId() const
-{
-    const QModelIndexList rows = m_certificateView->selectionModel()->selectedRows();
-    return rows.isEmpty() ? QString() : rows.constFirst().data(CertificatesModel::IdRole).toString();
-}
+    m_kindFilter = new QComboBox(bar);
+    m_kindFilter->setObjectName(u"kindFilter"_s);
+    m_kindFilter->addItem(tr("User and host"), -1);
+    m_kindFilter->addItem(tr("User"), static_cast<int>(CertificateKind::User));
+    m_kindFilter->addItem(tr("Host"), static_cast<int>(CertificateKind::Host));
+    connect(m_kindFilter, &QComboBox::currentIndexChanged, this, [this] {
+        const int kind = m_kindFilter->currentData().toInt();
+        m_filter->setKindFilter(kind < 0 ? std::nullopt
+                                         : std::optional<CertificateKind>(static_cast<CertificateKind>(kind)));
+    });
 
-std::optional<IssuedCertificate> CertificatesPanel::selectedCertificate() const
-{
-    const int row = m_certificatesModel->rowOf(selectedCertificateId());
-    if (row < 0)
-        return std::nullopt;
-    return m_certificatesModel->certificateAt(row);
-}
+    m_authorityFilter = new QComboBox(bar);
+    m_authorityFilter->setObjectName(u"authorityFilter"_s);
+    m_authorityFilter->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_authorityFilter->setMinimumContentsLength(12);
+    connect(m_authorityFilter, &QComboBox::currentIndexChanged, this,
+            [this] { m_filter->setAuthorityFilter(m_authorityFilter->currentData().toString()); });
 
-NewAuthorityDialog *CertificatesPanel::createNewAuthorityDialog()
-{
-    auto *dialog = new NewAuthorityDialog(m_service, this);
-    connect(dialog, &NewAuthorityDialog::authorityCreated, this, &CertificatesPanel::authorityCreated);
-    return dialog;
-}
+    m_stateFilter = new QComboBox(bar);
+    m_stateFilter->setObjectName(u"stateFilter"_s);
+    m_stateFilter->addItem(tr("Any state"), -1);
+    for (const CertificateState state :
+         {CertificateState::Valid, CertificateState::NotYetValid, CertificateState::Expired, CertificateState::Revoked})
+        m_stateFilter->addItem(CertificateTexts::stateIcon(state), CertificateTexts::state(state),
+                               static_cast<int>(state));
+    connect(m_stateFilter, &QComboBox::currentIndexChanged, this, [this] {
+        const int state = m_stateFilter->currentData().toInt();
+        m_filter->setStateFilter(state < 0 ? std::nullopt
+                                           : std::optional<CertificateState>(static_cast<CertificateState>(state)));
+    });
 
-SignCertificateDialog *CertificatesPanel::createSignDialog()
-{
-    auto *dialog = new SignCertificateDialog(m_service, m_inventory, m_collect, m_clock, this);
-    if (const QString authority = selectedAuthorityId(); !authority.isEmpty())
-        dialog->setAuthority(authority);
-    connect(dialog, &SignCertificateDialog::certificateIssued, this, &CertificatesPanel::certificateIssued);
-    return dialog;
-}
-
-RevokeCertificateDialog *CertificatesPanel::createRevokeDialog()
-{
-    const std::optional<IssuedCertificate> certificate = selectedCertificate();
-    if (!certificate)
-        return nullptr;
-    auto *dialog
-        = new RevokeCertificateDialog(m_service, *certificate, RevokeCertificateDialog::Scope::Certificate, this);
-    connect(dialog, &RevokeCertificateDialog::certificatesRevoked, this, &CertificatesPanel::certificatesRevoked);
-    return dialog;
-}
-
-RevokeCertificateDialog *CertificatesPanel::createRevokeSubjectDialog()
-{
-    const std::optional<IssuedCertificate> certificate = selectedCertificate();
-    if (!certificate)
-        return nullptr;
-    auto *dialog
-        = new RevokeCertificateDialog(m_service, *certificate, RevokeCertificateDialog::Scope::SubjectKey, this);
-    connect(dialog, &RevokeCertificateDialog::certificatesRevoked, this, &CertificatesPanel::certificatesRevoked);
-    return dialog;
-}
-
-void CertificatesPanel::setExpiryWarningDays(int days)
-{
-    m_expiryDays->setValue(days);
-}
-
-int CertificatesPanel::expiryWarningDays() const
-{
-    return m_expiryDays->value();
-}
-
-int CertificatesPanel::expiringCount() const
-{
-    return m_certificatesModel->expiringCount();
-}
-
-QString CertificatesPanel::errorText() const
-{
-    return m_error->isHidden() ? QString() : m_error->text();
-}
-
-QString CertificatesPanel::noticeText() const
-{
-    return m_notice->isHidden() ? QString() : m_notice->text();
-}
-
-bool CertificatesPanel::showsEmptyState() const
-{
-    return m_stack->currentIndex() == kEmptyPage;
-}
-
-void CertificatesPanel::readExpirySetting()
-{
-    bool ok = false;
-    const QString stored = m_settings.value(QString(CertificateAuthorityService::kExpiryWarningDaysSetting),
-                                            QString::number(CertificateAuthorityService::kDefaultExpiryWarningDays));
-    const int days = stored.toInt(&ok);
-    const int shown
-        = ok ? std::clamp(days, 0, kMaxWarningDays) : CertificateAuthorityService::kDefaultExpiryWarningDays;
-    // Read, not typed: no need to write it back.
-    const QSignalBlocker blocker(m_expiryDays);
-    m_expiryDays->setValue(shown);
-    m_certificatesModel->setExpiryWarningDays(shown);
-}
-
-void CertificatesPanel::expiringCountUpdated(int count)
-{
-    m_expiringLabel->setText(count == 0 ? QString() : tr("%n expiring", nullptr, count));
-    m_expiringLabel->setVisible(count > 0);
-    Q_EMIT expiringCountChanged(count);
-}
-
-void CertificatesPanel::updateActions()
-{
-    const std::optional<CertificateAuthority> authority = selectedAuthority();
-    for (QAction *action : {m_editAuthorityAction, m_deleteAuthorityAction, m_copyTrustedAction, m_saveTrustedAction,
-                            m_copyKnownHostsAction, m_saveKnownHostsAction, m_saveKrlAction})
-        action->setEnabled(authority.has_value());
-    m_signAction->setEnabled(m_authorities->rowCount() > 0);
-    const std::optional<IssuedCertificate> certificate = selectedCertificate();
-    m_revokeAction->setEnabled(certificate && !certificate->revokedAt);
-    m_revokeSubjectAction->setEnabled(certificate.has_value());
-    m_copyCertificateAction->setEnabled(certificate.has_value());
-    m_saveCertificateAction->setEnabled(certificate.has_value());
-}
-
-void CertificatesPanel::updateEmptyState()
-{
-    const bool empty = m_authorities->rowCount() == 0 && m_certificatesModel->rowCount() == 0;
-    m_stack->setCurrentIndex(empty ? kEmptyPage : kContentPage);
-    updateActions();
-}
-
-void CertificatesPanel::refreshAuthorityFilter()
-{
-    const QString current = m_authorityFilter->currentData().toString();
-    const QSignalBlocker blocker(m_authorityFilter);
-    m_authorityFilter->clear();
-    m_authorityFilter->addItem(tr("All CAs"), QString());
-    for (const CertificateAuthority &authority : m_authorities->authorities())
-        m_authorityFilter->addItem(CertificateTexts::authorityName(authority), authority.id);
-    const int row = current.isEmpty() ? 0 : m_authorityFilter->findData(current);
-    // A CA deleted meanwhile: back to every CA rather than an empty table.
-    m_authorityFilter->setCurrentIndex(row < 0 ? 0 : row);
-    m_filter->setAuthorityFilter(m_authorityFilter->currentData().toString());
-}
-
-void CertificatesPanel::authorityCreated(const CertificateAuthority &authority)
-{
-    // The model learns of it through the service's change event (queued when made on a
-    // worker thread); read it now, so it can be selected at once.
-    m_authorities->applyChanges(ChangeSet::addedOne(CertificateAuthorityService::kAuthorityTopic, authority.id));
-    selectAuthority(authority.id);
-    showError({});
-    showNotice(tr("Created the %1 certificate authority %2.")
-                   .arg(CertificateTexts::authorityType(authority), authority.fingerprint));
-}
-
-void CertificatesPanel::certificateIssued(const IssuedCertificate &certificate)
-{
-    m_certificatesModel->applyChanges(
-        ChangeSet::addedOne(CertificateAuthorityService::kCertificateTopic, certificate.id));
-    if (!selectCertificate(certificate.id)) {
-        // Filtered out: show it anyway, rather than leave the operator wondering where it went.
-        m_textFilter->clear();
-        m_kindFilter->setCurrentIndex(0);
-        m_authorityFilter->setCurrentIndex(0);
-        m_stateFilter->setCurrentIndex(0);
-        selectCertificate(certificate.id);
-    }
-    showError({});
-    showNotice(tr("Signed a %1 certificate with serial %2 for %3.")
-                   .arg(CertificateTexts::kind(certificate.kind))
-                   .arg(certificate.serial)
-                   .arg(certificate.principals.isEmpty() ? tr("any principal") : certificate.principals.join(u", "_s)));
-}
-
-void CertificatesPanel::certificatesRevoked(const QList<IssuedCertificate> &certificates)
-{
-    ChangeSet revoked{QString(CertificateAuthorityService::kCertificateTopic), {}, {}, {}};
-    for (const IssuedCertificate &certificate : certificates)
-        revoked.changed.append(certificate.id);
-    m_certificatesModel->applyChanges(revoked);
-    showError({});
-    showNotice(
-        tr("Revoked %n certificate(s). Give servers the new KRL.", nullptr, static_cast<int>(certificates.size())));
-}
-
-void CertificatesPanel::showError(const QString &message)
-{
-    m_error->setText(message);
-    m_error->setVisible(!message.isEmpty());
-}
-
-void CertificatesPanel::showNotice(const QString &message)
-{
-    m_notice->setText(message);
-    m_notice->setVisible(!message.isEmpty());
-}
-
-void CertificatesPanel::askToCreateAuthority()
-{
-    NewAuthorityDialog *dialog = createNewAuthorityDialog();
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->open();
-}
-
-void CertificatesPanel::askToEditDescription()
-{
-    const std::optional<CertificateAuthority> authority = selectedAuthority();
-    if (!authority)
-        return;
-    bool ok = false;
-    const QString description
-        = QInputDialog::getText(this, tr("Edit description"), tr("Description of %1:").arg(authority->fingerprint),
-                                QLineEdit::Normal, authority->description, &ok);
-    if (ok)
-        (void)setAuthorityDescription(description);
-}
-
-void CertificatesPanel::askToSign()
-{
-    SignCertificateDialog *dialog = createSignDialog();
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->open();
-}
-
-void CertificatesPanel::askToRevoke(bool wholeSubject)
-{
-    RevokeCertificateDialog *dialog = wholeSubject ? createRevokeSubjectDialog() : createRevokeDialog();
-    if (!dialog)
-        return;
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->open();
+    auto *layout = new QHBoxLayout(bar);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_textFilter, 1);
+    layout->addWidget(m_kindFilter);
+    layout->addWidget(m_authorityFilter);
+    layout->addWidget(m_stateFilter);
+    return bar;
 }
 
 } // namespace keystead::ui

@@ -1,4 +1,4 @@
-// CertificatesPanel, what it writes: CA descriptions and deletion, the lines and files it copies and saves.
+// CertificatesPanel, part two: the detail pane, selection, the dialogs, what it writes for a CA.
 #include "ui/certificates/CertificatesPanel.h"
 
 #include "ui/certificates/CertificatesPanelParts.h"
@@ -49,6 +49,149 @@ using namespace Qt::StringLiterals;
 namespace keystead::ui {
 
 using namespace certificatespanel;
+
+QWidget *CertificatesPanel::createDetailPane()
+{
+    auto *scroll = new QScrollArea(this);
+    scroll->setObjectName(u"certificateDetail"_s);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    // The fields scroll inside themselves; the pane only scrolls down.
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_detail = new QWidget(scroll);
+    m_detailForm = new QFormLayout;
+    for (const DetailField &entry : detailFields()) {
+        // Read-only line edits: a long key or id scrolls inside its field instead of widening the pane,
+        // and can still be selected and copied.
+        auto *value = new QLineEdit(m_detail);
+        value->setObjectName(detailObjectName(QString::fromLatin1(entry.field)));
+        value->setReadOnly(true);
+        value->setFrame(false);
+        QPalette palette = value->palette();
+        palette.setColor(QPalette::Base, palette.color(QPalette::Window));
+        value->setPalette(palette);
+        if (qstrcmp(entry.field, "fingerprint") == 0 || qstrcmp(entry.field, "publicKey") == 0
+            || qstrcmp(entry.field, "id") == 0 || qstrcmp(entry.field, "keyId") == 0)
+            value->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+        m_detailForm->addRow(tr(entry.label), value);
+    }
+    m_detailLine = new QPlainTextEdit(m_detail);
+    m_detailLine->setObjectName(u"detailCertificateLine"_s);
+    m_detailLine->setReadOnly(true);
+    m_detailLine->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_detailLine->setMinimumHeight(m_detailLine->fontMetrics().lineSpacing() * 5);
+    auto *copy = new QToolButton(m_detail);
+    copy->setDefaultAction(m_copyCertificateAction);
+    copy->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    auto *save = new QToolButton(m_detail);
+    save->setDefaultAction(m_saveCertificateAction);
+    save->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    auto *lineButtons = new QHBoxLayout;
+    lineButtons->addWidget(copy);
+    lineButtons->addWidget(save);
+    lineButtons->addStretch(1);
+
+    m_detailEmpty = new QLabel(tr("Select a certificate to see all it says."), m_detail);
+    m_detailEmpty->setForegroundRole(QPalette::PlaceholderText);
+    m_detailEmpty->setWordWrap(true);
+
+    auto *layout = new QVBoxLayout(m_detail);
+    layout->addWidget(m_detailEmpty);
+    layout->addLayout(m_detailForm);
+    layout->addWidget(new QLabel(tr("Certificate:"), m_detail));
+    layout->addWidget(m_detailLine);
+    layout->addLayout(lineButtons);
+    layout->addStretch(1);
+    scroll->setWidget(m_detail);
+    scroll->setMinimumWidth(m_detail->fontMetrics().averageCharWidth() * 36);
+    return scroll;
+}
+
+bool CertificatesPanel::selectAuthority(const QString &id)
+{
+    const QModelIndex index = m_authorities->indexOf(id);
+    if (!index.isValid())
+        return false;
+    m_authorityView->selectRow(index.row());
+    m_authorityView->scrollTo(index);
+    return true;
+}
+
+QString CertificatesPanel::selectedAuthorityId() const
+{
+    const QModelIndexList rows = m_authorityView->selectionModel()->selectedRows();
+    return rows.isEmpty() ? QString() : rows.constFirst().data(CertificateAuthoritiesModel::IdRole).toString();
+}
+
+std::optional<CertificateAuthority> CertificatesPanel::selectedAuthority() const
+{
+    const int row = m_authorities->rowOf(selectedAuthorityId());
+    if (row < 0)
+        return std::nullopt;
+    return m_authorities->authorityAt(row);
+}
+
+bool CertificatesPanel::selectCertificate(const QString &id)
+{
+    const QModelIndex index = m_filter->mapFromSource(m_certificatesModel->indexOf(id));
+    if (!index.isValid())
+        return false;
+    m_certificateView->selectRow(index.row());
+    m_certificateView->scrollTo(index);
+    return true;
+}
+
+QString CertificatesPanel::selectedCertificateId() const
+{
+    const QModelIndexList rows = m_certificateView->selectionModel()->selectedRows();
+    return rows.isEmpty() ? QString() : rows.constFirst().data(CertificatesModel::IdRole).toString();
+}
+
+std::optional<IssuedCertificate> CertificatesPanel::selectedCertificate() const
+{
+    const int row = m_certificatesModel->rowOf(selectedCertificateId());
+    if (row < 0)
+        return std::nullopt;
+    return m_certificatesModel->certificateAt(row);
+}
+
+NewAuthorityDialog *CertificatesPanel::createNewAuthorityDialog()
+{
+    auto *dialog = new NewAuthorityDialog(m_service, this);
+    connect(dialog, &NewAuthorityDialog::authorityCreated, this, &CertificatesPanel::authorityCreated);
+    return dialog;
+}
+
+SignCertificateDialog *CertificatesPanel::createSignDialog()
+{
+    auto *dialog = new SignCertificateDialog(m_service, m_inventory, m_collect, m_clock, this);
+    if (const QString authority = selectedAuthorityId(); !authority.isEmpty())
+        dialog->setAuthority(authority);
+    connect(dialog, &SignCertificateDialog::certificateIssued, this, &CertificatesPanel::certificateIssued);
+    return dialog;
+}
+
+RevokeCertificateDialog *CertificatesPanel::createRevokeDialog()
+{
+    const std::optional<IssuedCertificate> certificate = selectedCertificate();
+    if (!certificate)
+        return nullptr;
+    auto *dialog
+        = new RevokeCertificateDialog(m_service, *certificate, RevokeCertificateDialog::Scope::Certificate, this);
+    connect(dialog, &RevokeCertificateDialog::certificatesRevoked, this, &CertificatesPanel::certificatesRevoked);
+    return dialog;
+}
+
+RevokeCertificateDialog *CertificatesPanel::createRevokeSubjectDialog()
+{
+    const std::optional<IssuedCertificate> certificate = selectedCertificate();
+    if (!certificate)
+        return nullptr;
+    auto *dialog
+        = new RevokeCertificateDialog(m_service, *certificate, RevokeCertificateDialog::Scope::SubjectKey, this);
+    connect(dialog, &RevokeCertificateDialog::certificatesRevoked, this, &CertificatesPanel::certificatesRevoked);
+    return dialog;
+}
 
 Status CertificatesPanel::setAuthorityDescription(const QString &description)
 {
@@ -202,62 +345,6 @@ Status CertificatesPanel::saveSelectedCertificate(const QString &path)
     if (!certificate)
         return Error::invalid(tr("Select a certificate."));
     return writeFile(path, certificate->certificate.toUtf8() + '\n', tr("the certificate"));
-}
-
-Status CertificatesPanel::writeFile(const QString &path, const QByteArray &content, const QString &what)
-{
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(content) != content.size() || !file.commit()) {
-        const Error error = Error::unavailable(tr("Cannot write %1 to %2: %3").arg(what, path, file.errorString()));
-        showError(error.message);
-        return error;
-    }
-    showError({});
-    showNotice(tr("Saved %1 to %2.").arg(what, QDir::toNativeSeparators(path)));
-    return {};
-}
-
-QString CertificatesPanel::askForFile(const QString &title, const QString &fileName, const QString &filter)
-{
-    return QFileDialog::getSaveFileName(this, title, QDir::home().filePath(fileName), filter);
-}
-
-void CertificatesPanel::askToSaveTrustedUserCaKeys()
-{
-    const QString path
-        = askForFile(tr("Save TrustedUserCAKeys line"), u"trusted_user_ca_keys.pub"_s, tr("All files (*)"));
-    if (!path.isEmpty())
-        (void)saveTrustedUserCaKeysLine(path);
-}
-
-void CertificatesPanel::askToSaveKnownHosts()
-{
-    const QString path = askForFile(tr("Save known_hosts lines"), u"known_hosts"_s, tr("All files (*)"));
-    if (!path.isEmpty())
-        (void)saveKnownHostsLines(path);
-}
-
-void CertificatesPanel::askToSaveRevocationList()
-{
-    const std::optional<CertificateAuthority> authority = selectedAuthority();
-    if (!authority)
-        return;
-    const QString path = askForFile(tr("Save KRL"), CertificateTexts::safeFileName(authority->id) + u".krl"_s,
-                                    tr("Key revocation lists (*.krl);;All files (*)"));
-    if (!path.isEmpty())
-        (void)saveRevocationList(path);
-}
-
-void CertificatesPanel::askToSaveCertificate()
-{
-    const std::optional<IssuedCertificate> certificate = selectedCertificate();
-    if (!certificate)
-        return;
-    const QString stem = u"id_"_s + (certificate->keyType.isEmpty() ? u"key"_s : certificate->keyType);
-    const QString path = askForFile(tr("Save certificate"), stem + u"-cert.pub"_s,
-                                    tr("OpenSSH certificates (*-cert.pub);;All files (*)"));
-    if (!path.isEmpty())
-        (void)saveSelectedCertificate(path);
 }
 
 } // namespace keystead::ui
