@@ -124,9 +124,9 @@ int CaErrorShape::statusFor(const Error &error)
 
 int CaErrorShape::codeFor(int status, const Error &error)
 {
-    if (const int code = caErrorCode(error); statusOfCode(code))
+    if (const int code = codeOf(error); statusOfCode(code))
         return code;
-    CaError code = Code::Internal;
+    Code code = Code::Internal;
     switch (status) {
     case 400: code = error.location == u"body"_s ? Code::BodyInvalid : Code::FieldType; break;
     case 401: code = Code::Unauthenticated; break;

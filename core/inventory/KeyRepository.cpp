@@ -222,26 +222,6 @@ Status writeTags(const QSqlDatabase &db, qint64 keyId, const QStringList &tags)
     return {};
 }
 
-QVariantList keyValues(const SshKeyRecord &key, const QString &now)
-{
-    return {text(key.keyName),
-            text(key.username),
-            text(key.ip),
-            text(key.hostname),
-            key.enabled ? 1 : 0,
-            QString::fromLatin1(key.publicKey.blob().toBase64()),
-            text(key.publicKeyComment),
-            key.publicKey.algorithm(),
-            key.publicKey.bits(),
-            key.publicKey.fingerprintSha256(),
-            key.publicKey.fingerprintMd5(),
-            key.hasPrivateKey ? 1 : 0,
-            key.hasPassword ? 1 : 0,
-            text(key.privateKeyFormat),
-            key.privateKeyEncrypted ? 1 : 0,
-            now};
-}
-
 Result<qint64> insertKey(const QSqlDatabase &db, const SshKeyRecord &key, const QString &now)
 {
     QVariantList values{key.identifier};

@@ -192,6 +192,8 @@ void SshKeysModel::refresh()
 
 void SshKeysModel::applyChanges(const ChangeSet &changes)
 {
+    if (changes.topic != InventoryService::kChangeTopic)
+        return;
     if (!m_loaded) {
         refresh();
         return;
