@@ -37,18 +37,18 @@ public:
             return false;
         using Outcome = std::invoke_result_t<Work &>;
         auto outcome = std::make_shared<std::optional<Outcome>>();
-        m_thread.reset(QThread::create([outcome, work = std::move(work)]() mutable {
-            outcome->emplace(work());
+        m_thread.reset(QThread::create([outcome, task = std::move(work)]() mutable {
+            outcome->emplace(task());
             threadEnding();
         }));
         m_thread->setObjectName(m_threadName);
         // Queued: finished comes from the worker thread.
         QObject::connect(m_thread.get(), &QThread::finished, context,
-                         [this, outcome, done = std::move(done)]() mutable {
+                         [this, outcome, finish = std::move(done)]() mutable {
                              m_thread->wait();
                              m_thread.reset();
                              if (*outcome)
-                                 done(std::move(**outcome));
+                                 finish(std::move(**outcome));
                              outcome->reset();
                          });
         m_thread->start();
