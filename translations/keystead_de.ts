@@ -1911,10 +1911,6 @@ Gesammelte Schlüssel: %3</translation>
         <translation>Ein Schlüssel mit der Kennung „%1“ existiert bereits: Wählen Sie eine andere Kennung.</translation>
     </message>
     <message>
-        <source>The key pair was not made.</source>
-        <translation>Das Schlüsselpaar wurde nicht erzeugt.</translation>
-    </message>
-    <message>
         <source>Generating a %1 key pair…</source>
         <translation>%1-Schlüsselpaar wird erzeugt…</translation>
     </message>

@@ -98,7 +98,8 @@ QJsonObject certificateToJson(const IssuedCertificate &certificate, const QDateT
 
 Error wrongType(const QString &field, const QString &expected)
 {
-    return caError(CaError::FieldType, u"%1 must be %2"_s.arg(field, expected), Error::Kind::InvalidInput, field);
+    return CaErrorShape::error(CaErrorShape::Code::FieldType, u"%1 must be %2"_s.arg(field, expected),
+                               Error::Kind::InvalidInput, field);
 }
 
 // A JSON object body whose fields are all among `allowed`; null fields count as absent.
@@ -112,14 +113,15 @@ public:
             return Body(QJsonObject());
         const QJsonDocument document = request.json();
         if (!document.isObject())
-            return caError(CaError::BodyInvalid, u"the request body must be a JSON object"_s, Error::Kind::InvalidInput,
-                           u"body"_s);
+            return CaErrorShape::error(CaErrorShape::Code::BodyInvalid, u"the request body must be a JSON object"_s,
+                                       Error::Kind::InvalidInput, u"body"_s);
         const QJsonObject object = document.object();
         for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
             if (!allowed.contains(it.key()))
-                return caError(CaError::UnknownField,
-                               u"unknown field %1; this request takes: %2"_s.arg(it.key(), allowed.join(u", "_s)),
-                               Error::Kind::InvalidInput, it.key());
+                return CaErrorShape::error(
+                    CaErrorShape::Code::UnknownField,
+                    u"unknown field %1; this request takes: %2"_s.arg(it.key(), allowed.join(u", "_s)),
+                    Error::Kind::InvalidInput, it.key());
         }
         return Body(object);
     }
@@ -202,7 +204,7 @@ public:
             parsed = QDateTime::fromString(match.captured(1) + u'T' + match.captured(2) + zone, Qt::ISODate);
         }
         if (!parsed.isValid())
-            return caError(CaError::TimeInvalid,
+            return caError(CaReason::TimeInvalid,
                            u"%1 must be an RFC 3339 time such as 2026-01-01T00:00:00Z"_s.arg(field),
                            Error::Kind::InvalidInput, field);
         return std::optional<QDateTime>(parsed.toUTC());
@@ -230,15 +232,17 @@ Result<Paging> pagingOf(const HttpRequest &request)
         bool ok = false;
         const int limit = request.query.queryItemValue(u"limit"_s, QUrl::FullyDecoded).toInt(&ok);
         if (!ok || limit < 1 || limit > kMaxLimit)
-            return caError(CaError::QueryInvalid, u"limit must be a whole number from 1 to %1"_s.arg(kMaxLimit),
-                           Error::Kind::InvalidInput, u"limit"_s);
+            return CaErrorShape::error(CaErrorShape::Code::QueryInvalid,
+                                       u"limit must be a whole number from 1 to %1"_s.arg(kMaxLimit),
+                                       Error::Kind::InvalidInput, u"limit"_s);
         paging.limit = limit;
     }
     if (request.query.hasQueryItem(u"before_id"_s)) {
         paging.beforeId = request.query.queryItemValue(u"before_id"_s, QUrl::FullyDecoded);
         if (!idPattern.match(paging.beforeId).hasMatch())
-            return caError(CaError::QueryInvalid, u"before_id must be the id of an item of this list"_s,
-                           Error::Kind::InvalidInput, u"before_id"_s);
+            return CaErrorShape::error(CaErrorShape::Code::QueryInvalid,
+                                       u"before_id must be the id of an item of this list"_s, Error::Kind::InvalidInput,
+                                       u"before_id"_s);
     }
     return paging;
 }
@@ -270,8 +274,8 @@ Result<RecordUpdate> updateOf(const HttpRequest &request)
     if (!id)
         return id.error();
     if (*id && **id != request.argument(u"id"_s))
-        return caError(CaError::IdMismatch, u"id in the body differs from the id in the path"_s,
-                       Error::Kind::InvalidInput, u"id"_s);
+        return CaErrorShape::error(CaErrorShape::Code::IdMismatch, u"id in the body differs from the id in the path"_s,
+                                   Error::Kind::InvalidInput, u"id"_s);
     RecordUpdate update;
     Result<std::optional<QString>> description = body->string(u"description"_s);
     if (!description)
@@ -307,7 +311,7 @@ Result<CaCreateInput> authorityInputOf(const HttpRequest &request)
     // The seed's key_size 0 means "the default", as an absent one does.
     input.keySize = keySize->value_or(0);
     if (input.keySize < 0)
-        return caError(CaError::KeySizeInvalid, u"key_size must be one of 2048, 3072, 4096"_s,
+        return caError(CaReason::KeySizeInvalid, u"key_size must be one of 2048, 3072, 4096"_s,
                        Error::Kind::InvalidInput, u"key_size"_s);
     return input;
 }
@@ -333,7 +337,7 @@ Result<CertificateInput> certificateInputOf(CertificateKind kind, const HttpRequ
             *target = **value;
     }
     if (input.certificateAuthorityId.isEmpty())
-        return caError(CaError::AuthorityUnknown, u"ssh_certificate_authority_id is required"_s,
+        return caError(CaReason::AuthorityUnknown, u"ssh_certificate_authority_id is required"_s,
                        Error::Kind::InvalidInput, u"ssh_certificate_authority_id"_s);
     Result<std::optional<QStringList>> principals = body->strings(u"principals"_s);
     if (!principals)

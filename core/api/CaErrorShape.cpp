@@ -1,6 +1,5 @@
 #include "CaErrorShape.h"
 
-#include "ca/CaRecords.h"
 #include "common/Crypto.h"
 
 #include <QJsonObject>
@@ -12,47 +11,84 @@ namespace keystead {
 
 namespace {
 
+using Code = CaErrorShape::Code;
+
+const QString kCodeKey = u"ca_error_code"_s;
+
+Code codeOfReason(CaReason reason)
+{
+    switch (reason) {
+    case CaReason::Internal: return Code::Internal;
+    case CaReason::VaultUnavailable: return Code::VaultUnavailable;
+    case CaReason::SigningFailed: return Code::SigningFailed;
+    case CaReason::AuthorityNotFound: return Code::AuthorityNotFound;
+    case CaReason::CertificateNotFound: return Code::CertificateNotFound;
+    case CaReason::AuthorityUnknown: return Code::AuthorityUnknown;
+    case CaReason::KeyTypeInvalid: return Code::KeyTypeInvalid;
+    case CaReason::EllipticCurveInvalid: return Code::EllipticCurveInvalid;
+    case CaReason::KeySizeInvalid: return Code::KeySizeInvalid;
+    case CaReason::DescriptionTooLong: return Code::DescriptionTooLong;
+    case CaReason::MetadataTooLong: return Code::MetadataTooLong;
+    case CaReason::PublicKeyMissing: return Code::PublicKeyMissing;
+    case CaReason::PublicKeyInvalid: return Code::PublicKeyInvalid;
+    case CaReason::PublicKeyUnsupported: return Code::PublicKeyUnsupported;
+    case CaReason::PrincipalsRequired: return Code::PrincipalsRequired;
+    case CaReason::PrincipalInvalid: return Code::PrincipalInvalid;
+    case CaReason::TooManyPrincipals: return Code::TooManyPrincipals;
+    case CaReason::TimeInvalid: return Code::TimeInvalid;
+    case CaReason::ValidityInvalid: return Code::ValidityInvalid;
+    case CaReason::CriticalOptionUnknown: return Code::CriticalOptionUnknown;
+    case CaReason::CriticalOptionInvalid: return Code::CriticalOptionInvalid;
+    case CaReason::ExtensionInvalid: return Code::ExtensionInvalid;
+    case CaReason::AlreadyRevoked: return Code::AlreadyRevoked;
+    case CaReason::ReasonInvalid: return Code::ReasonInvalid;
+    case CaReason::FingerprintInvalid: return Code::FingerprintInvalid;
+    case CaReason::HostPatternInvalid: return Code::HostPatternInvalid;
+    }
+    return Code::Internal;
+}
+
 std::optional<int> statusOfCode(int code)
 {
-    switch (static_cast<CaError>(code)) {
-    case CaError::Internal:
-    case CaError::SigningFailed: return 500;
-    case CaError::StoreUnavailable:
-    case CaError::VaultUnavailable: return 503;
-    case CaError::Unauthenticated: return 401;
-    case CaError::Forbidden: return 403;
-    case CaError::RouteNotFound:
-    case CaError::AuthorityNotFound:
-    case CaError::CertificateNotFound: return 404;
-    case CaError::MethodNotAllowed: return 405;
-    case CaError::BodyTooLarge: return 413;
-    case CaError::TooManyRequests: return 429;
-    case CaError::AlreadyRevoked: return 409;
-    case CaError::BodyInvalid:
-    case CaError::UnknownField:
-    case CaError::FieldType:
-    case CaError::QueryInvalid:
-    case CaError::AuthorityUnknown:
-    case CaError::KeyTypeInvalid:
-    case CaError::EllipticCurveInvalid:
-    case CaError::KeySizeInvalid:
-    case CaError::DescriptionTooLong:
-    case CaError::MetadataTooLong:
-    case CaError::PublicKeyMissing:
-    case CaError::PublicKeyInvalid:
-    case CaError::PublicKeyUnsupported:
-    case CaError::PrincipalsRequired:
-    case CaError::PrincipalInvalid:
-    case CaError::TooManyPrincipals:
-    case CaError::TimeInvalid:
-    case CaError::ValidityInvalid:
-    case CaError::CriticalOptionUnknown:
-    case CaError::CriticalOptionInvalid:
-    case CaError::ExtensionInvalid:
-    case CaError::ReasonInvalid:
-    case CaError::FingerprintInvalid:
-    case CaError::HostPatternInvalid:
-    case CaError::IdMismatch: return 400;
+    switch (static_cast<Code>(code)) {
+    case Code::Internal:
+    case Code::SigningFailed: return 500;
+    case Code::StoreUnavailable:
+    case Code::VaultUnavailable: return 503;
+    case Code::Unauthenticated: return 401;
+    case Code::Forbidden: return 403;
+    case Code::RouteNotFound:
+    case Code::AuthorityNotFound:
+    case Code::CertificateNotFound: return 404;
+    case Code::MethodNotAllowed: return 405;
+    case Code::BodyTooLarge: return 413;
+    case Code::TooManyRequests: return 429;
+    case Code::AlreadyRevoked: return 409;
+    case Code::BodyInvalid:
+    case Code::UnknownField:
+    case Code::FieldType:
+    case Code::QueryInvalid:
+    case Code::AuthorityUnknown:
+    case Code::KeyTypeInvalid:
+    case Code::EllipticCurveInvalid:
+    case Code::KeySizeInvalid:
+    case Code::DescriptionTooLong:
+    case Code::MetadataTooLong:
+    case Code::PublicKeyMissing:
+    case Code::PublicKeyInvalid:
+    case Code::PublicKeyUnsupported:
+    case Code::PrincipalsRequired:
+    case Code::PrincipalInvalid:
+    case Code::TooManyPrincipals:
+    case Code::TimeInvalid:
+    case Code::ValidityInvalid:
+    case Code::CriticalOptionUnknown:
+    case Code::CriticalOptionInvalid:
+    case Code::ExtensionInvalid:
+    case Code::ReasonInvalid:
+    case Code::FingerprintInvalid:
+    case Code::HostPatternInvalid:
+    case Code::IdMismatch: return 400;
     }
     return std::nullopt;
 }
@@ -65,28 +101,42 @@ QString operationId()
 
 } // namespace
 
+Error CaErrorShape::error(Code code, QString message, Error::Kind kind, QString location)
+{
+    Error error{kind, std::move(message), std::move(location), {}};
+    error.details.insert(kCodeKey, static_cast<int>(code));
+    return error;
+}
+
+int CaErrorShape::codeOf(const Error &error)
+{
+    if (const std::optional<CaReason> reason = caReason(error))
+        return static_cast<int>(codeOfReason(*reason));
+    return error.details.value(kCodeKey).toInt();
+}
+
 int CaErrorShape::statusFor(const Error &error)
 {
-    if (const std::optional<int> status = statusOfCode(caErrorCode(error)))
+    if (const std::optional<int> status = statusOfCode(codeOf(error)))
         return *status;
     return defaultStatus(error.kind);
 }
 
 int CaErrorShape::codeFor(int status, const Error &error)
 {
-    if (const int code = caErrorCode(error); statusOfCode(code))
+    if (const int code = codeOf(error); statusOfCode(code))
         return code;
-    CaError code = CaError::Internal;
+    Code code = Code::Internal;
     switch (status) {
-    case 400: code = error.location == u"body"_s ? CaError::BodyInvalid : CaError::FieldType; break;
-    case 401: code = CaError::Unauthenticated; break;
-    case 403: code = CaError::Forbidden; break;
-    case 404: code = CaError::RouteNotFound; break;
-    case 405: code = CaError::MethodNotAllowed; break;
-    case 413: code = CaError::BodyTooLarge; break;
-    case 429: code = CaError::TooManyRequests; break;
-    case 503: code = CaError::StoreUnavailable; break;
-    default: code = CaError::Internal; break;
+    case 400: code = error.location == u"body"_s ? Code::BodyInvalid : Code::FieldType; break;
+    case 401: code = Code::Unauthenticated; break;
+    case 403: code = Code::Forbidden; break;
+    case 404: code = Code::RouteNotFound; break;
+    case 405: code = Code::MethodNotAllowed; break;
+    case 413: code = Code::BodyTooLarge; break;
+    case 429: code = Code::TooManyRequests; break;
+    case 503: code = Code::StoreUnavailable; break;
+    default: code = Code::Internal; break;
     }
     return static_cast<int>(code);
 }
@@ -103,7 +153,7 @@ HttpResponse CaErrorShape::render(int status, const Error &error, const HttpRequ
             details.insert(key, error.details.value(key).toString());
     }
     // A fault of Keystead is named, not described: its words may hold internals.
-    const bool hidden = status >= 500 && status != 503 && caErrorCode(error) == 0;
+    const bool hidden = status >= 500 && status != 503 && codeOf(error) == 0;
     if (hidden)
         qWarning("certificate API operation %s failed: %s", qPrintable(operation), qPrintable(error.message));
     const QString message

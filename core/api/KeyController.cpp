@@ -81,7 +81,7 @@ QJsonObject keyToJson(const SshKeyRecord &key)
 
 Error wrongType(const QString &field, const QString &expected)
 {
-    return inventoryError(InventoryError::FieldInvalid, u"The field %1 must be %2"_s.arg(field, expected),
+    return inventoryError(InventoryReason::FieldInvalid, u"The field %1 must be %2"_s.arg(field, expected),
                           Error::Kind::InvalidInput, field);
 }
 
@@ -111,7 +111,7 @@ std::optional<Error> readBytes(const QJsonObject &body, const QString &field, st
 Result<SshKeyInput> inputFromJson(const QJsonDocument &document)
 {
     if (!document.isObject())
-        return inventoryError(InventoryError::FieldInvalid, u"The request body must be a JSON object"_s,
+        return inventoryError(InventoryReason::FieldInvalid, u"The request body must be a JSON object"_s,
                               Error::Kind::InvalidInput, u"body"_s);
     const QJsonObject body = document.object();
     SshKeyInput input;

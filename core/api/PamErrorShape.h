@@ -11,6 +11,9 @@ class PamErrorShape final : public ErrorShape
 {
 public:
     HttpResponse render(int status, const Error &error, const HttpRequest &request) const override;
+
+    // Seed 001's number for an inventory reason (InventoryErrors.h); 0 when the error names none.
+    static int codeFor(const Error &error);
 };
 
 } // namespace keystead

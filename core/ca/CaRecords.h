@@ -91,54 +91,45 @@ struct CertificateInput
     QString metadata;
 };
 
-// The numbered errors of the certificate family (ngrok's style, "ERR_KEYSTEAD_<n>").
-// The service puts the number in Error::details["error_code"]; the HTTP family
-// prints it and takes the status from it, the panel shows the message.
-enum class CaError {
-    Internal = 5100, // 500: a fault of Keystead, never the caller's
-    StoreUnavailable = 5101, // 503: the database does not answer
-    VaultUnavailable = 5102, // 503: no master key, or the key does not open the vault
-    SigningFailed = 5103, // 500
-    BodyInvalid = 5110, // 400: not JSON, or not a JSON object
-    UnknownField = 5111, // 400: a body field the route does not take
-    FieldType = 5112, // 400: a field of the wrong JSON type
-    QueryInvalid = 5113, // 400: limit or before_id
-    Unauthenticated = 5114, // 401
-    Forbidden = 5115, // 403: the token lacks the scope
-    RouteNotFound = 5116, // 404: no such path
-    MethodNotAllowed = 5117, // 405
-    BodyTooLarge = 5118, // 413
-    TooManyRequests = 5119, // 429
-    AuthorityNotFound = 5120, // 404
-    CertificateNotFound = 5121, // 404
-    AuthorityUnknown = 5122, // 400: ssh_certificate_authority_id names no (live) CA
-    KeyTypeInvalid = 5123, // 400: private_key_type
-    EllipticCurveInvalid = 5124, // 400
-    KeySizeInvalid = 5125, // 400
-    DescriptionTooLong = 5126, // 400: more than 255 bytes
-    MetadataTooLong = 5127, // 400: more than 4096 bytes
-    PublicKeyMissing = 5128, // 400
-    PublicKeyInvalid = 5129, // 400: does not parse
-    PublicKeyUnsupported = 5130, // 400: a certificate, a FIDO (-sk) key, DSA, RSA under 2048 bits
-    PrincipalsRequired = 5131, // 400: a host certificate without principals
-    PrincipalInvalid = 5132, // 400: empty, a comma, whitespace or a control character
-    TooManyPrincipals = 5133, // 400: more than 256
-    TimeInvalid = 5134, // 400: not RFC 3339
-    ValidityInvalid = 5135, // 400: valid_until not after valid_after
-    CriticalOptionUnknown = 5136, // 400: not force-command or source-address
-    CriticalOptionInvalid = 5137, // 400: a bad source-address, an empty force-command, any on a host certificate
-    ExtensionInvalid = 5138, // 400: neither an OpenSSH extension nor name@domain, or a value where none is taken
-    AlreadyRevoked = 5139, // 409
-    ReasonInvalid = 5140, // 400: more than 255 bytes or a control character
-    FingerprintInvalid = 5141, // 400: not "SHA256:" + 43 base64 characters
-    HostPatternInvalid = 5142, // 400: empty, whitespace or a control character
-    IdMismatch = 5143, // 400: a PATCH body's id differs from the path's
+// Why the certificate authority refused a request, in domain terms. The service
+// puts the reason's name in Error::details["reason"]; the HTTP family (core/api's
+// CaErrorShape) gives each reason its number and status, the panel shows the message.
+enum class CaReason {
+    Internal, // a fault of Keystead, never the caller's
+    VaultUnavailable, // no master key, or the key does not open the vault
+    SigningFailed,
+    AuthorityNotFound,
+    CertificateNotFound,
+    AuthorityUnknown, // ssh_certificate_authority_id names no (live) CA
+    KeyTypeInvalid, // private_key_type
+    EllipticCurveInvalid,
+    KeySizeInvalid,
+    DescriptionTooLong, // more than 255 bytes
+    MetadataTooLong, // more than 4096 bytes
+    PublicKeyMissing,
+    PublicKeyInvalid, // does not parse
+    PublicKeyUnsupported, // a certificate, a FIDO (-sk) key, DSA, RSA under 2048 bits
+    PrincipalsRequired, // a host certificate without principals
+    PrincipalInvalid, // empty, a comma, whitespace or a control character
+    TooManyPrincipals, // more than 256
+    TimeInvalid, // not RFC 3339, or out of range
+    ValidityInvalid, // valid_until not after valid_after
+    CriticalOptionUnknown, // not force-command or source-address
+    CriticalOptionInvalid, // a bad source-address, an empty force-command, any on a host certificate
+    ExtensionInvalid, // neither an OpenSSH extension nor name@domain, or a value where none is taken
+    AlreadyRevoked,
+    ReasonInvalid, // more than 255 bytes or a control character
+    FingerprintInvalid, // not "SHA256:" + 43 base64 characters
+    HostPatternInvalid, // empty, whitespace or a control character
 };
 
-// An error carrying the number, of `kind`, about `location` (a field name).
-Error caError(CaError code, QString message, Error::Kind kind = Error::Kind::InvalidInput, QString location = {});
-// The number an error carries; 0 when none.
-int caErrorCode(const Error &error);
+// The stable name of a reason: "ca.authority_not_found", ...
+QString caReasonName(CaReason reason);
+
+// An error carrying the reason, of `kind`, about `location` (a field name).
+Error caError(CaReason reason, QString message, Error::Kind kind = Error::Kind::InvalidInput, QString location = {});
+// The reason an error carries; none for errors the CA did not name.
+std::optional<CaReason> caReason(const Error &error);
 
 // "user" / "host": the store's and the panel's name of a kind.
 QString certificateKindName(CertificateKind kind);

@@ -2,6 +2,7 @@
 
 #include "audit/AuditLog.h"
 #include "ca/CaRecords.h"
+#include "common/ChangeSet.h"
 #include "common/Result.h"
 #include "store/SettingKeys.h"
 
@@ -34,6 +35,13 @@ public:
     ~CertificateAuthorityService() override;
 
     Result<CertificateAuthority> createAuthority(const CaCreateInput &input, const Actor &actor);
+    // createAuthority in two halves, so a dialog can make the key off the GUI thread:
+    // makeAuthorityKey checks the input and makes the key (an RSA 4096 key takes about a
+    // second; touches neither the store nor the vault, so any thread may call it), then
+    // createAuthority records the CA with that key.
+    static Result<SshCertificateSigner> makeAuthorityKey(const CaCreateInput &input);
+    Result<CertificateAuthority> createAuthority(const CaCreateInput &input, const SshCertificateSigner &key,
+                                                 const Actor &actor);
     // Newest first.
     Result<QList<CertificateAuthority>> authorities() const;
     Result<CertificateAuthority> authority(const QString &id) const;
@@ -81,11 +89,21 @@ public:
     static constexpr QLatin1StringView kExpiryWarningDaysSetting = setting::kCertificateExpiryWarningDays.name;
     static constexpr int kDefaultExpiryWarningDays = setting::kCertificateExpiryWarningDays.fallback;
 
+    // The topics of this service's change events; ids are the CAs' and the certificates' ids.
+    static constexpr QLatin1StringView kAuthorityTopic{"ca.authority"};
+    static constexpr QLatin1StringView kCertificateTopic{"ca.certificate"};
+
 Q_SIGNALS:
-    void authoritiesChanged();
-    void certificatesChanged();
+    // After every committed write, one event per topic: CAs added (create), changed
+    // (update, and their counts when they issue or revoke) or removed (delete);
+    // certificates added (issue), changed (update, revoke, their CA deleted) or
+    // removed (delete).
+    void changed(const keystead::ChangeSet &changes);
 
 private:
+    // Records a CA with a key made for `input` (already checked), its key sealed in the vault.
+    Result<CertificateAuthority> storeAuthority(const CaCreateInput &input, const SshCertificateSigner &signer,
+                                                const Actor &actor);
     // The CA's signer: from memory, else opened from the vault (not inside a transaction).
     Result<SshCertificateSigner> signerFor(const QString &caId);
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "audit/AuditLog.h"
+#include "common/ChangeSet.h"
 #include "common/Result.h"
 #include "inventory/SshKeyRecord.h"
 
@@ -51,9 +52,13 @@ public:
     Result<QStringList> tags() const;
 
     static constexpr auto kDefaultUsername = "usr";
+    // The topic of this service's change events; ids are the keys' ids.
+    static constexpr QLatin1StringView kChangeTopic{"inventory.key"};
 
 Q_SIGNALS:
-    void keysChanged();
+    // After every committed write: the keys added (save of a new key, importCollected)
+    // or changed (save of an existing key, inactivate). Keys are never removed.
+    void changed(const keystead::ChangeSet &changes);
 
 private:
     Database &m_database;

@@ -334,7 +334,7 @@ void TestKeysPanel::addThroughTheDialog()
 
     const KeyPair pair = makeKeyPair(m_keyDir.path(), type, format, passphrase);
     QVERIFY(!pair.privatePath.isEmpty());
-    QSignalSpy changed(&inventory(), &InventoryService::keysChanged);
+    QSignalSpy changed(&inventory(), &InventoryService::changed);
 
     std::unique_ptr<KeyEditDialog> dialog(m_panel->createAddDialog());
     QVERIFY(!dialog->isEditing());
@@ -443,7 +443,7 @@ void TestKeysPanel::refusedSaveShowsTheNumberAndStoresNothing()
     }
     dialog->show();
     QVERIFY(QTest::qWaitForWindowExposed(dialog.get()));
-    QSignalSpy changed(&inventory(), &InventoryService::keysChanged);
+    QSignalSpy changed(&inventory(), &InventoryService::changed);
 
     child<QPushButton>(dialog.get(), u"save"_s)->click();
     // Still open, saying what is wrong with the seed's style of number.
@@ -469,7 +469,7 @@ void TestKeysPanel::newKeyMayNotTakeAnExistingIdentifier()
     QVERIFY(!existing.id.isEmpty());
     const KeyPair pair = makeKeyPair(m_keyDir.path(), u"ed25519"_s);
     std::unique_ptr<KeyEditDialog> dialog(fillAddDialog(pair, u"taken"_s, {}));
-    QSignalSpy changed(&inventory(), &InventoryService::keysChanged);
+    QSignalSpy changed(&inventory(), &InventoryService::changed);
     QVERIFY(!dialog->save());
     QVERIFY2(dialog->errorText().contains(u"exists already"_s), qPrintable(dialog->errorText()));
     QCOMPARE(changed.count(), 0);
@@ -674,7 +674,7 @@ void TestKeysPanel::generateNeedsTheSamePassphraseTwice()
     child<QLineEdit>(dialog.get(), u"ip"_s)->setText(u"192.0.2.10"_s);
     child<QLineEdit>(dialog.get(), u"passphrase"_s)->setText(u"one passphrase"_s);
     child<QLineEdit>(dialog.get(), u"passphraseAgain"_s)->setText(u"another one"_s);
-    QSignalSpy changed(&inventory(), &InventoryService::keysChanged);
+    QSignalSpy changed(&inventory(), &InventoryService::changed);
     QVERIFY(!dialog->start());
     QVERIFY(!dialog->isBusy());
     QVERIFY(dialog->errorText().contains(u"passphrases differ"_s));
@@ -831,7 +831,7 @@ void TestKeysPanel::importFromACollectSession()
     detail.showSession(session.value());
     auto *add = child<QPushButton>(&detail, u"addToInventory"_s);
     QVERIFY(add->isEnabled());
-    QSignalSpy changed(&inventory(), &InventoryService::keysChanged);
+    QSignalSpy changed(&inventory(), &InventoryService::changed);
     add->click();
     QVERIFY2(detail.errorText().isEmpty(), qPrintable(detail.errorText()));
     QVERIFY2(detail.inventoryNoticeText().contains(u"2"_s), qPrintable(detail.inventoryNoticeText()));

@@ -1,4 +1,5 @@
 #include "TestDatabase.h"
+#include "api/CaErrorShape.h"
 
 #include "audit/AuditLog.h"
 #include "ca/CertificateAuthorityService.h"
@@ -24,6 +25,15 @@ using namespace keystead;
 using keystead::test::TestDatabase;
 
 namespace {
+
+// How many change events of `topic` a spy on CertificateAuthorityService::changed saw.
+int topicCount(const QSignalSpy &spy, QLatin1StringView topic)
+{
+    int count = 0;
+    for (const QList<QVariant> &arguments : spy)
+        count += arguments.at(0).value<ChangeSet>().topic == topic ? 1 : 0;
+    return count;
+}
 
 // One store with its vault (master key in an owner-only file), audit log and the CA service.
 struct Fixture
@@ -82,7 +92,7 @@ bool writeFile(const QString &path, const QByteArray &bytes)
 
 int code(const Error &error)
 {
-    return caErrorCode(error);
+    return CaErrorShape::codeOf(error);
 }
 
 } // namespace
@@ -238,7 +248,7 @@ void TestCaService::createsAuthoritiesOfEveryType()
     QFETCH(QString, algorithm);
     Fixture f = make(backend);
     QVERIFY(f.store);
-    QSignalSpy changed(f.service.get(), &CertificateAuthorityService::authoritiesChanged);
+    QSignalSpy changed(f.service.get(), &CertificateAuthorityService::changed);
 
     CaCreateInput input;
     input.privateKeyType = type;
@@ -261,7 +271,7 @@ void TestCaService::createsAuthoritiesOfEveryType()
         QCOMPARE(ca->ellipticCurve, curve.isEmpty() ? u"p256"_s : curve);
     if (type == u"rsa"_s)
         QCOMPARE(ca->keySize, keySize);
-    QCOMPARE(changed.count(), 1);
+    QCOMPARE(topicCount(changed, CertificateAuthorityService::kAuthorityTopic), 1);
 
     // ssh-keygen reads the public key the CA shows, with the same fingerprint.
     const QString path = writeTemp(u"ca.pub"_s, ca->publicKeyLine.toUtf8() + '\n');
@@ -401,7 +411,7 @@ void TestCaService::issuesWithDefaultsAndIncreasingSerials()
     QVERIFY(f.store);
     const CertificateAuthority ca = makeCa(f);
     const CertificateAuthority other = makeCa(f, u"ecdsa"_s);
-    QSignalSpy changed(f.service.get(), &CertificateAuthorityService::certificatesChanged);
+    QSignalSpy changed(f.service.get(), &CertificateAuthorityService::changed);
 
     CertificateInput user = userInput(ca);
     user.principals = {u"alice"_s, u"deploy"_s};
@@ -420,7 +430,7 @@ void TestCaService::issuesWithDefaultsAndIncreasingSerials()
     QCOMPARE(first->publicKey, m_subjects.value(u"ed25519"_s).section(u' ', 0, 1));
     QCOMPARE(first->subjectFingerprint, SshPublicKey::parse(m_subjects.value(u"ed25519"_s))->fingerprintSha256());
     QCOMPARE(first->state(m_clock.now()), CertificateState::Valid);
-    QCOMPARE(changed.count(), 1);
+    QCOMPARE(topicCount(changed, CertificateAuthorityService::kCertificateTopic), 1);
 
     CertificateInput host;
     host.kind = CertificateKind::Host;
@@ -676,14 +686,14 @@ void TestCaService::revocationIsRecordedAndIrreversible()
     QCOMPARE(krlVerdict(before.value(), issued->certificate), u"ok"_s);
 
     m_clock.advanceSeconds(90);
-    QSignalSpy changed(f.service.get(), &CertificateAuthorityService::certificatesChanged);
+    QSignalSpy changed(f.service.get(), &CertificateAuthorityService::changed);
     const Result<IssuedCertificate> revoked = f.service->revoke(issued->id, u"key compromised"_s, m_actor);
     KEYSTEAD_VERIFY_OK(revoked);
     QVERIFY(revoked->revokedAt.has_value());
     QCOMPARE(*revoked->revokedAt, m_clock.now());
     QCOMPARE(revoked->revocationReason, u"key compromised"_s);
     QCOMPARE(revoked->state(m_clock.now()), CertificateState::Revoked);
-    QCOMPARE(changed.count(), 1);
+    QCOMPARE(topicCount(changed, CertificateAuthorityService::kCertificateTopic), 1);
     QCOMPARE(f.service->authority(ca.id)->certificatesRevoked, 1);
     const Result<QList<AuditEvent>> events = f.audit->list(AuditQuery{u"certificate.revoke"_s, issued->id, 10});
     KEYSTEAD_VERIFY_OK(events);

@@ -1,8 +1,9 @@
 #include "TestDatabase.h"
 
+#include "api/PamErrorShape.h"
+
 #include "audit/AuditLog.h"
 #include "collect/CollectSession.h"
-#include "inventory/InventoryErrors.h"
 #include "inventory/InventoryService.h"
 #include "secrets/MasterKeyStore.h"
 #include "secrets/Vault.h"
@@ -69,7 +70,7 @@ QByteArray readFile(const QString &path)
 
 int errorCode(const Error &error)
 {
-    return inventoryErrorCode(error);
+    return PamErrorShape::codeFor(error);
 }
 
 } // namespace
@@ -183,7 +184,7 @@ void TestInventoryService::createsWithSeedDefaults()
     QFETCH(QString, backend);
     Fixture f = make(backend);
     QVERIFY(f.store);
-    QSignalSpy changed(f.service.get(), &InventoryService::keysChanged);
+    QSignalSpy changed(f.service.get(), &InventoryService::changed);
 
     const Result<SshKeySaved> saved = f.service->save(input(u"ed"_s), m_actor);
     KEYSTEAD_VERIFY_OK(saved);
@@ -269,7 +270,7 @@ void TestInventoryService::requiredFieldsOnCreate()
     QFETCH(QString, message);
     Fixture f = make(backend);
     QVERIFY(f.store);
-    QSignalSpy changed(f.service.get(), &InventoryService::keysChanged);
+    QSignalSpy changed(f.service.get(), &InventoryService::changed);
 
     SshKeyInput in = input(u"ed"_s);
     in.identifier = u"new-key"_s;
@@ -323,7 +324,7 @@ void TestInventoryService::refusedKeysStoreNothing()
     first.tags = QStringList{u"prod"_s};
     KEYSTEAD_VERIFY_OK(f.service->save(first, m_actor));
     const QMap<QString, int> before = f.counts();
-    QSignalSpy changed(f.service.get(), &InventoryService::keysChanged);
+    QSignalSpy changed(f.service.get(), &InventoryService::changed);
 
     SshKeyInput in = input(u"ed"_s);
     in.hostname = u"host-new"_s;
@@ -390,7 +391,7 @@ void TestInventoryService::updateKeepsAbsentFields()
     tagsOnly.identifier = u"sshkey3"_s;
     tagsOnly.tags = QStringList{u"  moved "_s, u"moved"_s, QString()};
     tagsOnly.enabled = false;
-    QSignalSpy changed(f.service.get(), &InventoryService::keysChanged);
+    QSignalSpy changed(f.service.get(), &InventoryService::changed);
     const Result<SshKeySaved> updated = f.service->save(tagsOnly, m_actor);
     KEYSTEAD_VERIFY_OK(updated);
     QCOMPARE(changed.count(), 1);
@@ -586,7 +587,7 @@ void TestInventoryService::listFindAndInactivate()
         QCOMPARE(missing.error().details.value(u"resource"_s).toString(), unknown);
     }
 
-    QSignalSpy changed(f.service.get(), &InventoryService::keysChanged);
+    QSignalSpy changed(f.service.get(), &InventoryService::changed);
     const Result<SshKeyRecord> inactive = f.service->inactivate(ids.at(0), m_actor);
     KEYSTEAD_VERIFY_OK(inactive);
     QVERIFY(!inactive->enabled);
@@ -670,7 +671,7 @@ void TestInventoryService::importsCollectedKeysOnce()
                                       CollectKeyState::Collected}};
     session.connections = {laptop, desktop};
 
-    QSignalSpy changed(f.service.get(), &InventoryService::keysChanged);
+    QSignalSpy changed(f.service.get(), &InventoryService::changed);
     const Result<QList<SshKeyRecord>> imported
         = f.service->importCollected(session.id, collectedPublicKeys(session), m_actor);
     KEYSTEAD_VERIFY_OK(imported);

@@ -4,39 +4,20 @@
 #include "ui/certificates/CertificateTexts.h"
 
 #include <QFontDatabase>
-#include <QSet>
 
 #include <algorithm>
-#include <unordered_map>
 
 using namespace Qt::StringLiterals;
 
 namespace keystead::ui {
 
-namespace {
-
-bool sameAuthority(const CertificateAuthority &a, const CertificateAuthority &b)
-{
-    return a.description == b.description && a.metadata == b.metadata && a.fingerprint == b.fingerprint
-        && a.certificatesIssued == b.certificatesIssued && a.certificatesRevoked == b.certificatesRevoked
-        && a.createdAt == b.createdAt;
-}
-
-} // namespace
-
 CertificateAuthoritiesModel::CertificateAuthoritiesModel(CertificateAuthorityService &service, QObject *parent)
-    : QAbstractTableModel(parent)
+    : ChangeTableModel<CertificateAuthority>(parent)
     , m_service(service)
 {
-    // Automatic connections: a change made through the HTTP endpoint arrives queued, on this thread.
-    connect(&m_service, &CertificateAuthorityService::authoritiesChanged, this, &CertificateAuthoritiesModel::refresh);
-    connect(&m_service, &CertificateAuthorityService::certificatesChanged, this, &CertificateAuthoritiesModel::refresh);
+    // Automatic connection: a change made through the HTTP endpoint arrives queued, on this thread.
+    connect(&m_service, &CertificateAuthorityService::changed, this, &CertificateAuthoritiesModel::applyChanges);
     refresh();
-}
-
-int CertificateAuthoritiesModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
 }
 
 int CertificateAuthoritiesModel::columnCount(const QModelIndex &parent) const
@@ -48,7 +29,7 @@ QVariant CertificateAuthoritiesModel::data(const QModelIndex &index, int role) c
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const CertificateAuthority &authority = m_rows.at(index.row());
+    const CertificateAuthority &authority = rowAt(index.row());
     const auto column = static_cast<Column>(index.column());
 
     switch (role) {
@@ -116,13 +97,6 @@ QVariant CertificateAuthoritiesModel::headerData(int section, Qt::Orientation or
     }
 }
 
-int CertificateAuthoritiesModel::rowOf(const QString &id) const
-{
-    const auto found = std::find_if(m_rows.cbegin(), m_rows.cend(),
-                                    [&id](const CertificateAuthority &authority) { return authority.id == id; });
-    return found == m_rows.cend() ? -1 : static_cast<int>(found - m_rows.cbegin());
-}
-
 QModelIndex CertificateAuthoritiesModel::indexOf(const QString &id, int column) const
 {
     const int row = rowOf(id);
@@ -133,47 +107,43 @@ void CertificateAuthoritiesModel::refresh()
 {
     Result<QList<CertificateAuthority>> listed = m_service.authorities();
     if (!listed) {
-        m_lastError = CertificateTexts::error(listed.error());
-        Q_EMIT lastErrorChanged(m_lastError);
+        setLastError(CertificateTexts::error(listed.error()));
         return;
     }
-    const bool hadError = !m_lastError.isEmpty();
-    m_lastError.clear();
-    QList<CertificateAuthority> fresh = std::move(listed).value();
-    std::unordered_map<QString, qsizetype> freshRows;
-    for (qsizetype row = 0; row < fresh.size(); ++row)
-        freshRows.emplace(fresh.at(row).id, row);
+    m_loaded = true;
+    resetRows(std::move(listed).value());
+    setLastError(QString());
+}
 
-    for (int row = static_cast<int>(m_rows.size()) - 1; row >= 0; --row) {
-        if (freshRows.find(m_rows.at(row).id) != freshRows.end())
-            continue;
-        beginRemoveRows({}, row, row);
-        m_rows.removeAt(row);
-        endRemoveRows();
+void CertificateAuthoritiesModel::applyChanges(const ChangeSet &changes)
+{
+    if (changes.topic != CertificateAuthorityService::kAuthorityTopic)
+        return;
+    if (!m_loaded) {
+        refresh();
+        return;
     }
-    QSet<QString> known;
-    for (int row = 0; row < m_rows.size(); ++row) {
-        const auto found = freshRows.find(m_rows.at(row).id);
-        const CertificateAuthority &now = fresh.at(found->second);
-        known.insert(now.id);
-        if (sameAuthority(m_rows.at(row), now))
-            continue;
-        m_rows[row] = now;
-        Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
-    }
-    QList<CertificateAuthority> added;
-    for (CertificateAuthority &authority : fresh) {
-        if (!known.contains(authority.id))
-            added.append(std::move(authority));
-    }
-    if (!added.isEmpty()) {
-        const int first = static_cast<int>(m_rows.size());
-        beginInsertRows({}, first, first + static_cast<int>(added.size()) - 1);
-        m_rows.append(std::move(added));
-        endInsertRows();
-    }
-    if (hadError)
-        Q_EMIT lastErrorChanged(QString());
+    QString failure;
+    apply(changes, [this, &failure](const QString &id) -> std::optional<CertificateAuthority> {
+        Result<CertificateAuthority> authority = m_service.authority(id);
+        if (authority)
+            return std::move(authority).value();
+        if (authority.error().kind == Error::Kind::NotFound)
+            return std::nullopt; // deleted
+        // Not read: the row stays as it was, the panel shows why.
+        failure = CertificateTexts::error(authority.error());
+        const int row = rowOf(id);
+        return row < 0 ? std::nullopt : std::optional<CertificateAuthority>(rowAt(row));
+    });
+    setLastError(failure);
+}
+
+void CertificateAuthoritiesModel::setLastError(const QString &message)
+{
+    if (message.isEmpty() && m_lastError.isEmpty())
+        return;
+    m_lastError = message;
+    Q_EMIT lastErrorChanged(m_lastError);
 }
 
 } // namespace keystead::ui

@@ -1,8 +1,7 @@
 #pragma once
 
 #include "ca/CaRecords.h"
-
-#include <QAbstractTableModel>
+#include "ui/common/ChangeTableModel.h"
 
 namespace keystead {
 class CertificateAuthorityService;
@@ -11,10 +10,11 @@ class CertificateAuthorityService;
 namespace keystead::ui {
 
 // Every certificate authority, as CertificateAuthorityService lists them (newest
-// first), with what each issued and revoked. Follows authoritiesChanged and
-// certificatesChanged (the counts move with the certificates); rows are merged
-// by id, so the selection survives a change made through the HTTP endpoint.
-class CertificateAuthoritiesModel final : public QAbstractTableModel
+// first), with what each issued and revoked. Follows the service's "ca.authority"
+// change events (the counts move with the certificates, and the service names
+// the CA then): each CA named is read again and its row changed, added or removed
+// in place, so the selection survives a change made through the HTTP endpoint.
+class CertificateAuthoritiesModel final : public ChangeTableModel<CertificateAuthority>
 {
     Q_OBJECT
 
@@ -29,28 +29,34 @@ public:
 
     explicit CertificateAuthoritiesModel(CertificateAuthorityService &service, QObject *parent = nullptr);
 
-    int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-    const CertificateAuthority &authorityAt(int row) const { return m_rows.at(row); }
-    const QList<CertificateAuthority> &authorities() const { return m_rows; }
-    int rowOf(const QString &id) const;
+    const CertificateAuthority &authorityAt(int row) const { return rowAt(row); }
+    const QList<CertificateAuthority> &authorities() const { return rows(); }
+    int rowOf(const QString &id) const { return indexOfId(id); }
     QModelIndex indexOf(const QString &id, int column = Type) const;
     // Empty while the last read worked.
     QString lastError() const { return m_lastError; }
 
 public Q_SLOTS:
+    // Reads every CA (the first load, or again after a failed read).
     void refresh();
+    void applyChanges(const keystead::ChangeSet &changes);
 
 Q_SIGNALS:
     // A read failed (the message), or works again after failing (empty).
     void lastErrorChanged(const QString &message);
 
+protected:
+    QString idOf(const CertificateAuthority &row) const override { return row.id; }
+
 private:
+    void setLastError(const QString &message);
+
     CertificateAuthorityService &m_service;
-    QList<CertificateAuthority> m_rows;
+    bool m_loaded = false;
     QString m_lastError;
 };
 

@@ -5,11 +5,9 @@
 #include "ui/certificates/CertificateTexts.h"
 
 #include <QFontDatabase>
-#include <QSet>
 #include <QTimer>
 
 #include <algorithm>
-#include <unordered_map>
 
 using namespace Qt::StringLiterals;
 
@@ -20,13 +18,6 @@ namespace {
 // Far more than any console issues; it bounds the paging loop should the service misbehave.
 constexpr int kMaxPages = 10'000;
 constexpr int kPageSize = 100;
-
-bool sameCertificate(const IssuedCertificate &a, const IssuedCertificate &b)
-{
-    return a.description == b.description && a.metadata == b.metadata && a.revokedAt == b.revokedAt
-        && a.revocationReason == b.revocationReason && a.certificate == b.certificate
-        && a.certificateAuthorityId == b.certificateAuthorityId;
-}
 
 QString keyTypeText(const IssuedCertificate &certificate)
 {
@@ -42,23 +33,17 @@ QString keyTypeText(const IssuedCertificate &certificate)
 } // namespace
 
 CertificatesModel::CertificatesModel(CertificateAuthorityService &service, const Clock &clock, QObject *parent)
-    : QAbstractTableModel(parent)
+    : ChangeTableModel<IssuedCertificate>(parent)
     , m_service(service)
     , m_clock(clock)
     , m_timer(new QTimer(this))
 {
-    connect(&m_service, &CertificateAuthorityService::certificatesChanged, this, &CertificatesModel::refresh);
-    // A CA renamed or deleted: the CA column follows.
-    connect(&m_service, &CertificateAuthorityService::authoritiesChanged, this, &CertificatesModel::refresh);
+    // Certificates issued, changed or deleted; a CA renamed or deleted (the CA column follows).
+    connect(&m_service, &CertificateAuthorityService::changed, this, &CertificatesModel::applyChanges);
     m_timer->setInterval(kDefaultReevaluateIntervalMs);
     connect(m_timer, &QTimer::timeout, this, &CertificatesModel::reevaluate);
     m_timer->start();
     refresh();
-}
-
-int CertificatesModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
 }
 
 int CertificatesModel::columnCount(const QModelIndex &parent) const
@@ -70,8 +55,8 @@ QVariant CertificatesModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const Row &row = m_rows.at(index.row());
-    const IssuedCertificate &certificate = row.certificate;
+    const IssuedCertificate &certificate = rowAt(index.row());
+    const Judgement row = m_judged.value(certificate.id);
     const auto column = static_cast<Column>(index.column());
 
     switch (role) {
@@ -175,13 +160,6 @@ QVariant CertificatesModel::headerData(int section, Qt::Orientation orientation,
     }
 }
 
-int CertificatesModel::rowOf(const QString &id) const
-{
-    const auto found
-        = std::find_if(m_rows.cbegin(), m_rows.cend(), [&id](const Row &row) { return row.certificate.id == id; });
-    return found == m_rows.cend() ? -1 : static_cast<int>(found - m_rows.cbegin());
-}
-
 QModelIndex CertificatesModel::indexOf(const QString &id, int column) const
 {
     const int row = rowOf(id);
@@ -207,31 +185,34 @@ void CertificatesModel::setReevaluateInterval(int milliseconds)
     m_timer->start(milliseconds);
 }
 
-void CertificatesModel::judge(Row &row, const QDateTime &now) const
+CertificatesModel::Judgement CertificatesModel::judge(const IssuedCertificate &certificate, const QDateTime &now) const
 {
-    row.state = row.certificate.state(now);
-    row.expiring = m_warningDays > 0 && row.state == CertificateState::Valid
-        && row.certificate.validUntil <= now.addSecs(qint64(m_warningDays) * 24 * 3600);
+    Judgement judgement;
+    judgement.state = certificate.state(now);
+    judgement.expiring = m_warningDays > 0 && judgement.state == CertificateState::Valid
+        && certificate.validUntil <= now.addSecs(qint64(m_warningDays) * 24 * 3600);
+    return judgement;
 }
 
 void CertificatesModel::reevaluate()
 {
     const QDateTime now = m_clock.now();
-    for (int row = 0; row < m_rows.size(); ++row) {
-        Row &current = m_rows[row];
-        const CertificateState state = current.state;
-        const bool expiring = current.expiring;
-        judge(current, now);
-        if (current.state != state || current.expiring != expiring)
-            Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+    for (int row = 0; row < rowCount(); ++row) {
+        const IssuedCertificate &certificate = rowAt(row);
+        const Judgement judgement = judge(certificate, now);
+        Judgement &current = m_judged[certificate.id];
+        if (current == judgement)
+            continue;
+        current = judgement;
+        Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
     }
     updateExpiringCount();
 }
 
 void CertificatesModel::updateExpiringCount()
 {
-    const int count
-        = static_cast<int>(std::count_if(m_rows.cbegin(), m_rows.cend(), [](const Row &row) { return row.expiring; }));
+    const int count = static_cast<int>(std::count_if(m_judged.cbegin(), m_judged.cend(),
+                                                     [](const Judgement &judgement) { return judgement.expiring; }));
     if (count == m_expiringCount)
         return;
     m_expiringCount = count;
@@ -258,8 +239,7 @@ void CertificatesModel::refresh()
             break;
     }
     if (!failure.isEmpty()) {
-        m_lastError = failure;
-        Q_EMIT lastErrorChanged(m_lastError);
+        setLastError(failure);
         return;
     }
 
@@ -270,50 +250,84 @@ void CertificatesModel::refresh()
             m_authorityNames.insert(authority.id, CertificateTexts::authorityName(authority));
     }
 
-    const bool hadError = !m_lastError.isEmpty();
-    m_lastError.clear();
     const QDateTime now = m_clock.now();
-    std::unordered_map<QString, qsizetype> freshRows;
-    for (qsizetype row = 0; row < fresh.size(); ++row)
-        freshRows.emplace(fresh.at(row).id, row);
-
-    for (int row = static_cast<int>(m_rows.size()) - 1; row >= 0; --row) {
-        if (freshRows.find(m_rows.at(row).certificate.id) != freshRows.end())
-            continue;
-        beginRemoveRows({}, row, row);
-        m_rows.removeAt(row);
-        endRemoveRows();
-    }
-    QSet<QString> known;
-    for (Row &current : m_rows) {
-        const IssuedCertificate &latest = fresh.at(freshRows.find(current.certificate.id)->second);
-        known.insert(latest.id);
-        if (!sameCertificate(current.certificate, latest))
-            current.certificate = latest;
-        judge(current, now);
-    }
-    // Besides the changed certificates, a CA's name or the time may have changed any row: one
-    // announcement over all kept rows is cheaper than comparing each.
-    if (!m_rows.isEmpty())
-        Q_EMIT dataChanged(index(0, 0), index(static_cast<int>(m_rows.size()) - 1, ColumnCount - 1));
-    QList<Row> added;
-    for (IssuedCertificate &certificate : fresh) {
-        if (known.contains(certificate.id))
-            continue;
-        Row row;
-        row.certificate = std::move(certificate);
-        judge(row, now);
-        added.append(std::move(row));
-    }
-    if (!added.isEmpty()) {
-        const int first = static_cast<int>(m_rows.size());
-        beginInsertRows({}, first, first + static_cast<int>(added.size()) - 1);
-        m_rows.append(std::move(added));
-        endInsertRows();
-    }
+    m_judged.clear();
+    for (const IssuedCertificate &certificate : std::as_const(fresh))
+        m_judged.insert(certificate.id, judge(certificate, now));
+    m_loaded = true;
+    resetRows(std::move(fresh));
     updateExpiringCount();
-    if (hadError)
-        Q_EMIT lastErrorChanged(QString());
+    setLastError(QString());
+}
+
+void CertificatesModel::applyChanges(const ChangeSet &changes)
+{
+    if (!m_loaded) {
+        refresh();
+        return;
+    }
+    if (changes.topic == CertificateAuthorityService::kAuthorityTopic) {
+        applyAuthorityChanges(changes);
+        return;
+    }
+    if (changes.topic != CertificateAuthorityService::kCertificateTopic)
+        return;
+    const QDateTime now = m_clock.now();
+    QString failure;
+    const auto fetch = [&](const QString &id) -> std::optional<IssuedCertificate> {
+        Result<IssuedCertificate> certificate = m_service.certificate(id);
+        if (certificate) {
+            // Judged before the row is announced, so views read the new state.
+            m_judged.insert(id, judge(certificate.value(), now));
+            return std::move(certificate).value();
+        }
+        if (certificate.error().kind == Error::Kind::NotFound) {
+            m_judged.remove(id);
+            return std::nullopt; // deleted
+        }
+        // Not read: the row stays as it was, the panel shows why.
+        failure = CertificateTexts::error(certificate.error());
+        const int row = rowOf(id);
+        return row < 0 ? std::nullopt : std::optional<IssuedCertificate>(rowAt(row));
+    };
+    for (const QString &id : changes.removed)
+        m_judged.remove(id);
+    apply(changes, fetch);
+    updateExpiringCount();
+    setLastError(failure);
+}
+
+void CertificatesModel::applyAuthorityChanges(const ChangeSet &changes)
+{
+    QStringList renamed = changes.removed;
+    for (const QString &id : changes.removed)
+        m_authorityNames.remove(id);
+    for (const QString &id : changes.added + changes.changed) {
+        Result<CertificateAuthority> authority = m_service.authority(id);
+        if (!authority) {
+            m_authorityNames.remove(id);
+        } else {
+            const QString name = CertificateTexts::authorityName(authority.value());
+            if (m_authorityNames.value(id) == name)
+                continue;
+            m_authorityNames.insert(id, name);
+        }
+        renamed.append(id);
+    }
+    if (renamed.isEmpty())
+        return;
+    for (int row = 0; row < rowCount(); ++row) {
+        if (renamed.contains(rowAt(row).certificateAuthorityId))
+            Q_EMIT dataChanged(index(row, Authority), index(row, Authority));
+    }
+}
+
+void CertificatesModel::setLastError(const QString &message)
+{
+    if (message.isEmpty() && m_lastError.isEmpty())
+        return;
+    m_lastError = message;
+    Q_EMIT lastErrorChanged(m_lastError);
 }
 
 } // namespace keystead::ui

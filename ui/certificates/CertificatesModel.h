@@ -1,8 +1,8 @@
 #pragma once
 
 #include "ca/CaRecords.h"
+#include "ui/common/ChangeTableModel.h"
 
-#include <QAbstractTableModel>
 #include <QHash>
 
 QT_BEGIN_NAMESPACE
@@ -20,8 +20,9 @@ namespace keystead::ui {
 // deleted CAs too), newest first as the service lists them. The state of each
 // row is judged with the Clock, again on a timer, so "valid" turns "expired"
 // while the window stays open. Rows valid now that expire within the warning
-// days are highlighted and counted.
-class CertificatesModel final : public QAbstractTableModel
+// days are highlighted and counted. Follows the service's change events in
+// place: "ca.certificate" ids are read again, "ca.authority" ids rename the CA column.
+class CertificatesModel final : public ChangeTableModel<IssuedCertificate>
 {
     Q_OBJECT
 
@@ -44,15 +45,14 @@ public:
 
     CertificatesModel(CertificateAuthorityService &service, const Clock &clock, QObject *parent = nullptr);
 
-    int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-    const IssuedCertificate &certificateAt(int row) const { return m_rows.at(row).certificate; }
-    CertificateState stateAt(int row) const { return m_rows.at(row).state; }
-    bool isExpiringAt(int row) const { return m_rows.at(row).expiring; }
-    int rowOf(const QString &id) const;
+    const IssuedCertificate &certificateAt(int row) const { return rowAt(row); }
+    CertificateState stateAt(int row) const { return judgementAt(row).state; }
+    bool isExpiringAt(int row) const { return judgementAt(row).expiring; }
+    int rowOf(const QString &id) const { return indexOfId(id); }
     QModelIndex indexOf(const QString &id, int column = Kind) const;
     // How the CA of `authorityId` reads in the table; the id itself once the CA is deleted.
     QString authorityName(const QString &authorityId) const;
@@ -65,8 +65,10 @@ public:
     QString lastError() const { return m_lastError; }
 
 public Q_SLOTS:
-    // Reads every certificate and CA name again and merges by id.
+    // Reads every certificate and CA name (the first load, or again after a failed read).
     void refresh();
+    // Reads the certificates the service named, or the names of the CAs it named.
+    void applyChanges(const keystead::ChangeSet &changes);
     // Judges every row's state and expiry again with the Clock; changed rows are announced.
     void reevaluate();
 
@@ -74,19 +76,27 @@ Q_SIGNALS:
     void expiringCountChanged(int count);
     void lastErrorChanged(const QString &message);
 
+protected:
+    QString idOf(const IssuedCertificate &row) const override { return row.id; }
+
 private:
-    struct Row
+    // A row's state and expiry as judged at the last evaluation.
+    struct Judgement
     {
-        IssuedCertificate certificate;
         CertificateState state = CertificateState::Valid;
         bool expiring = false;
+        friend bool operator==(const Judgement &, const Judgement &) = default;
     };
-    void judge(Row &row, const QDateTime &now) const;
+    Judgement judge(const IssuedCertificate &certificate, const QDateTime &now) const;
+    Judgement judgementAt(int row) const { return m_judged.value(rowAt(row).id); }
+    void applyAuthorityChanges(const ChangeSet &changes);
     void updateExpiringCount();
+    void setLastError(const QString &message);
 
     CertificateAuthorityService &m_service;
     const Clock &m_clock;
-    QList<Row> m_rows;
+    bool m_loaded = false;
+    QHash<QString, Judgement> m_judged; // by certificate id
     QHash<QString, QString> m_authorityNames;
     QTimer *m_timer = nullptr;
     int m_warningDays = 7;

@@ -13,7 +13,6 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QTimer>
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
@@ -103,6 +102,11 @@ NewAuthorityDialog::NewAuthorityDialog(CertificateAuthorityService &service, QWi
     resize(440, sizeHint().height());
 }
 
+NewAuthorityDialog::~NewAuthorityDialog()
+{
+    m_task.wait();
+}
+
 void NewAuthorityDialog::setKeyType(const QString &type, const QString &curve, int keySize)
 {
     m_type->setCurrentIndex(m_type->findData(type));
@@ -147,14 +151,18 @@ bool NewAuthorityDialog::start()
     shown.keySize = made.keySize;
     m_busyText->setText(tr("Making a %1 key…").arg(CertificateTexts::authorityType(shown)));
     setBusy(true);
-    // Queued, so the busy state is drawn before the key is made.
-    QTimer::singleShot(0, this, [this, made] { create(made); });
+    // The key is made on a thread of its own, so the busy state is drawn meanwhile;
+    // the CA is recorded back here.
+    m_task.start(
+        this, [made] { return CertificateAuthorityService::makeAuthorityKey(made); },
+        [this, made](Result<SshCertificateSigner> key) { create(made, std::move(key)); });
     return true;
 }
 
-void NewAuthorityDialog::create(const CaCreateInput &input)
+void NewAuthorityDialog::create(const CaCreateInput &input, Result<SshCertificateSigner> key)
 {
-    Result<CertificateAuthority> created = m_service.createAuthority(input, Actor::console());
+    Result<CertificateAuthority> created = key ? m_service.createAuthority(input, key.value(), Actor::console())
+                                               : Result<CertificateAuthority>(key.error());
     setBusy(false);
     if (!created) {
         showError(CertificateTexts::error(created.error()));

@@ -2,6 +2,8 @@
 
 #include "ca/CaRecords.h"
 #include "common/Result.h"
+#include "ssh/SshCertificate.h"
+#include "ui/common/BackgroundTask.h"
 
 #include <QDialog>
 
@@ -38,6 +40,8 @@ public:
     // False, with the message shown, when it could not start.
     bool start();
     bool isBusy() const { return m_busyState; }
+    // Waits for a key still being made.
+    ~NewAuthorityDialog() override;
     const CertificateAuthority &created() const { return m_created; }
     QString errorText() const;
 
@@ -51,7 +55,7 @@ Q_SIGNALS:
     void creationDone(bool created);
 
 private:
-    void create(const CaCreateInput &input);
+    void create(const CaCreateInput &input, Result<SshCertificateSigner> key);
     void updateFields();
     void setBusy(bool busy);
     void showError(const QString &message);
@@ -60,6 +64,7 @@ private:
     CertificateAuthority m_created;
     bool m_busyState = false;
     bool m_closeWhenDone = false;
+    BackgroundTask m_task{QStringLiteral("keystead-cakeygen")};
 
     QWidget *m_form = nullptr;
     QComboBox *m_type = nullptr;

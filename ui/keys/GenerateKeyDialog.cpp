@@ -13,10 +13,7 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QThread>
 #include <QVBoxLayout>
-
-#include <openssl/crypto.h>
 
 #include <optional>
 
@@ -123,8 +120,7 @@ GenerateKeyDialog::GenerateKeyDialog(InventoryService &service, QWidget *parent)
 
 GenerateKeyDialog::~GenerateKeyDialog()
 {
-    if (m_worker)
-        m_worker->wait();
+    m_task.wait();
     m_passphrase->clear();
     m_passphraseAgain->clear();
 }
@@ -180,26 +176,11 @@ bool GenerateKeyDialog::start()
     const GeneratedKeyType type = keyType();
     const QByteArray passphrase = m_passphrase->text().toUtf8();
     const QString comment = keyComment();
-    auto outcome = std::make_shared<std::optional<Result<GeneratedKeyPair>>>();
-    m_worker.reset(QThread::create([outcome, type, passphrase, comment] {
-        outcome->emplace(generateKeyPair(type, passphrase, comment));
-        // OpenSSL keeps per-thread state (the DRBG); free it before the thread ends, as WorkerThread does.
-        OPENSSL_thread_stop();
-    }));
-    m_worker->setObjectName(u"keystead-keygen"_s);
-    // Queued: finished comes from the worker thread.
-    connect(m_worker.get(), &QThread::finished, this, [this, outcome] {
-        m_worker->wait();
-        m_worker.reset();
-        if (*outcome)
-            generated(std::move(**outcome));
-        else
-            generated(Error::internal(tr("The key pair was not made.")));
-        outcome->reset();
-    });
     m_busyText->setText(tr("Generating a %1 key pair…").arg(KeyTexts::keyType(type)));
     setBusy(true);
-    m_worker->start();
+    m_task.start(
+        this, [type, passphrase, comment] { return generateKeyPair(type, passphrase, comment); },
+        [this](Result<GeneratedKeyPair> pair) { generated(std::move(pair)); });
     return true;
 }
 

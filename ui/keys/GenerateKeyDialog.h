@@ -3,6 +3,7 @@
 #include "common/Result.h"
 #include "inventory/SshKeyRecord.h"
 #include "ssh/SshPrivateKey.h"
+#include "ui/common/BackgroundTask.h"
 
 #include <QDialog>
 
@@ -14,7 +15,6 @@ class QLabel;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
-class QThread;
 QT_END_NAMESPACE
 
 namespace keystead {
@@ -43,7 +43,7 @@ public:
     // background and saves when the pair is made (generationDone tells how it went).
     // False, with the message shown, when the form is not ready.
     bool start();
-    bool isBusy() const { return m_worker != nullptr; }
+    bool isBusy() const { return m_task.isRunning(); }
     const SshKeySaved &saved() const { return m_saved; }
     // What the dialog shows under the form; empty when all went well.
     QString errorText() const;
@@ -65,7 +65,7 @@ private:
 
     InventoryService &m_service;
     SshKeySaved m_saved;
-    std::unique_ptr<QThread> m_worker;
+    BackgroundTask m_task{QStringLiteral("keystead-keygen")};
     bool m_closeWhenSaved = false;
 
     QWidget *m_form = nullptr;

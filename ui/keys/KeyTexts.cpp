@@ -1,6 +1,6 @@
 #include "ui/keys/KeyTexts.h"
 
-#include "inventory/InventoryErrors.h"
+#include "api/PamErrorShape.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -11,7 +11,8 @@ namespace keystead::ui {
 
 QString KeyTexts::error(const Error &error)
 {
-    const int code = inventoryErrorCode(error);
+    // The number seed 001's family gives the inventory's reason (the text the panel always showed).
+    const int code = PamErrorShape::codeFor(error);
     if (code == 0)
         return error.message;
     const QString number = QString::number(code);

@@ -88,7 +88,7 @@ KeysPanel::KeysPanel(UiServices services, QWidget *parent)
     // The selected key changed elsewhere (disabled through the API): the actions follow.
     connect(m_model, &SshKeysModel::dataChanged, this, &KeysPanel::updateActions);
     // After the model: it has the new rows by the time the tags and the vault are read.
-    connect(&m_services.inventory, &InventoryService::keysChanged, this, [this] {
+    connect(&m_services.inventory, &InventoryService::changed, this, [this] {
         refreshTags();
         if (m_vaultStateKnown)
             refreshVaultState();
@@ -410,7 +410,7 @@ void KeysPanel::refreshTags()
 
 void KeysPanel::keySaved(const SshKeySaved &saved)
 {
-    // The model has the key already: keysChanged came first, on this thread.
+    // The model has the key already: its change event came first, on this thread.
     if (!selectKey(saved.key.id)) {
         // Filtered out: show it anyway, rather than leave the operator wondering where it went.
         m_textFilter->clear();

@@ -4,9 +4,7 @@
 
 #include <QFontDatabase>
 #include <QGuiApplication>
-#include <QHash>
 #include <QPalette>
-#include <QSet>
 
 #include <algorithm>
 
@@ -42,32 +40,15 @@ int privateKeyRank(const SshKeyRecord &key)
     return key.hasPassword ? 2 : 1;
 }
 
-bool sameRecord(const SshKeyRecord &a, const SshKeyRecord &b)
-{
-    return a.updatedAt == b.updatedAt && a.identifier == b.identifier && a.keyName == b.keyName
-        && a.username == b.username && a.ip == b.ip && a.hostname == b.hostname && a.tags == b.tags
-        && a.enabled == b.enabled && a.publicKey == b.publicKey && a.publicKeyComment == b.publicKeyComment
-        && a.hasPrivateKey == b.hasPrivateKey && a.hasPassword == b.hasPassword && a.devices.size() == b.devices.size()
-        && std::equal(a.devices.cbegin(), a.devices.cend(), b.devices.cbegin(),
-                      [](const InventoryDevice &x, const InventoryDevice &y) {
-                          return x.hostname == y.hostname && x.ip == y.ip;
-                      });
-}
-
 } // namespace
 
 SshKeysModel::SshKeysModel(InventoryService &service, QObject *parent)
-    : QAbstractTableModel(parent)
+    : ChangeTableModel<SshKeyRecord>(parent)
     , m_service(service)
 {
     // Automatic connection: a change made through the HTTP endpoint arrives queued, on this thread.
-    connect(&m_service, &InventoryService::keysChanged, this, &SshKeysModel::refresh);
+    connect(&m_service, &InventoryService::changed, this, &SshKeysModel::applyChanges);
     refresh();
-}
-
-int SshKeysModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
 }
 
 int SshKeysModel::columnCount(const QModelIndex &parent) const
@@ -79,7 +60,7 @@ QVariant SshKeysModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const SshKeyRecord &key = m_rows.at(index.row());
+    const SshKeyRecord &key = rowAt(index.row());
     const auto column = static_cast<Column>(index.column());
 
     switch (role) {
@@ -191,13 +172,6 @@ QVariant SshKeysModel::headerData(int section, Qt::Orientation orientation, int 
     }
 }
 
-int SshKeysModel::rowOf(const QString &id) const
-{
-    const auto found
-        = std::find_if(m_rows.cbegin(), m_rows.cend(), [&id](const SshKeyRecord &key) { return key.id == id; });
-    return found == m_rows.cend() ? -1 : static_cast<int>(found - m_rows.cbegin());
-}
-
 QModelIndex SshKeysModel::indexOf(const QString &id, int column) const
 {
     const int row = rowOf(id);
@@ -208,49 +182,43 @@ void SshKeysModel::refresh()
 {
     Result<QList<SshKeyRecord>> listed = m_service.list();
     if (!listed) {
-        m_lastError = listed.error().message;
-        Q_EMIT lastErrorChanged(m_lastError);
+        setLastError(listed.error().message);
         return;
     }
-    const bool hadError = !m_lastError.isEmpty();
-    m_lastError.clear();
-    QList<SshKeyRecord> fresh = std::move(listed).value();
-    QHash<QString, qsizetype> freshRows;
-    for (qsizetype row = 0; row < fresh.size(); ++row)
-        freshRows.insert(fresh.at(row).id, row);
+    m_loaded = true;
+    resetRows(std::move(listed).value());
+    setLastError(QString());
+}
 
-    // Gone: removed from the bottom up, so the rows above keep their numbers.
-    for (int row = static_cast<int>(m_rows.size()) - 1; row >= 0; --row) {
-        if (freshRows.contains(m_rows.at(row).id))
-            continue;
-        beginRemoveRows({}, row, row);
-        m_rows.removeAt(row);
-        endRemoveRows();
+void SshKeysModel::applyChanges(const ChangeSet &changes)
+{
+    if (changes.topic != InventoryService::kChangeTopic)
+        return;
+    if (!m_loaded) {
+        refresh();
+        return;
     }
-    // Kept: changed in place.
-    QSet<QString> known;
-    for (int row = 0; row < m_rows.size(); ++row) {
-        const SshKeyRecord &now = fresh.at(freshRows.value(m_rows.at(row).id));
-        known.insert(now.id);
-        if (sameRecord(m_rows.at(row), now))
-            continue;
-        m_rows[row] = now;
-        Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
-    }
-    // New: added at the end, in the service's order.
-    QList<SshKeyRecord> added;
-    for (SshKeyRecord &key : fresh) {
-        if (!known.contains(key.id))
-            added.append(std::move(key));
-    }
-    if (!added.isEmpty()) {
-        const int first = static_cast<int>(m_rows.size());
-        beginInsertRows({}, first, first + static_cast<int>(added.size()) - 1);
-        m_rows.append(std::move(added));
-        endInsertRows();
-    }
-    if (hadError)
-        Q_EMIT lastErrorChanged(QString());
+    QString failure;
+    apply(changes, [this, &failure](const QString &id) -> std::optional<SshKeyRecord> {
+        Result<SshKeyRecord> key = m_service.find(id);
+        if (key)
+            return std::move(key).value();
+        if (key.error().kind == Error::Kind::NotFound)
+            return std::nullopt;
+        // Not read: the row stays as it was, the panel shows why.
+        failure = key.error().message;
+        const int row = rowOf(id);
+        return row < 0 ? std::nullopt : std::optional<SshKeyRecord>(rowAt(row));
+    });
+    setLastError(failure);
+}
+
+void SshKeysModel::setLastError(const QString &message)
+{
+    if (message.isEmpty() && m_lastError.isEmpty())
+        return;
+    m_lastError = message;
+    Q_EMIT lastErrorChanged(m_lastError);
 }
 
 } // namespace keystead::ui

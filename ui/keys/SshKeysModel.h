@@ -1,8 +1,7 @@
 #pragma once
 
 #include "inventory/SshKeyRecord.h"
-
-#include <QAbstractTableModel>
+#include "ui/common/ChangeTableModel.h"
 
 namespace keystead {
 class InventoryService;
@@ -11,10 +10,10 @@ class InventoryService;
 namespace keystead::ui {
 
 // Every key of the inventory, as InventoryService lists them (never a secret:
-// only whether one is held). Follows InventoryService::keysChanged, queued when
-// the HTTP endpoint's thread changes a key: rows are merged by id, so the
-// selection survives a change elsewhere.
-class SshKeysModel final : public QAbstractTableModel
+// only whether one is held). Follows InventoryService::changed, queued when
+// the HTTP endpoint's thread changes a key: each key named is read again and
+// its row changed or added in place, so the selection survives a change elsewhere.
+class SshKeysModel final : public ChangeTableModel<SshKeyRecord>
 {
     Q_OBJECT
 
@@ -44,28 +43,34 @@ public:
 
     explicit SshKeysModel(InventoryService &service, QObject *parent = nullptr);
 
-    int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-    const SshKeyRecord &keyAt(int row) const { return m_rows.at(row); }
-    int rowOf(const QString &id) const;
+    const SshKeyRecord &keyAt(int row) const { return rowAt(row); }
+    int rowOf(const QString &id) const { return indexOfId(id); }
     QModelIndex indexOf(const QString &id, int column = Identifier) const;
     // Empty while the last read worked.
     QString lastError() const { return m_lastError; }
 
 public Q_SLOTS:
-    // Reads every key again and merges: changed rows change, new ones are added, gone ones removed.
+    // Reads every key (the first load, or again after a failed read).
     void refresh();
+    // Reads the keys the service named and changes, adds or removes their rows.
+    void applyChanges(const keystead::ChangeSet &changes);
 
 Q_SIGNALS:
     // A read failed (the message), or works again after failing (empty).
     void lastErrorChanged(const QString &message);
 
+protected:
+    QString idOf(const SshKeyRecord &row) const override { return row.id; }
+
 private:
+    void setLastError(const QString &message);
+
     InventoryService &m_service;
-    QList<SshKeyRecord> m_rows;
+    bool m_loaded = false;
     QString m_lastError;
 };
 
