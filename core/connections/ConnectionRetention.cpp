@@ -139,7 +139,7 @@ Result<int> ConnectionRetention::removeOlderThan(int days)
         removedIds += ids;
     }
     if (removed > 0) {
-        m_recorder.markChanged(removedIds);
+        m_recorder.markRemoved(removedIds);
         m_announce();
     }
     return removed;

@@ -71,11 +71,13 @@ void ConnectionService::announceSoon()
         scheduleFlush();
         return;
     }
-    QStringList ids = m_recorder->takeChanged();
-    if (ids.isEmpty())
+    const ChangeSet changes = m_recorder->takeChanges();
+    if (changes.isEmpty())
         return;
+    QStringList ids = changes.added + changes.changed + changes.removed;
     ids.sort();
     Q_EMIT connectionsChanged(ids);
+    Q_EMIT changed(changes);
 }
 
 void ConnectionService::onFlushTimer()

@@ -144,6 +144,9 @@ public:
 Q_SIGNALS:
     // A record was added or changed (batched: at most a few times a second).
     void connectionsChanged(const QStringList &ids);
+    // The same, typed (topic "connections.connection"): records first written
+    // are added, records removed by retention removed, the rest changed.
+    void changed(const keystead::ChangeSet &changes);
 
 private:
     void scheduleFlush();

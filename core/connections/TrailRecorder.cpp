@@ -107,7 +107,9 @@ public:
     QHash<QString, LiveConnection> live;
     QList<PendingEvent> events;
     qint64 pendingBytes = 0;
-    QSet<QString> changed;
+    QSet<QString> changed; // every id to announce
+    QSet<QString> added; // of those, the ones first written since the last announcement
+    QSet<QString> removed; // and the ones removed
     ConnectionTerminator *terminator = nullptr;
 
     QMutex writeMutex;
@@ -252,8 +254,11 @@ Status TrailRecorder::Private::writePending()
         return written;
     }
     QSet<QString> touched;
-    for (const ConnectionWrite &write : std::as_const(writes))
+    for (const ConnectionWrite &write : std::as_const(writes)) {
         touched.insert(write.record.id);
+        if (write.insert)
+            added.insert(write.record.id);
+    }
     for (const PendingEvent &e : std::as_const(batch))
         touched.insert(e.connectionId);
     for (const QString &id : std::as_const(touched)) {
@@ -511,12 +516,41 @@ void TrailRecorder::markChanged(const QStringList &ids)
         d->changed.insert(id);
 }
 
-QStringList TrailRecorder::takeChanged()
+void TrailRecorder::markRemoved(const QStringList &ids)
 {
     QMutexLocker lock(&d->mutex);
-    QStringList ids(d->changed.cbegin(), d->changed.cend());
-    d->changed.clear();
-    return ids;
+    for (const QString &id : ids) {
+        d->changed.insert(id);
+        d->removed.insert(id);
+    }
+}
+
+ChangeSet TrailRecorder::takeChanges()
+{
+    QSet<QString> all;
+    QSet<QString> added;
+    QSet<QString> removed;
+    {
+        QMutexLocker lock(&d->mutex);
+        all.swap(d->changed);
+        added.swap(d->added);
+        removed.swap(d->removed);
+    }
+    const auto sorted = [](const QSet<QString> &ids) {
+        QStringList list(ids.cbegin(), ids.cend());
+        list.sort();
+        return list;
+    };
+    ChangeSet changes{QString(kChangeTopic), {}, {}, sorted(removed)};
+    for (const QString &id : std::as_const(removed)) {
+        all.remove(id);
+        added.remove(id);
+    }
+    changes.added = sorted(added);
+    for (const QString &id : std::as_const(added))
+        all.remove(id);
+    changes.changed = sorted(all);
+    return changes;
 }
 
 QMutex &TrailRecorder::writeMutex()

@@ -7,6 +7,7 @@
 // first (writePending) and to overlay what only memory knows (overlayLive).
 
 #include "audit/AuditLog.h"
+#include "common/ChangeSet.h"
 #include "common/Result.h"
 #include "connections/ConnectionRecord.h"
 #include "sshserver/ConnectionRecorder.h"
@@ -60,9 +61,12 @@ public:
     // A live connection's tags changed in the store (its next full write keeps them).
     void tagsChanged(const QString &connectionId, const QStringList &tags, const QDateTime &updated,
                      const QString &updatedBy);
-    // Ids to announce as changed; takeChanged() empties the set.
+    // Ids to announce: changed ones, removed ones (records first written are
+    // added by the recorder itself); takeChanges() hands them over and forgets them.
     void markChanged(const QStringList &ids);
-    QStringList takeChanged();
+    void markRemoved(const QStringList &ids);
+    ChangeSet takeChanges();
+    static constexpr QLatin1StringView kChangeTopic{"connections.connection"};
 
     // Serialises writes of connection rows: flushes among themselves (their
     // batches land in order) and with operator changes to the same rows.

@@ -129,6 +129,8 @@ private Q_SLOTS:
     void retentionFollowsTheSshOptions();
     void activityCountsConnectionsAndKeys_data() { backends(); }
     void activityCountsConnectionsAndKeys();
+    void typedChangesNameAddedChangedRemoved_data() { backends(); }
+    void typedChangesNameAddedChangedRemoved();
     void connectionsLeftOpenAreClosedAtStart_data() { backends(); }
     void connectionsLeftOpenAreClosedAtStart();
 
@@ -1146,6 +1148,32 @@ void TestConnectionService::activityCountsConnectionsAndKeys()
     QCOMPARE(buckets->at(3).connections, 0);
     QCOMPARE(buckets->at(0).keysCollected, 0);
     QCOMPARE(buckets->at(2).keysCollected, 2);
+}
+
+void TestConnectionService::typedChangesNameAddedChangedRemoved()
+{
+    QFETCH(QString, backend);
+    Fixture f = make(backend);
+    QVERIFY(f.store);
+    QSignalSpy typed(f.service.get(), &ConnectionService::changed);
+    QSignalSpy plain(f.service.get(), &ConnectionService::connectionsChanged);
+    const auto last = [&typed] { return typed.constLast().at(0).value<ChangeSet>(); };
+
+    const QString id = recordSession(*f.service);
+    KEYSTEAD_VERIFY_OK(f.service->flush());
+    QVERIFY(!typed.isEmpty());
+    QCOMPARE(typed.size(), plain.size());
+    QCOMPARE(typed.first().at(0).value<ChangeSet>().topic, u"connections.connection"_s);
+    QCOMPARE(typed.first().at(0).value<ChangeSet>().added, QStringList{id});
+
+    KEYSTEAD_VERIFY_OK(f.service->setTags(id, {u"night"_s}, Actor::console()));
+    QCOMPARE(last(), (ChangeSet{u"connections.connection"_s, {}, {id}, {}}));
+    QCOMPARE(plain.constLast().at(0).toStringList(), QStringList{id});
+
+    m_clock.advanceSeconds(qint64(31) * 24 * 3600);
+    KEYSTEAD_VERIFY_OK(f.service->removeOlderThan(30));
+    QCOMPARE(last(), (ChangeSet{u"connections.connection"_s, {}, {}, {id}}));
+    QCOMPARE(plain.constLast().at(0).toStringList(), QStringList{id});
 }
 
 void TestConnectionService::connectionsLeftOpenAreClosedAtStart()
