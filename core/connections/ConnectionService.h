@@ -1,6 +1,7 @@
 #pragma once
 
 #include "audit/AuditLog.h"
+#include "common/ChangeSet.h"
 #include "common/Result.h"
 #include "connections/CollectedKeyActivity.h"
 #include "connections/ConnectionQueries.h"
