@@ -366,6 +366,7 @@ ConnectionController::ConnectionController(ApiRouter &router, ConnectionService 
     : m_router(router)
     , m_connections(connections)
     , m_clock(clock)
+    , m_logSessions(clock)
 {
     router.setErrorShape(u"/connection-manager/"_s, std::make_shared<ConnectionErrorShape>());
 
@@ -478,11 +479,12 @@ HttpResponse ConnectionController::createLogSession(const HttpRequest &request)
 {
     if (std::optional<HttpResponse> refused = refuseUnknownConnection(request, nullptr))
         return *refused;
-    Result<QString> session
-        = m_connections.createLogSession(request.argument(u"connection_id"_s), request.argument(u"channel_id"_s));
-    if (!session)
-        return failure(about(session.error(), u"channel_id"_s), request);
-    return HttpResponse::json(201, QJsonDocument(QJsonObject{{u"session_id"_s, session.value()}}));
+    const QString connectionId = request.argument(u"connection_id"_s);
+    const QString channelId = request.argument(u"channel_id"_s);
+    if (Status channel = m_connections.checkChannel(connectionId, channelId); !channel)
+        return failure(about(channel.error(), u"channel_id"_s), request);
+    const QString session = m_logSessions.create(connectionId, channelId);
+    return HttpResponse::json(201, QJsonDocument(QJsonObject{{u"session_id"_s, session}}));
 }
 
 HttpResponse ConnectionController::downloadLog(const HttpRequest &request)
@@ -520,7 +522,13 @@ HttpResponse ConnectionController::downloadLog(const HttpRequest &request)
         error.location = u"session_id"_s;
         return failure(error, request);
     }
-    Result<QByteArray> log = m_connections.downloadLog(connectionId, channelId, sessionId, format, types);
+    if (!m_logSessions.allows(sessionId, connectionId, channelId)) {
+        Error error
+            = Error::notFound(u"no log download session %1 for this channel, or it has expired"_s.arg(sessionId));
+        return failure(about(error, u"session_id"_s), request);
+    }
+    Result<QByteArray> log = m_connections.trailLog(
+        connectionId, channelId, format == u"jsonl"_s ? TrailLogFormat::Jsonl : TrailLogFormat::Hex, types);
     if (!log)
         return failure(about(log.error(), u"session_id"_s), request);
     const bool jsonl = format == u"jsonl"_s;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "api/ConnectionLogSessions.h"
 #include "api/HttpMessage.h"
 #include "common/Result.h"
 
@@ -63,6 +64,7 @@ private:
     ConnectionService &m_connections;
     const Clock &m_clock;
     std::atomic<TrailTimestamper *> m_timestamper = nullptr;
+    ConnectionLogSessions m_logSessions;
 };
 
 } // namespace keystead

@@ -1,8 +1,12 @@
 #pragma once
 
 #include "audit/AuditLog.h"
+#include "common/ChangeSet.h"
 #include "common/Result.h"
+#include "connections/CollectedKeyActivity.h"
+#include "connections/ConnectionQueries.h"
 #include "connections/ConnectionRecord.h"
+#include "connections/TrailAudit.h"
 #include "sshserver/ConnectionRecorder.h"
 #include "store/SettingKeys.h"
 
@@ -13,36 +17,28 @@
 #include <atomic>
 #include <memory>
 
+QT_BEGIN_NAMESPACE
+class QTimer;
+QT_END_NAMESPACE
+
 namespace keystead {
 
 class Clock;
 class Database;
+class ConnectionAdmin;
+class ConnectionRetention;
 class SettingsStore;
 class SshSettingsService;
-
-// What a trail's signed checkpoints say (TrailTimestamper makes them).
-struct CheckpointVerification
-{
-    qint64 count = 0; // checkpoints of the trail
-    qint64 verified = 0; // those whose signature verifies and whose hash is the trail's at their sequence
-    QDateTime lastSignedAt; // the newest checkpoint's time; invalid when none
-    qint64 firstFailureSequence = 0; // the sequence of the first checkpoint that fails (0: none)
-    QString firstFailure; // why it fails, in words; empty when none fails
-    QStringList keyFingerprints; // the keys that signed them, in order of first use
-};
-
-// A trail checked link by link and against its signed checkpoints. trail.intact
-// is false when either check fails.
-struct TrailCheck
-{
-    TrailVerification trail;
-    CheckpointVerification checkpoints;
-};
+class TrailRecorder;
 
 // Every SSH connection to Keystead's server, live and past, with its trail.
 // Implements ConnectionRecorder for the server (buffered: events are appended
 // in order, chained, and written in batches from the caller's thread with its own
 // store connection; flush() forces a write). Safe to call from any thread.
+//
+// A facade: it only delegates, to the recorder (TrailRecorder), the query side
+// (ConnectionQueries), admin (ConnectionAdmin), trail audit (TrailAudit) and
+// retention (ConnectionRetention), and announces what they changed.
 class ConnectionService final
     : public QObject
     , public ConnectionRecorder
@@ -104,11 +100,11 @@ public:
     Result<TrailCheck> checkTrail(const QString &connectionId) const;
     // checkTrail()'s trail part.
     Result<TrailVerification> verifyTrail(const QString &connectionId) const;
-    // Seed 003's two-step download: a short-lived session id for one channel's log.
-    Result<QString> createLogSession(const QString &connectionId, const QString &channelId);
-    // The log as the seed serves it: format "jsonl" (one event per line) or "hex"; types filter.
-    Result<QByteArray> downloadLog(const QString &connectionId, const QString &channelId, const QString &sessionId,
-                                   const QString &format, const QStringList &types) const;
+    // NotFound unless the connection exists and has the channel ("connection": always).
+    Status checkChannel(const QString &connectionId, const QString &channelId) const;
+    // One channel's events (empty: all), filtered by type (empty: all), as a log file.
+    Result<QByteArray> trailLog(const QString &connectionId, const QString &channelId, TrailLogFormat format,
+                                const QStringList &types = {}) const;
 
     // Removes disconnected connections (and their trails and checkpoints) older than `days`; returns how many.
     Result<int> removeOlderThan(int days);
@@ -133,13 +129,11 @@ public:
     static constexpr int kMaxRetentionDays = setting::kConnectionsRetentionDays.maximum;
 
     // Connections and collected keys per bucket, for the panel's chart.
-    struct ActivityBucket
-    {
-        QDateTime start;
-        int connections = 0;
-        int keysCollected = 0;
-    };
+    using ActivityBucket = ConnectionActivityBucket;
     Result<QList<ActivityBucket>> activity(const QDateTime &from, const QDateTime &to, int buckets) const;
+    // Where the chart's collected-key counts come from (collect/CollectActivitySource);
+    // without one every bucket counts 0 keys.
+    void setCollectedKeyActivity(CollectedKeyActivity source);
 
     static constexpr int kMaxLimit = 1000;
 
@@ -151,19 +145,22 @@ public:
 Q_SIGNALS:
     // A record was added or changed (batched: at most a few times a second).
     void connectionsChanged(const QStringList &ids);
+    // The same, typed (topic "connections.connection"): records first written
+    // are added, records removed by retention removed, the rest changed.
+    void changed(const keystead::ChangeSet &changes);
 
 private:
-    class Private;
-    void scheduleFlush() const;
+    void scheduleFlush();
     // Emits what changed, in this object's thread; elsewhere leaves it to the timer.
     void announceSoon();
     void onFlushTimer();
-    std::unique_ptr<Private> d;
-    Database &m_database;
-    const Clock &m_clock;
-    SettingsStore &m_settings;
-    AuditLog &m_audit;
-    std::atomic<SshSettingsService *> m_options = nullptr;
+    QTimer *m_timer = nullptr;
+    std::atomic<bool> m_flushScheduled = false;
+    std::unique_ptr<TrailRecorder> m_recorder;
+    std::unique_ptr<ConnectionQueries> m_queries;
+    std::unique_ptr<ConnectionAdmin> m_admin;
+    std::unique_ptr<TrailAudit> m_audit;
+    std::unique_ptr<ConnectionRetention> m_retention;
 };
 
 } // namespace keystead

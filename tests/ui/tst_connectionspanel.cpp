@@ -1,5 +1,6 @@
 #include "UiTestSupport.h"
 
+#include "collect/CollectActivitySource.h"
 #include "connections/TrailTimestamper.h"
 #include "store/Sql.h"
 #include "ui/connections/ActivityChart.h"
@@ -144,6 +145,8 @@ void TestConnectionsPanel::init()
 {
     m_core = UiCore::create();
     QVERIFY(m_core);
+    // As the composition wires it: the chart's key counts come from collect/.
+    m_core->connections->setCollectedKeyActivity(CollectActivitySource(m_core->store->database()));
 }
 
 void TestConnectionsPanel::cleanup()
@@ -672,10 +675,7 @@ void TestConnectionsPanel::exportWritesTheJsonlDownload()
     QVERIFY(dir.isValid());
 
     const auto download = [this, &id](const QString &channel) {
-        const Result<QString> session = service().createLogSession(id, channel);
-        if (!session)
-            return QByteArray();
-        const Result<QByteArray> log = service().downloadLog(id, channel, session.value(), u"jsonl"_s, {});
+        const Result<QByteArray> log = service().trailLog(id, channel, TrailLogFormat::Jsonl);
         return log ? log.value() : QByteArray();
     };
     const auto read = [](const QString &path) {
@@ -683,7 +683,7 @@ void TestConnectionsPanel::exportWritesTheJsonlDownload()
         return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
     };
 
-    // One channel: exactly the HTTP download.
+    // One channel: exactly that channel's log, as the HTTP download serves it.
     detail.setTrailChannel(kChannel);
     const QString channelPath = dir.filePath(u"channel.jsonl"_s);
     KEYSTEAD_VERIFY_OK(detail.exportTrail(channelPath));

@@ -701,6 +701,12 @@ void TestConnectionApi::logDownloadsInBothFormats()
                          .body);
     QVERIFY(outsideTypes.contains(u"client-version"_s));
     QVERIFY(!outsideTypes.contains(u"stdin"_s));
+
+    // A session serves for five minutes.
+    m_clock.advanceSeconds(4 * 60 + 59);
+    QCOMPARE(call("GET", channel + u"/log/"_s + session).status, 200);
+    m_clock.advanceSeconds(2);
+    QCOMPARE(errorParameter(call("GET", channel + u"/log/"_s + session), 404), u"session_id"_s);
 }
 
 void TestConnectionApi::trailFilesAreNotFound()

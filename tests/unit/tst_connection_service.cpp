@@ -1,6 +1,7 @@
 #include "TestDatabase.h"
 
 #include "audit/AuditLog.h"
+#include "collect/CollectActivitySource.h"
 #include "connections/ConnectionService.h"
 #include "settings/SshSettingsService.h"
 #include "store/SettingsStore.h"
@@ -128,6 +129,8 @@ private Q_SLOTS:
     void retentionFollowsTheSshOptions();
     void activityCountsConnectionsAndKeys_data() { backends(); }
     void activityCountsConnectionsAndKeys();
+    void typedChangesNameAddedChangedRemoved_data() { backends(); }
+    void typedChangesNameAddedChangedRemoved();
     void connectionsLeftOpenAreClosedAtStart_data() { backends(); }
     void connectionsLeftOpenAreClosedAtStart();
 
@@ -148,6 +151,8 @@ private:
         fixture.audit = std::make_unique<AuditLog>(fixture.database(), m_clock);
         fixture.service
             = std::make_unique<ConnectionService>(fixture.database(), m_clock, *fixture.settings, *fixture.audit);
+        // As the composition wires it: the chart's key counts come from collect/.
+        fixture.service->setCollectedKeyActivity(CollectActivitySource(fixture.database()));
         return fixture;
     }
     // A connection with a trail of `outputs` terminal writes, closed; returns its id.
@@ -923,13 +928,13 @@ void TestConnectionService::logDownload()
     f.service->event(id, u"0"_s, u"stderr"_s, "grüße");
     f.service->closed(id, u"client disconnected"_s);
 
-    QCOMPARE(f.service->createLogSession(u"no-such-id"_s, u"0"_s).error().kind, Error::Kind::NotFound);
-    QCOMPARE(f.service->createLogSession(id, u"7"_s).error().kind, Error::Kind::NotFound);
-    const Result<QString> session = f.service->createLogSession(id, u"0"_s);
-    KEYSTEAD_VERIFY_OK(session);
-    QVERIFY(!QUuid::fromString(session.value()).isNull());
+    // The channel check the two-step download makes (its sessions are HTTP state, in core/api).
+    QCOMPARE(f.service->checkChannel(u"no-such-id"_s, u"0"_s).error().kind, Error::Kind::NotFound);
+    QCOMPARE(f.service->checkChannel(id, u"7"_s).error().kind, Error::Kind::NotFound);
+    KEYSTEAD_VERIFY_OK(f.service->checkChannel(id, u"0"_s));
+    KEYSTEAD_VERIFY_OK(f.service->checkChannel(id, u"connection"_s));
 
-    const Result<QByteArray> jsonl = f.service->downloadLog(id, u"0"_s, session.value(), u"jsonl"_s, {});
+    const Result<QByteArray> jsonl = f.service->trailLog(id, u"0"_s, TrailLogFormat::Jsonl);
     KEYSTEAD_VERIFY_OK(jsonl);
     const QList<QByteArray> lines = jsonl->trimmed().split('\n');
     QCOMPARE(lines.size(), 5);
@@ -952,7 +957,7 @@ void TestConnectionService::logDownload()
     QCOMPARE(objects.at(0).value(u"detail"_s).toObject().value(u"type"_s).toString(), u"session"_s);
 
     // The hex form holds the same events: time, type and the bytes.
-    const Result<QByteArray> hex = f.service->downloadLog(id, u"0"_s, session.value(), u"hex"_s, {});
+    const Result<QByteArray> hex = f.service->trailLog(id, u"0"_s, TrailLogFormat::Hex);
     KEYSTEAD_VERIFY_OK(hex);
     const QList<QByteArray> hexLines = hex->trimmed().split('\n');
     QCOMPARE(hexLines.size(), lines.size());
@@ -967,34 +972,24 @@ void TestConnectionService::logDownload()
             : object.value(u"data"_s).toString().toUtf8();
         QCOMPARE(bytes, expected);
     }
-    // The seed's default format is hex.
-    QCOMPARE(f.service->downloadLog(id, u"0"_s, session.value(), {}, {}).value(), hex.value());
-
     // The filter: only the listed types, in order; an unknown type is the caller's mistake.
     const Result<QByteArray> stdoutOnly
-        = f.service->downloadLog(id, u"0"_s, session.value(), u"jsonl"_s, {u"stdout"_s, u"stdin"_s});
+        = f.service->trailLog(id, u"0"_s, TrailLogFormat::Jsonl, {u"stdout"_s, u"STDIN"_s});
     KEYSTEAD_VERIFY_OK(stdoutOnly);
     QCOMPARE(stdoutOnly->trimmed().split('\n').size(), 3);
-    const Result<QByteArray> unknown
-        = f.service->downloadLog(id, u"0"_s, session.value(), u"jsonl"_s, {u"keystrokes"_s});
+    const Result<QByteArray> unknown = f.service->trailLog(id, u"0"_s, TrailLogFormat::Jsonl, {u"keystrokes"_s});
     QCOMPARE(unknown.error().kind, Error::Kind::InvalidInput);
-    QCOMPARE(unknown.error().location, u"filter"_s);
-    QCOMPARE(f.service->downloadLog(id, u"0"_s, session.value(), u"pdf"_s, {}).error().location, u"format"_s);
+    QCOMPARE(unknown.error().location, u"types"_s);
+    QCOMPARE(f.service->trailLog(u"no-such-id"_s, u"0"_s, TrailLogFormat::Hex).error().kind, Error::Kind::NotFound);
 
-    // A session serves only its own channel, and only for five minutes.
-    QCOMPARE(f.service->downloadLog(id, u"connection"_s, session.value(), u"jsonl"_s, {}).error().kind,
-             Error::Kind::NotFound);
-    QCOMPARE(f.service->downloadLog(id, u"0"_s, u"no-such-session"_s, u"jsonl"_s, {}).error().kind,
-             Error::Kind::NotFound);
-    const Result<QString> other = f.service->createLogSession(id, u"connection"_s);
-    KEYSTEAD_VERIFY_OK(other);
-    const Result<QByteArray> connectionLog = f.service->downloadLog(id, u"connection"_s, other.value(), u"hex"_s, {});
+    // One channel's log holds only its own events; every channel's is the whole trail in order.
+    const Result<QByteArray> connectionLog = f.service->trailLog(id, u"connection"_s, TrailLogFormat::Hex);
     KEYSTEAD_VERIFY_OK(connectionLog);
     QVERIFY(connectionLog->startsWith(QByteArray(sql::toStoreTime(m_clock.now()).toUtf8() + " disconnect ")));
-    m_clock.advanceSeconds(4 * 60 + 59);
-    KEYSTEAD_VERIFY_OK(f.service->downloadLog(id, u"0"_s, session.value(), u"hex"_s, {}));
-    m_clock.advanceSeconds(2);
-    QCOMPARE(f.service->downloadLog(id, u"0"_s, session.value(), u"hex"_s, {}).error().kind, Error::Kind::NotFound);
+    const Result<QByteArray> everything = f.service->trailLog(id, {}, TrailLogFormat::Jsonl);
+    KEYSTEAD_VERIFY_OK(everything);
+    QCOMPARE(everything->trimmed().split('\n').size(), 6);
+    QVERIFY(everything->startsWith(jsonl.value()));
 }
 
 void TestConnectionService::retentionRemovesOnlyOldDisconnected()
@@ -1008,7 +1003,6 @@ void TestConnectionService::retentionRemovesOnlyOldDisconnected()
     const Result<AccessRole> role = f.service->createRole(u"keepers"_s);
     KEYSTEAD_VERIFY_OK(f.service->grantRole(old, role->id, Actor::console()));
     KEYSTEAD_VERIFY_OK(f.service->setTags(old, {u"old"_s}, Actor::console()));
-    KEYSTEAD_VERIFY_OK(f.service->createLogSession(old, u"0"_s));
     m_clock.advanceSeconds(qint64(31) * 24 * 3600);
     const QString recent = recordSession(*f.service);
     KEYSTEAD_VERIFY_OK(f.service->flush());
@@ -1019,8 +1013,8 @@ void TestConnectionService::retentionRemovesOnlyOldDisconnected()
     QCOMPARE(f.service->get(old).error().kind, Error::Kind::NotFound);
     KEYSTEAD_VERIFY_OK(f.service->get(recent));
     KEYSTEAD_VERIFY_OK(f.service->get(stillLive));
-    for (const QString &table : {u"trail_events"_s, u"connection_tags"_s, u"connection_access_roles"_s,
-                                 u"connection_channels"_s, u"connection_log_sessions"_s}) {
+    for (const QString &table :
+         {u"trail_events"_s, u"connection_tags"_s, u"connection_access_roles"_s, u"connection_channels"_s}) {
         QCOMPARE(countRows(f.database(), u"SELECT COUNT(*) FROM %1 WHERE connection_id = ?"_s.arg(table), {old}), 0);
     }
     QVERIFY(countRows(f.database(), u"SELECT COUNT(*) FROM trail_events WHERE connection_id = ?"_s, {recent}) > 0);
@@ -1154,6 +1148,32 @@ void TestConnectionService::activityCountsConnectionsAndKeys()
     QCOMPARE(buckets->at(3).connections, 0);
     QCOMPARE(buckets->at(0).keysCollected, 0);
     QCOMPARE(buckets->at(2).keysCollected, 2);
+}
+
+void TestConnectionService::typedChangesNameAddedChangedRemoved()
+{
+    QFETCH(QString, backend);
+    Fixture f = make(backend);
+    QVERIFY(f.store);
+    QSignalSpy typed(f.service.get(), &ConnectionService::changed);
+    QSignalSpy plain(f.service.get(), &ConnectionService::connectionsChanged);
+    const auto last = [&typed] { return typed.constLast().at(0).value<ChangeSet>(); };
+
+    const QString id = recordSession(*f.service);
+    KEYSTEAD_VERIFY_OK(f.service->flush());
+    QVERIFY(!typed.isEmpty());
+    QCOMPARE(typed.size(), plain.size());
+    QCOMPARE(typed.first().at(0).value<ChangeSet>().topic, u"connections.connection"_s);
+    QCOMPARE(typed.first().at(0).value<ChangeSet>().added, QStringList{id});
+
+    KEYSTEAD_VERIFY_OK(f.service->setTags(id, {u"night"_s}, Actor::console()));
+    QCOMPARE(last(), (ChangeSet{u"connections.connection"_s, {}, {id}, {}}));
+    QCOMPARE(plain.constLast().at(0).toStringList(), QStringList{id});
+
+    m_clock.advanceSeconds(qint64(31) * 24 * 3600);
+    KEYSTEAD_VERIFY_OK(f.service->removeOlderThan(30));
+    QCOMPARE(last(), (ChangeSet{u"connections.connection"_s, {}, {}, {id}}));
+    QCOMPARE(plain.constLast().at(0).toStringList(), QStringList{id});
 }
 
 void TestConnectionService::connectionsLeftOpenAreClosedAtStart()

@@ -5,6 +5,7 @@
 #include "connections/ConnectionService.h"
 #include "ui/common/ErrorLabel.h"
 #include "ui/connections/ConnectionsModel.h"
+#include "ui/connections/TrailTerminalView.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -42,9 +43,6 @@ namespace {
 
 constexpr int kTickMs = 1000;
 constexpr int kSummaryLength = 160;
-// A terminal replay is for reading; a session that wrote megabytes shows its end.
-constexpr qsizetype kTerminalBytes = 2 * 1024 * 1024;
-constexpr QChar kEscape(0x1b);
 
 // The trail's data as one line: line ends as ⏎, other control characters in caret notation.
 QString visibleText(const QByteArray &data)
@@ -101,54 +99,6 @@ QLabel *valueLabel(const QString &objectName, QWidget *parent)
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
     label->setWordWrap(true);
     return label;
-}
-
-// The cursor's line of a minimal terminal: what overwriting, erasing and moving left leave behind.
-class TerminalLine
-{
-public:
-    void put(QChar c)
-    {
-        if (m_column < m_text.size())
-            m_text[m_column] = c;
-        else {
-            m_text += QString(m_column - m_text.size(), u' ');
-            m_text += c;
-        }
-        ++m_column;
-    }
-    void moveTo(qsizetype column) { m_column = std::max<qsizetype>(0, column); }
-    qsizetype column() const { return m_column; }
-    void eraseToEnd() { m_text.truncate(std::min(m_column, m_text.size())); }
-    void eraseToCursor()
-    {
-        for (qsizetype i = 0; i < std::min(m_column + 1, m_text.size()); ++i)
-            m_text[i] = u' ';
-    }
-    void clear() { m_text.clear(); }
-    QString take()
-    {
-        QString line = std::move(m_text);
-        m_text.clear();
-        m_column = 0;
-        while (!line.isEmpty() && line.back() == u' ')
-            line.chop(1);
-        return line;
-    }
-    bool isEmpty() const { return m_text.isEmpty(); }
-
-private:
-    QString m_text;
-    qsizetype m_column = 0;
-};
-
-// A CSI sequence's first numeric parameter, `fallback` when it has none.
-int csiParameter(QStringView parameters, int fallback)
-{
-    const QStringView first = parameters.left(parameters.indexOf(u';'));
-    bool ok = false;
-    const int value = first.toInt(&ok);
-    return ok ? value : fallback;
 }
 
 } // namespace
@@ -302,11 +252,8 @@ void ConnectionDetail::createTrailTabs()
     header->resizeSection(ChannelColumn, metrics.horizontalAdvance(u"connection"_s) + 16);
     header->resizeSection(EventColumn, metrics.horizontalAdvance(u"channel-close"_s) + 16);
 
-    m_terminal = new QPlainTextEdit(m_tabs);
+    m_terminal = new TrailTerminalView(m_tabs);
     m_terminal->setObjectName(u"terminal"_s);
-    m_terminal->setReadOnly(true);
-    m_terminal->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    m_terminal->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_terminal->setPlaceholderText(tr("Nothing was written to the terminal."));
 
     m_tabs->addTab(m_timeline, tr("Timeline"));
@@ -522,23 +469,7 @@ void ConnectionDetail::appendTimeline(qsizetype from)
 
 void ConnectionDetail::updateTerminal()
 {
-    const QString channel = trailChannel();
-    QByteArray output;
-    for (const TrailEvent &event : std::as_const(m_events)) {
-        if ((event.type == u"stdout"_s || event.type == u"stderr"_s)
-            && (channel.isEmpty() || event.channelId == channel))
-            output += event.data;
-    }
-    if (output.size() > kTerminalBytes)
-        output = output.right(kTerminalBytes);
-    const QString text = renderTerminal(output);
-    if (text == m_terminal->toPlainText())
-        return;
-    const QScrollBar *bar = m_terminal->verticalScrollBar();
-    const bool atEnd = bar->value() == bar->maximum();
-    m_terminal->setPlainText(text);
-    if (atEnd)
-        m_terminal->verticalScrollBar()->setValue(m_terminal->verticalScrollBar()->maximum());
+    m_terminal->showOutput(m_events, trailChannel());
 }
 
 QString ConnectionDetail::terminalText() const
@@ -643,49 +574,25 @@ Status ConnectionDetail::exportTrail(const QString &path)
 {
     if (m_record.id.isEmpty())
         return Error::invalid(tr("Select a connection whose trail to export."));
-    // The service serves one channel's log at a time; all channels are their logs merged in trail order.
-    QStringList channels;
-    if (!trailChannel().isEmpty())
-        channels.append(trailChannel());
-    else {
-        for (const TrailEvent &event : std::as_const(m_events)) {
-            if (!channels.contains(event.channelId))
-                channels.append(event.channelId);
-        }
-    }
-    if (channels.isEmpty()) {
+    // The trail as the connections area writes it as a file: one channel's events, or every event in trail order.
+    const QString channel = trailChannel();
+    if (channel.isEmpty() && m_events.isEmpty()) {
         const QString message = tr("This connection's trail is empty: there is nothing to export.");
         showError(message);
         return Error::conflict(message);
     }
-    QByteArray out;
-    QList<std::pair<qint64, QByteArray>> lines;
-    for (const QString &channel : std::as_const(channels)) {
-        Result<QString> session = m_services.connections.createLogSession(m_record.id, channel);
-        if (!session) {
-            showError(session.error().message);
-            return session.error();
-        }
-        Result<QByteArray> log
-            = m_services.connections.downloadLog(m_record.id, channel, session.value(), u"jsonl"_s, {});
-        if (!log) {
-            showError(log.error().message);
-            return log.error();
-        }
-        if (channels.size() == 1) {
-            out = log.value();
-            break;
-        }
-        for (const QByteArray &line : log->split('\n')) {
-            if (!line.isEmpty())
-                lines.append({QJsonDocument::fromJson(line).object().value(u"sequence"_s).toInteger(), line});
+    if (!channel.isEmpty()) {
+        if (Status known = m_services.connections.checkChannel(m_record.id, channel); !known) {
+            showError(known.error().message);
+            return known;
         }
     }
-    if (channels.size() > 1) {
-        std::stable_sort(lines.begin(), lines.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
-        for (const auto &line : std::as_const(lines))
-            out += line.second + '\n';
+    Result<QByteArray> log = m_services.connections.trailLog(m_record.id, channel, TrailLogFormat::Jsonl);
+    if (!log) {
+        showError(log.error().message);
+        return log.error();
     }
+    const QByteArray &out = log.value();
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(out) != out.size() || !file.commit()) {
         const QString message = tr("Could not write %1: %2").arg(QDir::toNativeSeparators(path), file.errorString());
@@ -810,66 +717,7 @@ QString ConnectionDetail::eventSummary(const TrailEvent &event)
 
 QString ConnectionDetail::renderTerminal(const QByteArray &output)
 {
-    const QString text = QString::fromUtf8(output);
-    QStringList lines;
-    TerminalLine line;
-    const qsizetype size = text.size();
-    for (qsizetype i = 0; i < size; ++i) {
-        const QChar c = text.at(i);
-        if (c == kEscape) {
-            if (i + 1 >= size)
-                break;
-            const QChar kind = text.at(i + 1);
-            if (kind == u'[') {
-                // CSI: parameters, intermediates, one final byte.
-                qsizetype end = i + 2;
-                while (end < size && (text.at(end).unicode() < 0x40 || text.at(end).unicode() > 0x7e))
-                    ++end;
-                if (end >= size)
-                    break;
-                const QStringView parameters = QStringView(text).mid(i + 2, end - i - 2);
-                switch (text.at(end).unicode()) {
-                case 'K':
-                    switch (csiParameter(parameters, 0)) {
-                    case 0: line.eraseToEnd(); break;
-                    case 1: line.eraseToCursor(); break;
-                    default: line.clear(); break;
-                    }
-                    break;
-                case 'C': line.moveTo(line.column() + std::max(1, csiParameter(parameters, 1))); break;
-                case 'D': line.moveTo(line.column() - std::max(1, csiParameter(parameters, 1))); break;
-                case 'G': line.moveTo(csiParameter(parameters, 1) - 1); break;
-                default: break; // colours, cursor jumps, screen clears: not replayed
-                }
-                i = end;
-            } else if (kind == u']' || kind == u'P' || kind == u'X' || kind == u'^' || kind == u'_') {
-                // A string sequence (window title, ...): up to BEL or ESC backslash.
-                qsizetype end = i + 2;
-                while (end < size && text.at(end) != QChar(0x07)
-                       && !(text.at(end) == kEscape && end + 1 < size && text.at(end + 1) == u'\\'))
-                    ++end;
-                i = end < size && text.at(end) == kEscape ? end + 1 : end;
-            } else if (kind == u'(' || kind == u')' || kind == u'*' || kind == u'+' || kind == u'#') {
-                i += 2; // a character set or line size choice, one more byte
-            } else {
-                i += 1;
-            }
-            continue;
-        }
-        switch (c.unicode()) {
-        case '\n': lines.append(line.take()); break;
-        case '\r': line.moveTo(0); break;
-        case '\b': line.moveTo(line.column() - 1); break;
-        case '\t': line.moveTo((line.column() / 8 + 1) * 8); break;
-        default:
-            if (c.unicode() >= 0x20 && c.unicode() != 0x7f)
-                line.put(c);
-            break;
-        }
-    }
-    if (!line.isEmpty())
-        lines.append(line.take());
-    return lines.join(u'\n');
+    return TrailTerminalView::render(output);
 }
 
 } // namespace keystead::ui

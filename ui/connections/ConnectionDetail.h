@@ -11,13 +11,14 @@ QT_BEGIN_NAMESPACE
 class QComboBox;
 class QLabel;
 class QLineEdit;
-class QPlainTextEdit;
 class QPushButton;
 class QTabWidget;
 class QTreeWidget;
 QT_END_NAMESPACE
 
 namespace keystead::ui {
+
+class TrailTerminalView;
 
 // One connection in detail: its tags (editable), its trail as a timeline, what
 // its terminal showed, replayed, and the rest of its fields. The operations (verify,
@@ -113,7 +114,7 @@ private:
     QComboBox *m_channel = nullptr;
     QTabWidget *m_tabs = nullptr;
     QTreeWidget *m_timeline = nullptr;
-    QPlainTextEdit *m_terminal = nullptr;
+    TrailTerminalView *m_terminal = nullptr;
 
     QLabel *m_error = nullptr;
     QTimer m_ticker;
