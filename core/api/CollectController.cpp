@@ -1,6 +1,7 @@
 #include "CollectController.h"
 
 #include "api/ApiRouter.h"
+#include "api/CollectSessionPatch.h"
 #include "collect/CollectJson.h"
 #include "collect/CollectService.h"
 
@@ -95,7 +96,7 @@ CollectController::CollectController(ApiRouter &router, CollectService &service)
             const std::optional<QJsonObject> body = bodyObject(request, errors);
             if (!body)
                 return bodyFailure(router, errors.toError(), request);
-            const CollectSessionInput input = collectjson::sessionInputFromJson(*body, errors);
+            const CollectSessionInput input = collectapi::sessionInputFromJson(*body, errors);
             errors.append(service.validate(input));
             if (!errors.isEmpty())
                 return bodyFailure(router, errors.toError(), request);
@@ -155,7 +156,7 @@ CollectController::CollectController(ApiRouter &router, CollectService &service)
                         const std::optional<QJsonObject> body = bodyObject(request, errors);
                         if (!body)
                             return bodyFailure(router, errors.toError(), request);
-                        const CollectSessionPatch patch = collectjson::sessionPatchFromJson(*body, errors);
+                        const CollectSessionUpdate patch = collectapi::sessionUpdateFromJson(*body, errors);
                         errors.append(service.validate(patch));
                         if (!errors.isEmpty())
                             return bodyFailure(router, errors.toError(), request);
