@@ -22,10 +22,31 @@ HttpResponse failure(const ApiRouter &router, const Error &error, const HttpRequ
     return router.error(status, error, request);
 }
 
-// Errors about the body's fields carry JSON field names ("timeout"); the seed names them "body.timeout".
+// `error` with `prefix` (e.g. "body.") in front of its location and its items' locations.
+// An empty location (the whole body) becomes the prefix without its dot.
+Error withLocationPrefix(Error error, const QString &prefix)
+{
+    const auto prefixed = [&prefix](const QString &location) {
+        return location.isEmpty() && prefix.endsWith(u'.') ? prefix.chopped(1) : prefix + location;
+    };
+    if (!error.location.isEmpty() || error.details.contains(u"errors"_s))
+        error.location = prefixed(error.location);
+    if (error.details.contains(u"errors"_s)) {
+        QVariantList items = error.details.value(u"errors"_s).toList();
+        for (QVariant &item : items) {
+            QVariantMap map = item.toMap();
+            map.insert(u"location"_s, prefixed(map.value(u"location"_s).toString()));
+            item = map;
+        }
+        error.details.insert(u"errors"_s, items);
+    }
+    return error;
+}
+
+// Errors about the body's fields carry the domain's field names ("timeout"); the seed names them "body.timeout".
 HttpResponse bodyFailure(const ApiRouter &router, const Error &error, const HttpRequest &request)
 {
-    return failure(router, FieldErrors::withLocationPrefix(error, u"body."_s), request);
+    return failure(router, withLocationPrefix(error, u"body."_s), request);
 }
 
 HttpResponse sessionResponse(int status, const CollectSession &session)

@@ -13,21 +13,30 @@ namespace keystead {
 // (CollectService turns it into its signals and ChangeSets).
 struct CollectChanges
 {
+    // Sessions anything about changed (their row, connections or keys): sessionChanged().
+    QStringList sessions;
+    // Of those, the ones created, and the ones whose own row changed (fields, status).
     QStringList addedSessions;
-    QStringList sessions; // added or changed
+    QStringList changedSessionRows;
     QStringList removedSessions;
-    QList<std::pair<QString, QString>> connections; // session, connection (opened or changed)
-    QStringList openedConnections; // of `connections`, the ones this write added
-    QList<std::pair<QString, QString>> keys; // session, key (added)
+    // Connections that opened, closed or whose keys changed: connectionChanged().
+    QList<std::pair<QString, QString>> connections; // session, connection
+    // Of those, the ones opened, and the ones closed (their keys may have been discarded).
+    QStringList openedConnections;
+    QStringList closedConnections;
+    QList<std::pair<QString, QString>> keys; // session, key (collected)
 
     void session(const QString &id)
     {
         if (!sessions.contains(id))
             sessions.append(id);
     }
-    bool isEmpty() const
+    // The session's own row changed (and so the session).
+    void sessionRow(const QString &id)
     {
-        return sessions.isEmpty() && removedSessions.isEmpty() && connections.isEmpty() && keys.isEmpty();
+        session(id);
+        if (!changedSessionRows.contains(id))
+            changedSessionRows.append(id);
     }
 };
 

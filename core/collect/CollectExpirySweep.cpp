@@ -38,7 +38,7 @@ Result<int> CollectExpirySweep::expireDue()
                 continue;
             if (Status queued = m_repository.queueEvent(db, id, WebhookEvent::StatusChanged, m_clock.now()); !queued)
                 return queued;
-            changes.session(id);
+            changes.sessionRow(id);
         }
         return {};
     });

@@ -2,7 +2,6 @@
 
 #include <QJsonArray>
 
-
 using namespace Qt::StringLiterals;
 
 namespace keystead::collectjson {
@@ -18,7 +17,6 @@ QJsonValue optionalTime(const QDateTime &time)
 {
     return time.isValid() ? QJsonValue(timeToJson(time)) : QJsonValue(QJsonValue::Null);
 }
-
 
 } // namespace
 
@@ -111,6 +109,5 @@ QJsonObject sessionToJson(const CollectSession &session)
         {u"webhooks"_s, webhooks},
     };
 }
-
 
 } // namespace keystead::collectjson

@@ -48,24 +48,36 @@ FieldErrors CollectService::validate(const CollectSessionUpdate &update) const
 
 void CollectService::announce(const CollectChanges &changes)
 {
-    ChangeSet keys{QString(kKeyTopic), {}, {}, {}};
-    ChangeSet connections{QString(kConnectionTopic), {}, {}, {}};
-    ChangeSet sessions{QString(kSessionTopic), {}, {}, {}};
+    // The typed events name each object once, under its own topic: a collected key
+    // does not name its connection or session again (the key says where it belongs).
+    const auto once = [](const QStringList &ids) {
+        QStringList unique;
+        for (const QString &id : ids)
+            if (!unique.contains(id))
+                unique.append(id);
+        return unique;
+    };
+    QStringList keyIds;
     for (const auto &[sessionId, keyId] : changes.keys)
-        keys.added.append(keyId);
-    for (const auto &[sessionId, connectionId] : changes.connections) {
-        QStringList &list = changes.openedConnections.contains(connectionId) ? connections.added : connections.changed;
-        if (!list.contains(connectionId))
-            list.append(connectionId);
-    }
-    for (const QString &id : changes.sessions)
-        (changes.addedSessions.contains(id) ? sessions.added : sessions.changed).append(id);
-    sessions.removed = changes.removedSessions;
-
-    for (const ChangeSet &set : {keys, connections, sessions}) {
+        keyIds.append(keyId);
+    QStringList changedConnections;
+    for (const QString &id : changes.closedConnections)
+        if (!changes.openedConnections.contains(id))
+            changedConnections.append(id);
+    QStringList changedSessions;
+    for (const QString &id : changes.changedSessionRows)
+        if (!changes.addedSessions.contains(id))
+            changedSessions.append(id);
+    const ChangeSet sets[] = {
+        {QString(kKeyTopic), once(keyIds), {}, {}},
+        {QString(kConnectionTopic), once(changes.openedConnections), once(changedConnections), {}},
+        {QString(kSessionTopic), once(changes.addedSessions), changedSessions, changes.removedSessions},
+    };
+    for (const ChangeSet &set : sets) {
         if (!set.isEmpty())
             Q_EMIT changed(set);
     }
+
     for (const auto &[sessionId, connectionId] : changes.connections)
         Q_EMIT connectionChanged(sessionId, connectionId);
     for (const auto &[sessionId, keyId] : changes.keys)
@@ -102,6 +114,16 @@ Result<CollectSession> CollectService::findByConnectionIdentifier(const QString 
     if (!found->has_value())
         return Error::notFound(u"no collect session with the connection identifier %1"_s.arg(connectionIdentifier));
     return **found;
+}
+
+Result<CollectSessionConnection> CollectService::connection(const QString &connectionId)
+{
+    return m_repository->connectionById(m_repository->connection(), connectionId);
+}
+
+Result<CollectSessionKey> CollectService::key(const QString &keyId)
+{
+    return m_repository->keyById(m_repository->connection(), keyId);
 }
 
 Result<CollectSessionPage> CollectService::list(const CollectSessionQuery &query)

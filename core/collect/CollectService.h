@@ -55,6 +55,10 @@ public:
     Result<CollectSessionPage> list(const CollectSessionQuery &query);
     Result<CollectSession> get(const QString &id);
     Result<CollectSession> findByConnectionIdentifier(const QString &connectionIdentifier);
+    // One connection (with its keys) and one key, as a changed() event names them:
+    // what a view reads instead of the whole session.
+    Result<CollectSessionConnection> connection(const QString &connectionId);
+    Result<CollectSessionKey> key(const QString &keyId);
     // Only the fields the update names change; see CollectSessionUpdate.
     Result<CollectSession> update(const QString &id, const CollectSessionUpdate &update);
     // With its connections, keys and webhooks.
@@ -98,9 +102,11 @@ public:
     Status keyProven(const QString &connectionId, const SshPublicKey &key) override;
     Status connectionClosed(const QString &connectionId, ConnectionOutcome outcome) override;
 
-    // ChangeSet topics of changed(): sessions (added / changed / removed), their
-    // connections (added when opened, changed when closed or their keys changed)
-    // and their keys (added when collected). Ids are the objects' own ids.
+    // ChangeSet topics of changed(). Sessions: added, changed (their own fields or
+    // status), removed (with their connections and keys). Connections: added when
+    // opened, changed when closed (closing may discard its keys: read it again with
+    // them). Keys: added when collected. Each object is named once, under its own
+    // topic: a collected key names neither its connection nor its session.
     static constexpr QLatin1StringView kSessionTopic{"collect.session"};
     static constexpr QLatin1StringView kConnectionTopic{"collect.connection"};
     static constexpr QLatin1StringView kKeyTopic{"collect.key"};

@@ -276,27 +276,6 @@ public:
         return error;
     }
 
-    // `error` with `prefix` (e.g. "body.") in front of its location and its items' locations.
-    // An empty location (the whole body) becomes the prefix without its dot.
-    static Error withLocationPrefix(Error error, const QString &prefix)
-    {
-        const auto prefixed = [&prefix](const QString &location) {
-            return location.isEmpty() && prefix.endsWith(QLatin1Char('.')) ? prefix.chopped(1) : prefix + location;
-        };
-        if (!error.location.isEmpty() || error.details.contains(QStringLiteral("errors")))
-            error.location = prefixed(error.location);
-        if (error.details.contains(QStringLiteral("errors"))) {
-            QVariantList items = error.details.value(QStringLiteral("errors")).toList();
-            for (QVariant &item : items) {
-                QVariantMap map = item.toMap();
-                map.insert(QStringLiteral("location"), prefixed(map.value(QStringLiteral("location")).toString()));
-                item = map;
-            }
-            error.details.insert(QStringLiteral("errors"), items);
-        }
-        return error;
-    }
-
 private:
     QVariantList m_items;
 };

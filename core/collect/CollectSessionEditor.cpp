@@ -66,8 +66,7 @@ Result<CollectSession> applied(const CollectSession &current, const CollectSessi
 } // namespace
 
 CollectSessionEditor::CollectSessionEditor(CollectSessionRepository &repository, CollectExpirySweep &sweep,
-                                           const Clock &clock, WebhookHeaderSeal &headerSeal,
-                                           CollectAnnouncer announce)
+                                           const Clock &clock, WebhookHeaderSeal &headerSeal, CollectAnnouncer announce)
     : m_repository(repository)
     , m_sweep(sweep)
     , m_clock(clock)
@@ -199,7 +198,7 @@ Result<CollectSession> CollectSessionEditor::update(const QString &id, const Col
             if (Status queued = m_repository.queueEvent(db, id, WebhookEvent::StatusChanged, m_clock.now()); !queued)
                 return queued;
         }
-        changes.session(id);
+        changes.sessionRow(id);
         return {};
     });
     if (!stored)
@@ -246,7 +245,7 @@ Result<CollectSession> CollectSessionEditor::complete(const QString &id)
             return completed;
         if (Status queued = m_repository.queueEvent(db, id, WebhookEvent::StatusChanged, m_clock.now()); !queued)
             return queued;
-        changes.session(id);
+        changes.sessionRow(id);
         return {};
     });
     if (!done)

@@ -75,8 +75,7 @@ Result<QString> CollectSessionGate::connectionOpened(const QString &sessionId, c
         if (Status inserted = m_repository.insertConnection(db, connectionId, sessionId, now, ipAddress, version);
             !inserted)
             return inserted;
-        if (Status queued = m_repository.queueEvent(db, sessionId, WebhookEvent::NewConnection, m_clock.now());
-            !queued)
+        if (Status queued = m_repository.queueEvent(db, sessionId, WebhookEvent::NewConnection, m_clock.now()); !queued)
             return queued;
         changes.connections.append({sessionId, connectionId});
         changes.openedConnections.append(connectionId);
@@ -129,8 +128,7 @@ Status CollectSessionGate::keyProven(const QString &connectionId, const SshPubli
         }
         if (Status inserted = m_repository.insertKey(db, keyId, connectionId, sessionId, now, key, blob); !inserted)
             return inserted;
-        if (Status queued = m_repository.queueEvent(db, sessionId, WebhookEvent::KeyCollected, m_clock.now());
-            !queued)
+        if (Status queued = m_repository.queueEvent(db, sessionId, WebhookEvent::KeyCollected, m_clock.now()); !queued)
             return queued;
         changes.keys.append({sessionId, keyId});
         changes.connections.append({sessionId, connectionId});
@@ -181,12 +179,14 @@ Status CollectSessionGate::connectionClosed(const QString &connectionId, Connect
             if (kept.value() > 0) {
                 if (Status completed = m_repository.markCompleted(db, sessionId, now); !completed)
                     return completed;
+                changes.sessionRow(sessionId);
                 if (Status queued = m_repository.queueEvent(db, sessionId, WebhookEvent::StatusChanged, m_clock.now());
                     !queued)
                     return queued;
             }
         }
         changes.connections.append({sessionId, connectionId});
+        changes.closedConnections.append(connectionId);
         changes.session(sessionId);
         return {};
     });

@@ -133,6 +133,40 @@ CollectWebhook webhookFromRow(const QSqlQuery &row, HeaderValues form)
 const QString kWebhookColumns
     = u"id, session_id, url, method, events, headers, retries, initial_backoff, backoff_multiplier"_s;
 
+const QString kConnectionColumns = u"id, session_id, created_at, ip_address, client_version, outcome, closed_at"_s;
+const QString kKeyColumns = u"id, connection_id, session_id, created_at, public_key_blob, state"_s;
+
+CollectSessionConnection connectionFromRow(const QSqlQuery &row)
+{
+    CollectSessionConnection connection;
+    connection.id = row.value(0).toString();
+    connection.sessionId = row.value(1).toString();
+    connection.createdAt = sql::fromStoreTime(row.value(2));
+    connection.ipAddress = row.value(3).toString();
+    connection.clientVersion = row.value(4).toString();
+    connection.state = connectionStateFromName(row.value(5).toString()).value_or(CollectConnectionState::Open);
+    connection.closedAt = sql::fromStoreTime(row.value(6));
+    return connection;
+}
+
+// Nothing when the stored key cannot be read back (logged).
+std::optional<CollectSessionKey> keyFromRow(const QSqlQuery &row)
+{
+    CollectSessionKey key;
+    key.id = row.value(0).toString();
+    key.connectionId = row.value(1).toString();
+    key.sessionId = row.value(2).toString();
+    key.createdAt = sql::fromStoreTime(row.value(3));
+    Result<SshPublicKey> parsed = SshPublicKey::fromBlob(QByteArray::fromBase64(row.value(4).toString().toLatin1()));
+    if (!parsed) {
+        qWarning("collect: key %s cannot be read back: %s", qPrintable(key.id), qPrintable(parsed.error().message));
+        return std::nullopt;
+    }
+    key.key = std::move(parsed).value();
+    key.state = row.value(5).toString() == u"discarded"_s ? CollectKeyState::Discarded : CollectKeyState::Collected;
+    return key;
+}
+
 // Fills in the connections (with their keys) and webhooks of `sessions`, three queries in all.
 Status attachDetails(const QSqlDatabase &db, QList<CollectSession> &sessions, HeaderValues form)
 {
@@ -149,23 +183,15 @@ Status attachDetails(const QSqlDatabase &db, QList<CollectSession> &sessions, He
 
     Result<QSqlQuery> connections
         = sql::exec(db,
-                    u"SELECT id, session_id, created_at, ip_address, client_version, outcome, closed_at "
-                    "FROM collect_connections WHERE session_id IN (%1) ORDER BY position"_s.arg(in),
+                    u"SELECT "_s + kConnectionColumns
+                        + u" FROM collect_connections WHERE session_id IN (%1) ORDER BY position"_s.arg(in),
                     bindings);
     if (!connections)
         return connections.error();
     // Where each connection sits: (session index, connection index).
     QHash<QString, std::pair<qsizetype, qsizetype>> connectionIndex;
     while (connections->next()) {
-        CollectSessionConnection connection;
-        connection.id = connections->value(0).toString();
-        connection.sessionId = connections->value(1).toString();
-        connection.createdAt = sql::fromStoreTime(connections->value(2));
-        connection.ipAddress = connections->value(3).toString();
-        connection.clientVersion = connections->value(4).toString();
-        connection.state
-            = connectionStateFromName(connections->value(5).toString()).value_or(CollectConnectionState::Open);
-        connection.closedAt = sql::fromStoreTime(connections->value(6));
+        const CollectSessionConnection connection = connectionFromRow(connections.value());
         const qsizetype owner = sessionIndex.value(connection.sessionId, -1);
         if (owner < 0)
             continue;
@@ -173,27 +199,16 @@ Status attachDetails(const QSqlDatabase &db, QList<CollectSession> &sessions, He
         sessions[owner].connections.append(connection);
     }
 
-    Result<QSqlQuery> keys = sql::exec(db,
-                                       u"SELECT id, connection_id, session_id, created_at, public_key_blob, state "
-                                       "FROM collect_keys WHERE session_id IN (%1) ORDER BY position"_s.arg(in),
-                                       bindings);
+    Result<QSqlQuery> keys = sql::exec(
+        db, u"SELECT "_s + kKeyColumns + u" FROM collect_keys WHERE session_id IN (%1) ORDER BY position"_s.arg(in),
+        bindings);
     if (!keys)
         return keys.error();
     while (keys->next()) {
-        CollectSessionKey key;
-        key.id = keys->value(0).toString();
-        key.connectionId = keys->value(1).toString();
-        key.sessionId = keys->value(2).toString();
-        key.createdAt = sql::fromStoreTime(keys->value(3));
-        Result<SshPublicKey> parsed
-            = SshPublicKey::fromBlob(QByteArray::fromBase64(keys->value(4).toString().toLatin1()));
-        if (!parsed) {
-            qWarning("collect: key %s cannot be read back: %s", qPrintable(key.id), qPrintable(parsed.error().message));
+        const std::optional<CollectSessionKey> read = keyFromRow(keys.value());
+        if (!read)
             continue;
-        }
-        key.key = std::move(parsed).value();
-        key.state
-            = keys->value(5).toString() == u"discarded"_s ? CollectKeyState::Discarded : CollectKeyState::Collected;
+        const CollectSessionKey &key = *read;
         const auto where = connectionIndex.constFind(key.connectionId);
         if (where == connectionIndex.cend())
             continue;
@@ -201,7 +216,8 @@ Status attachDetails(const QSqlDatabase &db, QList<CollectSession> &sessions, He
     }
 
     Result<QSqlQuery> webhooks = sql::exec(
-        db, u"SELECT "_s + kWebhookColumns + u" FROM collect_webhooks WHERE session_id IN (%1) ORDER BY position"_s.arg(in),
+        db,
+        u"SELECT "_s + kWebhookColumns + u" FROM collect_webhooks WHERE session_id IN (%1) ORDER BY position"_s.arg(in),
         bindings);
     if (!webhooks)
         return webhooks.error();
@@ -306,8 +322,8 @@ Result<CollectSession> CollectSessionRepository::session(const QSqlDatabase &db,
 }
 
 Result<std::optional<CollectSession>> CollectSessionRepository::sessionByIdentifier(const QSqlDatabase &db,
-                                                                                     const QString &identifier,
-                                                                                     const QDateTime &now)
+                                                                                    const QString &identifier,
+                                                                                    const QDateTime &now)
 {
     Result<QList<CollectSession>> found = selectSessions(db, u"WHERE connection_identifier = ?"_s, {identifier}, now);
     if (!found)
@@ -318,8 +334,8 @@ Result<std::optional<CollectSession>> CollectSessionRepository::sessionByIdentif
 }
 
 Result<std::optional<CollectSession>> CollectSessionRepository::sessionRowByIdentifier(const QSqlDatabase &db,
-                                                                                        const QString &identifier,
-                                                                                        const QDateTime &now)
+                                                                                       const QString &identifier,
+                                                                                       const QDateTime &now)
 {
     Result<QSqlQuery> row = sql::exec(
         db, u"SELECT "_s + kSessionColumns + u" FROM collect_sessions WHERE connection_identifier = ?"_s, {identifier});
@@ -473,6 +489,41 @@ Result<CollectSessionRepository::ConnectionRow> CollectSessionRepository::findCo
     return ConnectionRow{row->value(0).toString(), row->value(1).toString() == u"open"_s};
 }
 
+Result<CollectSessionConnection> CollectSessionRepository::connectionById(const QSqlDatabase &db,
+                                                                          const QString &connectionId)
+{
+    Result<QSqlQuery> row = sql::exec(
+        db, u"SELECT "_s + kConnectionColumns + u" FROM collect_connections WHERE id = ?"_s, {connectionId});
+    if (!row)
+        return row.error();
+    if (!row->next())
+        return Error::notFound(u"no collect connection with id %1"_s.arg(connectionId));
+    CollectSessionConnection connection = connectionFromRow(row.value());
+    Result<QSqlQuery> keys
+        = sql::exec(db, u"SELECT "_s + kKeyColumns + u" FROM collect_keys WHERE connection_id = ? ORDER BY position"_s,
+                    {connectionId});
+    if (!keys)
+        return keys.error();
+    while (keys->next()) {
+        if (std::optional<CollectSessionKey> key = keyFromRow(keys.value()))
+            connection.keys.append(*key);
+    }
+    return connection;
+}
+
+Result<CollectSessionKey> CollectSessionRepository::keyById(const QSqlDatabase &db, const QString &keyId)
+{
+    Result<QSqlQuery> row = sql::exec(db, u"SELECT "_s + kKeyColumns + u" FROM collect_keys WHERE id = ?"_s, {keyId});
+    if (!row)
+        return row.error();
+    if (!row->next())
+        return Error::notFound(u"no collected key with id %1"_s.arg(keyId));
+    std::optional<CollectSessionKey> key = keyFromRow(row.value());
+    if (!key)
+        return Error::internal(u"the collected key %1 cannot be read back"_s.arg(keyId));
+    return *key;
+}
+
 Status CollectSessionRepository::insertConnection(const QSqlDatabase &db, const QString &connectionId,
                                                   const QString &sessionId, const QDateTime &now,
                                                   const QString &ipAddress, const QString &clientVersion)
@@ -533,13 +584,12 @@ Status CollectSessionRepository::insertKey(const QSqlDatabase &db, const QString
 
 Status CollectSessionRepository::discardKeys(const QSqlDatabase &db, const QString &connectionId)
 {
-    return done(sql::exec(
-        db, u"UPDATE collect_keys SET state = 'discarded' WHERE connection_id = ? AND state = 'collected'"_s,
-        {connectionId}));
+    return done(
+        sql::exec(db, u"UPDATE collect_keys SET state = 'discarded' WHERE connection_id = ? AND state = 'collected'"_s,
+                  {connectionId}));
 }
 
-Result<QList<CollectWebhook>> CollectSessionRepository::storedWebhooks(const QSqlDatabase &db,
-                                                                       const QString &sessionId)
+Result<QList<CollectWebhook>> CollectSessionRepository::storedWebhooks(const QSqlDatabase &db, const QString &sessionId)
 {
     Result<QSqlQuery> rows = sql::exec(
         db, u"SELECT "_s + kWebhookColumns + u" FROM collect_webhooks WHERE session_id = ? ORDER BY position"_s,

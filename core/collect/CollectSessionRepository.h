@@ -69,6 +69,9 @@ public:
         bool open = false; // no outcome recorded yet
     };
     Result<ConnectionRow> findConnection(const QSqlDatabase &db, const QString &connectionId);
+    // One connection with its keys; one key.
+    Result<CollectSessionConnection> connectionById(const QSqlDatabase &db, const QString &connectionId);
+    Result<CollectSessionKey> keyById(const QSqlDatabase &db, const QString &keyId);
     Status insertConnection(const QSqlDatabase &db, const QString &connectionId, const QString &sessionId,
                             const QDateTime &now, const QString &ipAddress, const QString &clientVersion);
     Status closeConnection(const QSqlDatabase &db, const QString &connectionId, CollectConnectionState state,

@@ -96,7 +96,6 @@ std::optional<QString> optionalText(const QString &text)
     return text.isEmpty() ? std::nullopt : std::optional<QString>(text);
 }
 
-
 QString capitalised(QString message)
 {
     if (!message.isEmpty())
