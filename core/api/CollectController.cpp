@@ -1,6 +1,7 @@
 #include "CollectController.h"
 
 #include "api/ApiRouter.h"
+#include "api/CollectSessionPatch.h"
 #include "collect/CollectJson.h"
 #include "collect/CollectService.h"
 
@@ -21,10 +22,31 @@ HttpResponse failure(const ApiRouter &router, const Error &error, const HttpRequ
     return router.error(status, error, request);
 }
 
-// Errors about the body's fields carry JSON field names ("timeout"); the seed names them "body.timeout".
+// `error` with `prefix` (e.g. "body.") in front of its location and its items' locations.
+// An empty location (the whole body) becomes the prefix without its dot.
+Error withLocationPrefix(Error error, const QString &prefix)
+{
+    const auto prefixed = [&prefix](const QString &location) {
+        return location.isEmpty() && prefix.endsWith(u'.') ? prefix.chopped(1) : prefix + location;
+    };
+    if (!error.location.isEmpty() || error.details.contains(u"errors"_s))
+        error.location = prefixed(error.location);
+    if (error.details.contains(u"errors"_s)) {
+        QVariantList items = error.details.value(u"errors"_s).toList();
+        for (QVariant &item : items) {
+            QVariantMap map = item.toMap();
+            map.insert(u"location"_s, prefixed(map.value(u"location"_s).toString()));
+            item = map;
+        }
+        error.details.insert(u"errors"_s, items);
+    }
+    return error;
+}
+
+// Errors about the body's fields carry the domain's field names ("timeout"); the seed names them "body.timeout".
 HttpResponse bodyFailure(const ApiRouter &router, const Error &error, const HttpRequest &request)
 {
-    return failure(router, FieldErrors::withLocationPrefix(error, u"body."_s), request);
+    return failure(router, withLocationPrefix(error, u"body."_s), request);
 }
 
 HttpResponse sessionResponse(int status, const CollectSession &session)
@@ -95,7 +117,7 @@ CollectController::CollectController(ApiRouter &router, CollectService &service)
             const std::optional<QJsonObject> body = bodyObject(request, errors);
             if (!body)
                 return bodyFailure(router, errors.toError(), request);
-            const CollectSessionInput input = collectjson::sessionInputFromJson(*body, errors);
+            const CollectSessionInput input = collectapi::sessionInputFromJson(*body, errors);
             errors.append(service.validate(input));
             if (!errors.isEmpty())
                 return bodyFailure(router, errors.toError(), request);
@@ -155,7 +177,7 @@ CollectController::CollectController(ApiRouter &router, CollectService &service)
                         const std::optional<QJsonObject> body = bodyObject(request, errors);
                         if (!body)
                             return bodyFailure(router, errors.toError(), request);
-                        const CollectSessionPatch patch = collectjson::sessionPatchFromJson(*body, errors);
+                        const CollectSessionUpdate patch = collectapi::sessionUpdateFromJson(*body, errors);
                         errors.append(service.validate(patch));
                         if (!errors.isEmpty())
                             return bodyFailure(router, errors.toError(), request);

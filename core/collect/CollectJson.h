@@ -25,11 +25,6 @@ bool isCredentialHeader(const QString &name);
 
 QString timeToJson(const QDateTime &time); // RFC 3339 UTC with milliseconds
 
-// The body of POST .../sessions. Type errors (and unknown fields) go to `errors`
-// with locations relative to the body ("timeout", "webhooks[0].url"); the fields
-// that were well typed are filled in, so semantic checks can run on them too.
-CollectSessionInput sessionInputFromJson(const QJsonObject &body, FieldErrors &errors);
-// The body of PATCH .../sessions/{session}.
-CollectSessionPatch sessionPatchFromJson(const QJsonObject &body, FieldErrors &errors);
+// The request bodies are read in core/api (CollectSessionPatch.h).
 
 } // namespace keystead::collectjson

@@ -1,32 +1,36 @@
 #pragma once
 
 #include "collect/CollectSession.h"
+#include "common/ChangeSet.h"
 #include "common/Result.h"
 #include "sshserver/CollectGate.h"
 
-#include <QMutex>
 #include <QObject>
-#include <QSqlDatabase>
 
-#include <functional>
-
-QT_BEGIN_NAMESPACE
-class QTimer;
-QT_END_NAMESPACE
+#include <memory>
 
 namespace keystead {
 
 class Clock;
+class CollectExpirySweep;
+class CollectSessionEditor;
+class CollectSessionGate;
+class CollectSessionRepository;
 class Database;
 class WebhookHeaderSeal;
 class WebhookOutbox;
-enum class WebhookEvent;
+struct CollectChanges;
 
 // Collect sessions: what the panel and the HTTP API manage, and what the SSH
 // collect server asks through CollectGate. Safe to call from any thread: each
 // thread uses its own database connection, and changes are serialised so a
 // check and the write it allows happen in one transaction. Each change queues
 // its webhook deliveries in that same transaction.
+//
+// A facade over the pieces that do the work: CollectSessionRepository (the SQL),
+// CollectSessionEditor (create / update / remove / complete), CollectSessionGate
+// (the SSH server's calls), CollectExpirySweep, and collectrules / collectwebhook
+// (validation, header sealing).
 //
 // Values of credential headers (collectjson::isCredentialHeader) are stored sealed
 // by `headerSeal` and read back as collectjson::kRedacted: only the webhook
@@ -51,19 +55,23 @@ public:
     Result<CollectSessionPage> list(const CollectSessionQuery &query);
     Result<CollectSession> get(const QString &id);
     Result<CollectSession> findByConnectionIdentifier(const QString &connectionIdentifier);
-    // Only the fields the patch names change; see CollectSessionPatch.
-    Result<CollectSession> update(const QString &id, const CollectSessionPatch &patch);
+    // One connection (with its keys) and one key, as a changed() event names them:
+    // what a view reads instead of the whole session.
+    Result<CollectSessionConnection> connection(const QString &connectionId);
+    Result<CollectSessionKey> key(const QString &keyId);
+    // Only the fields the update names change; see CollectSessionUpdate.
+    Result<CollectSession> update(const QString &id, const CollectSessionUpdate &update);
     // With its connections, keys and webhooks.
     Status remove(const QString &id);
     // Ends a pending session (one with multi_connection stays pending until this).
     // Completing a completed session changes nothing; an expired one is a Conflict.
     Result<CollectSession> complete(const QString &id);
 
-    // Every bad field of `input` / `patch` (field names as in the JSON: "timeout",
+    // Every bad field of `input` / `update` (field names as in the JSON: "timeout",
     // "webhooks[1].url"), without touching the store. create() and update() check
     // the same; the controller adds these to the JSON type errors it found.
     FieldErrors validate(const CollectSessionInput &input) const;
-    FieldErrors validate(const CollectSessionPatch &patch) const;
+    FieldErrors validate(const CollectSessionUpdate &update) const;
 
     // Marks every pending session whose expiry has passed as expired (with its
     // status_changed webhooks). Reads do this on their way; call it now and then
@@ -77,15 +85,15 @@ public:
     // 12 characters of [a-z0-9] from the system's strong random source.
     static Result<QString> generateConnectionIdentifier();
 
-    static constexpr int kGeneratedIdentifierLength = 12;
-    static constexpr int kMaxExternalIdLength = 255;
-    static constexpr int kMaxTextLength = 4096; // ssh_banner, ssh_message
-    static constexpr qint64 kMaxTimeoutSeconds = 10LL * 366 * 24 * 3600;
-    static constexpr int kMaxWebhooks = 20;
-    static constexpr int kMaxWebhookHeaders = 50;
-    static constexpr qint64 kMaxRetries = 100;
-    static constexpr qint64 kMaxInitialBackoff = 86'400;
-    static constexpr double kMaxBackoffMultiplier = 100.0;
+    static constexpr int kGeneratedIdentifierLength = CollectLimits::kGeneratedIdentifierLength;
+    static constexpr int kMaxExternalIdLength = CollectLimits::kMaxExternalIdLength;
+    static constexpr int kMaxTextLength = CollectLimits::kMaxTextLength;
+    static constexpr qint64 kMaxTimeoutSeconds = CollectLimits::kMaxTimeoutSeconds;
+    static constexpr int kMaxWebhooks = CollectLimits::kMaxWebhooks;
+    static constexpr int kMaxWebhookHeaders = CollectLimits::kMaxWebhookHeaders;
+    static constexpr qint64 kMaxRetries = CollectLimits::kMaxRetries;
+    static constexpr qint64 kMaxInitialBackoff = CollectLimits::kMaxInitialBackoff;
+    static constexpr double kMaxBackoffMultiplier = CollectLimits::kMaxBackoffMultiplier;
 
     // CollectGate, called from the SSH server's thread.
     std::optional<OpenCollectSession> openSession(const QString &connectionIdentifier) override;
@@ -94,7 +102,20 @@ public:
     Status keyProven(const QString &connectionId, const SshPublicKey &key) override;
     Status connectionClosed(const QString &connectionId, ConnectionOutcome outcome) override;
 
+    // ChangeSet topics of changed(). Sessions: added, changed (their own fields or
+    // status), removed (with their connections and keys). Connections: added when
+    // opened, changed when closed (closing may discard its keys: read it again with
+    // them). Keys: added when collected. Each object is named once, under its own
+    // topic: a collected key names neither its connection nor its session.
+    static constexpr QLatin1StringView kSessionTopic{"collect.session"};
+    static constexpr QLatin1StringView kConnectionTopic{"collect.connection"};
+    static constexpr QLatin1StringView kKeyTopic{"collect.key"};
+
 Q_SIGNALS:
+    // Every committed write, as typed change events: at most one ChangeSet per topic
+    // and write, in the order keys, connections, sessions.
+    void changed(const keystead::ChangeSet &changes);
+
     // Created, or anything about it changed (fields, status, its connections or keys).
     void sessionChanged(const QString &sessionId);
     void sessionRemoved(const QString &sessionId);
@@ -104,19 +125,13 @@ Q_SIGNALS:
     void connectionChanged(const QString &sessionId, const QString &connectionId);
 
 private:
-    struct Changes;
-    Status write(QSqlDatabase &db, const std::function<Status(Changes &)> &body, Changes &changes);
-    void announce(const Changes &changes);
-    Status queueEvent(QSqlDatabase &db, const QString &sessionId, WebhookEvent event);
-    Result<CollectSession> readOne(const QString &id);
-    Status prepareSeal(const QList<CollectWebhook> &webhooks);
+    void announce(const CollectChanges &changes);
 
-    Database &m_database;
     const Clock &m_clock;
-    WebhookOutbox &m_outbox;
-    WebhookHeaderSeal &m_headerSeal;
-    QMutex m_writeMutex;
-    QTimer *m_sweepTimer = nullptr;
+    std::unique_ptr<CollectSessionRepository> m_repository;
+    CollectExpirySweep *m_sweep; // a child
+    std::unique_ptr<CollectSessionEditor> m_editor;
+    std::unique_ptr<CollectSessionGate> m_gate;
 };
 
 } // namespace keystead

@@ -93,6 +93,20 @@ struct CollectSessionConnection
     }
 };
 
+// What collect sessions accept (CollectService repeats these for its callers).
+struct CollectLimits
+{
+    static constexpr int kGeneratedIdentifierLength = 12;
+    static constexpr int kMaxExternalIdLength = 255;
+    static constexpr int kMaxTextLength = 4096; // ssh_banner, ssh_message
+    static constexpr qint64 kMaxTimeoutSeconds = 10LL * 366 * 24 * 3600;
+    static constexpr int kMaxWebhooks = 20;
+    static constexpr int kMaxWebhookHeaders = 50;
+    static constexpr qint64 kMaxRetries = 100;
+    static constexpr qint64 kMaxInitialBackoff = 86'400;
+    static constexpr double kMaxBackoffMultiplier = 100.0;
+};
+
 // One webhook of a session, as stored in collect_webhooks.
 struct CollectWebhook
 {
@@ -162,12 +176,14 @@ struct CollectSessionInput
     QList<CollectWebhook> webhooks;
 };
 
-// A field of a PATCH: std::nullopt leaves it as it is; an empty inner optional
-// (`field.emplace()`) clears it (JSON null); a value sets it.
+// A field of an update: std::nullopt leaves it as it is; an empty inner optional
+// (`field.emplace()`) clears it; a value sets it.
 template <typename T>
 using FieldUpdate = std::optional<std::optional<T>>;
 
-struct CollectSessionPatch
+// What an edit of a session changes (the panel's dialog fills it; core/api's
+// CollectSessionPatch reads it from seed 000's PATCH body). Only the fields given change.
+struct CollectSessionUpdate
 {
     FieldUpdate<QString> externalId;
     std::optional<bool> multiKey;
@@ -176,11 +192,12 @@ struct CollectSessionPatch
     FieldUpdate<QString> sshBanner;
     FieldUpdate<QString> sshMessage;
     // Either sets the one expiry: timeout counts from the session's creation.
-    // Null expired_at clears the expiry; null timeout clears an expiry that came from a timeout.
+    // Clearing expiredAt clears the expiry; clearing timeout clears an expiry that came from a timeout.
     FieldUpdate<qint64> timeout;
     FieldUpdate<QDateTime> expiredAt;
-    // Not in the seed's PATCH: replaces the list. An item with the `id` of one of the
-    // session's webhooks updates that webhook (it keeps its id and signing secret).
+    // Replaces the list. An item with the `id` of one of the session's webhooks updates
+    // that webhook (it keeps its id and signing secret); a credential header value sent
+    // back as collectjson::kRedacted keeps the stored value.
     std::optional<QList<CollectWebhook>> webhooks;
 
     bool isEmpty() const
@@ -189,6 +206,9 @@ struct CollectSessionPatch
             && !expiredAt && !webhooks;
     }
 };
+
+// The name this update had when it was shaped after the PATCH body.
+using CollectSessionPatch = CollectSessionUpdate;
 
 struct CollectSessionQuery
 {
@@ -253,27 +273,6 @@ public:
         if (first.contains(QStringLiteral("value")))
             error.details.insert(QStringLiteral("value"), first.value(QStringLiteral("value")));
         error.details.insert(QStringLiteral("errors"), m_items);
-        return error;
-    }
-
-    // `error` with `prefix` (e.g. "body.") in front of its location and its items' locations.
-    // An empty location (the whole body) becomes the prefix without its dot.
-    static Error withLocationPrefix(Error error, const QString &prefix)
-    {
-        const auto prefixed = [&prefix](const QString &location) {
-            return location.isEmpty() && prefix.endsWith(QLatin1Char('.')) ? prefix.chopped(1) : prefix + location;
-        };
-        if (!error.location.isEmpty() || error.details.contains(QStringLiteral("errors")))
-            error.location = prefixed(error.location);
-        if (error.details.contains(QStringLiteral("errors"))) {
-            QVariantList items = error.details.value(QStringLiteral("errors")).toList();
-            for (QVariant &item : items) {
-                QVariantMap map = item.toMap();
-                map.insert(QStringLiteral("location"), prefixed(map.value(QStringLiteral("location")).toString()));
-                item = map;
-            }
-            error.details.insert(QStringLiteral("errors"), items);
-        }
         return error;
     }
 

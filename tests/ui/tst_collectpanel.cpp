@@ -452,14 +452,14 @@ void TestCollectPanel::editingSendsOnlyWhatChanged()
         if (headers->item(row, 0)->text() == u"Authorization"_s)
             QCOMPARE(headers->item(row, 1)->text(), u"[redacted]"_s);
     }
-    QVERIFY(dialog->patch().isEmpty());
+    QVERIFY(dialog->changes().isEmpty());
 
     QSignalSpy dataChanged(&m_panel->sessionsModel(), &CollectSessionsModel::dataChanged);
     QSignalSpy reset(&m_panel->sessionsModel(), &CollectSessionsModel::modelReset);
     child<QLineEdit>(dialog.get(), u"externalId"_s)->setText(u"after"_s);
     child<QCheckBox>(dialog.get(), u"multiConnection"_s)->setChecked(true);
     child<QLineEdit>(dialog.get(), u"webhookUrl"_s)->setText(u"https://hooks.example/b"_s);
-    const CollectSessionPatch patch = dialog->patch();
+    const CollectSessionPatch patch = dialog->changes();
     QVERIFY(patch.externalId && patch.multiConnection && patch.webhooks);
     QVERIFY(!patch.timeout && !patch.expiredAt && !patch.multiKey && !patch.mustConfirm && !patch.sshBanner);
 
@@ -486,7 +486,7 @@ void TestCollectPanel::editingSendsOnlyWhatChanged()
     child<QRadioButton>(again.get(), u"expiryAt"_s)->setChecked(true);
     const QDateTime when = QDateTime(QDate(2026, 3, 1), QTime(9, 30), Qt::LocalTime);
     child<QDateTimeEdit>(again.get(), u"expiresAt"_s)->setDateTime(when);
-    const CollectSessionPatch second = again->patch();
+    const CollectSessionPatch second = again->changes();
     QVERIFY(second.expiredAt && !second.timeout && !second.webhooks && !second.externalId);
     KEYSTEAD_VERIFY_OK(again->save());
     const Result<CollectSession> moved = m_core->collect->get(created->id);

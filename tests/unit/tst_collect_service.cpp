@@ -114,6 +114,8 @@ private Q_SLOTS:
     void listPagesAndFilters();
     void gateFromAnotherThreadIsQueuedAndSerialised_data() { backends(); }
     void gateFromAnotherThreadIsQueuedAndSerialised();
+    void typedChangeEventsNameEachObjectOnce_data() { backends(); }
+    void typedChangeEventsNameEachObjectOnce();
 
 private:
     static void backends()
@@ -1294,6 +1296,64 @@ void TestCollectService::gateFromAnotherThreadIsQueuedAndSerialised()
     QCOMPARE(read->connections.size(), 4);
     QCOMPARE(read->collectedKeyCount(), 1);
     QCOMPARE(read->status, CollectStatus::Pending); // multi_connection
+}
+
+// changed(): one ChangeSet per topic and write; a collected key names neither its
+// connection nor its session, and the key and the connection read alone.
+void TestCollectService::typedChangeEventsNameEachObjectOnce()
+{
+    QFETCH(QString, backend);
+    Fixture f = make(backend);
+    QVERIFY(f.store);
+    QSignalSpy changed(f.service.get(), &CollectService::changed);
+    const auto take = [&changed] {
+        QList<ChangeSet> sets;
+        for (const QList<QVariant> &arguments : std::as_const(changed))
+            sets.append(arguments.at(0).value<ChangeSet>());
+        changed.clear();
+        return sets;
+    };
+    const QString sessionTopic(CollectService::kSessionTopic);
+    const QString connectionTopic(CollectService::kConnectionTopic);
+    const QString keyTopic(CollectService::kKeyTopic);
+
+    CollectSessionInput input;
+    input.connectionIdentifier = u"events"_s;
+    const Result<CollectSession> created = f.service->create(input);
+    KEYSTEAD_VERIFY_OK(created);
+    QCOMPARE(take(), QList<ChangeSet>{ChangeSet::addedOne(sessionTopic, created->id)});
+
+    const Result<QString> connection = f.service->connectionOpened(created->id, u"127.0.0.1"_s, u"SSH-2.0-x"_s);
+    KEYSTEAD_VERIFY_OK(connection);
+    QCOMPARE(take(), QList<ChangeSet>{ChangeSet::addedOne(connectionTopic, connection.value())});
+
+    QSignalSpy collected(f.service.get(), &CollectService::keyCollected);
+    KEYSTEAD_VERIFY_OK(f.service->keyProven(connection.value(), key(u"ed25519"_s)));
+    QCOMPARE(collected.count(), 1);
+    const QString keyId = collected.first().at(1).toString();
+    QCOMPARE(take(), QList<ChangeSet>{ChangeSet::addedOne(keyTopic, keyId)});
+
+    const Result<CollectSessionKey> readKey = f.service->key(keyId);
+    KEYSTEAD_VERIFY_OK(readKey);
+    QCOMPARE(readKey->sessionId, created->id);
+    QCOMPARE(readKey->connectionId, connection.value());
+    QCOMPARE(readKey->key, key(u"ed25519"_s));
+    const Result<CollectSessionConnection> readConnection = f.service->connection(connection.value());
+    KEYSTEAD_VERIFY_OK(readConnection);
+    QCOMPARE(readConnection->sessionId, created->id);
+    QCOMPARE(readConnection->keys.size(), 1);
+    QCOMPARE(readConnection->keys.first().id, keyId);
+    QCOMPARE(f.service->key(u"nothing"_s).error().kind, Error::Kind::NotFound);
+    QCOMPARE(f.service->connection(u"nothing"_s).error().kind, Error::Kind::NotFound);
+
+    // Kept with a key: the connection closes and the session completes.
+    KEYSTEAD_VERIFY_OK(f.service->connectionClosed(connection.value(), ConnectionOutcome::Kept));
+    QCOMPARE(take(),
+             (QList<ChangeSet>{ChangeSet::changedOne(connectionTopic, connection.value()),
+                               ChangeSet::changedOne(sessionTopic, created->id)}));
+
+    KEYSTEAD_VERIFY_OK(f.service->remove(created->id));
+    QCOMPARE(take(), QList<ChangeSet>{ChangeSet::removedOne(sessionTopic, created->id)});
 }
 
 QTEST_GUILESS_MAIN(TestCollectService)

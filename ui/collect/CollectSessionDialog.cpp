@@ -1,4 +1,5 @@
 #include "ui/collect/CollectSessionDialog.h"
+#include "ui/collect/CollectSessionEdits.h"
 
 #include "collect/CollectJson.h"
 #include "collect/CollectService.h"
@@ -95,50 +96,6 @@ std::optional<QString> optionalText(const QString &text)
     return text.isEmpty() ? std::nullopt : std::optional<QString>(text);
 }
 
-// A patch field: nothing when unchanged, null when cleared, the value when set.
-FieldUpdate<QString> textUpdate(const std::optional<QString> &before, const QString &now)
-{
-    if (before.value_or(QString()) == now)
-        return std::nullopt;
-    FieldUpdate<QString> update;
-    if (now.isEmpty())
-        update.emplace();
-    else
-        update.emplace(now);
-    return update;
-}
-
-// What the form shows of a stored webhook: header values that are credentials
-// stay hidden; sent back unchanged, they tell the service to keep what it has.
-CollectWebhook redacted(CollectWebhook webhook)
-{
-    for (auto header = webhook.headers.begin(); header != webhook.headers.end(); ++header) {
-        if (collectjson::isCredentialHeader(header.key())) {
-            for (QString &value : header.value())
-                value = QString(collectjson::kRedacted);
-        }
-    }
-    return webhook;
-}
-
-bool sameWebhook(const CollectWebhook &a, const CollectWebhook &b)
-{
-    return a.id == b.id && a.url == b.url && a.method == b.method && a.events == b.events && a.headers == b.headers
-        && a.retries == b.retries && a.initialBackoff == b.initialBackoff
-        && qFuzzyCompare(a.backoffMultiplier, b.backoffMultiplier);
-}
-
-bool sameWebhooks(const QList<CollectWebhook> &a, const QList<CollectWebhook> &b)
-{
-    return a.size() == b.size() && std::equal(a.cbegin(), a.cend(), b.cbegin(), sameWebhook);
-}
-
-QDateTime toMinute(const QDateTime &time)
-{
-    const QDateTime local = time.toLocalTime();
-    return QDateTime(local.date(), QTime(local.time().hour(), local.time().minute()), Qt::LocalTime);
-}
-
 QString capitalised(QString message)
 {
     if (!message.isEmpty())
@@ -181,7 +138,7 @@ CollectSessionDialog::CollectSessionDialog(CollectService &service, const Clock 
     else if (session.expiredAt.isValid())
         shown.expiredAt = session.expiredAt;
     for (const CollectWebhook &webhook : session.webhooks)
-        m_originalWebhooks.append(redacted(webhook));
+        m_originalWebhooks.append(collectedits::redacted(webhook));
     shown.webhooks = m_originalWebhooks;
     setInput(shown);
     // Users may hold the ssh line already: the identifier is the session's name for good.
@@ -534,43 +491,9 @@ CollectSessionInput CollectSessionDialog::input() const
     return input;
 }
 
-CollectSessionPatch CollectSessionDialog::patch() const
+CollectSessionUpdate CollectSessionDialog::changes() const
 {
-    CollectSessionPatch patch;
-    const CollectSessionInput now = input();
-    patch.externalId = textUpdate(m_original.externalId, now.externalId.value_or(QString()));
-    if (now.multiKey != m_original.multiKey)
-        patch.multiKey = now.multiKey;
-    if (now.multiConnection != m_original.multiConnection)
-        patch.multiConnection = now.multiConnection;
-    if (now.mustConfirm != m_original.mustConfirm)
-        patch.mustConfirm = now.mustConfirm;
-    patch.sshBanner = textUpdate(m_original.sshBanner, now.sshBanner.value_or(QString()));
-    patch.sshMessage = textUpdate(m_original.sshMessage, now.sshMessage.value_or(QString()));
-
-    // Only a changed expiry is sent: an expired session keeps its past date unless told otherwise.
-    const Expiry before = m_original.timeout ? Expiry::Timeout
-        : m_original.expiredAt.isValid()     ? Expiry::At
-                                             : Expiry::Never;
-    switch (expiryMode()) {
-    case Expiry::Never:
-        if (before == Expiry::Timeout)
-            patch.timeout.emplace();
-        else if (before == Expiry::At)
-            patch.expiredAt.emplace();
-        break;
-    case Expiry::Timeout:
-        if (before != Expiry::Timeout || *m_original.timeout != *now.timeout)
-            patch.timeout.emplace(*now.timeout);
-        break;
-    case Expiry::At:
-        if (before != Expiry::At || toMinute(m_original.expiredAt) != toMinute(*now.expiredAt))
-            patch.expiredAt.emplace(*now.expiredAt);
-        break;
-    }
-    if (!sameWebhooks(m_webhooks, m_originalWebhooks))
-        patch.webhooks = m_webhooks;
-    return patch;
+    return collectedits::updateBetween(m_original, m_originalWebhooks, input());
 }
 
 void CollectSessionDialog::setInput(const CollectSessionInput &input)
@@ -584,7 +507,7 @@ void CollectSessionDialog::setInput(const CollectSessionInput &input)
     m_message->setPlainText(input.sshMessage.value_or(QString()));
 
     setTimeoutSeconds(input.timeout.value_or(86400));
-    const QDateTime tomorrow = toMinute(m_clock.now().addDays(1));
+    const QDateTime tomorrow = collectedits::toMinute(m_clock.now().addDays(1));
     m_expiresAt->setDateTime(input.expiredAt ? input.expiredAt->toLocalTime() : tomorrow);
     setExpiryMode(input.timeout ? Expiry::Timeout : input.expiredAt ? Expiry::At : Expiry::Never);
 
@@ -696,7 +619,7 @@ Result<CollectSession> CollectSessionDialog::save()
 {
     storeWebhookForm();
     clearErrors();
-    Result<CollectSession> saved = isEditing() ? m_service.update(m_original.id, patch()) : m_service.create(input());
+    Result<CollectSession> saved = isEditing() ? m_service.update(m_original.id, changes()) : m_service.create(input());
     if (!saved) {
         showErrors(saved.error());
         return saved;

@@ -51,7 +51,7 @@ public:
     // The form, as CollectService::create takes it.
     CollectSessionInput input() const;
     // When editing: what differs from the session being edited, and nothing else.
-    CollectSessionPatch patch() const;
+    CollectSessionUpdate changes() const;
     // Fills the form.
     void setInput(const CollectSessionInput &input);
 

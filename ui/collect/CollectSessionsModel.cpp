@@ -20,8 +20,7 @@ CollectSessionsModel::CollectSessionsModel(CollectService &service, QObject *par
         m_statusIcons.at(static_cast<std::size_t>(status)) = CollectTexts::statusIcon(status);
     // Automatic connections: the SSH server's thread emits these too, and its
     // signals arrive queued, in order, on this model's thread.
-    connect(&m_service, &CollectService::sessionChanged, this, &CollectSessionsModel::reloadSession);
-    connect(&m_service, &CollectService::sessionRemoved, this, &CollectSessionsModel::removeSession);
+    connect(&m_service, &CollectService::changed, this, &CollectSessionsModel::apply);
     refresh();
 }
 
@@ -196,6 +195,86 @@ void CollectSessionsModel::removeSession(const QString &id)
     beginRemoveRows({}, row, row);
     m_rows.removeAt(row);
     endRemoveRows();
+}
+
+void CollectSessionsModel::apply(const ChangeSet &changes)
+{
+    if (changes.topic == CollectService::kSessionTopic) {
+        for (const QString &id : changes.removed)
+            removeSession(id);
+        for (const QString &id : changes.changed)
+            reloadSession(id);
+        for (const QString &id : changes.added)
+            reloadSession(id);
+    } else if (changes.topic == CollectService::kConnectionTopic) {
+        for (const QString &id : changes.changed)
+            applyConnection(id);
+        for (const QString &id : changes.added)
+            applyConnection(id);
+    } else if (changes.topic == CollectService::kKeyTopic) {
+        for (const QString &id : changes.added)
+            applyKey(id);
+    }
+}
+
+void CollectSessionsModel::applyConnection(const QString &connectionId)
+{
+    Result<CollectSessionConnection> read = m_service.connection(connectionId);
+    if (!read) {
+        // Gone with its session meanwhile: the session's removal is on its way or already handled.
+        if (read.error().kind != Error::Kind::NotFound)
+            fail(read.error().message);
+        return;
+    }
+    const int row = rowOf(read->sessionId);
+    if (row < 0) {
+        reloadSession(read->sessionId); // a session this model has not seen yet
+        return;
+    }
+    QList<CollectSessionConnection> &connections = m_rows[row].connections;
+    const auto known
+        = std::find_if(connections.begin(), connections.end(),
+                       [&connectionId](const CollectSessionConnection &c) { return c.id == connectionId; });
+    if (known != connections.end())
+        *known = std::move(read).value();
+    else
+        connections.append(std::move(read).value());
+    rowChanged(row);
+}
+
+void CollectSessionsModel::applyKey(const QString &keyId)
+{
+    Result<CollectSessionKey> read = m_service.key(keyId);
+    if (!read) {
+        if (read.error().kind != Error::Kind::NotFound)
+            fail(read.error().message);
+        return;
+    }
+    const int row = rowOf(read->sessionId);
+    if (row < 0) {
+        reloadSession(read->sessionId);
+        return;
+    }
+    QList<CollectSessionConnection> &connections = m_rows[row].connections;
+    const auto connection
+        = std::find_if(connections.begin(), connections.end(),
+                       [&read](const CollectSessionConnection &c) { return c.id == read->connectionId; });
+    if (connection == connections.end()) {
+        applyConnection(read->connectionId); // read with its keys, this one among them
+        return;
+    }
+    const auto known = std::find_if(connection->keys.begin(), connection->keys.end(),
+                                    [&keyId](const CollectSessionKey &k) { return k.id == keyId; });
+    if (known != connection->keys.end())
+        *known = std::move(read).value();
+    else
+        connection->keys.append(std::move(read).value());
+    rowChanged(row);
+}
+
+void CollectSessionsModel::rowChanged(int row)
+{
+    Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
 }
 
 int CollectSessionsModel::insertionRow(const CollectSession &session) const

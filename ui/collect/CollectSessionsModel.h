@@ -1,6 +1,7 @@
 #pragma once
 
 #include "collect/CollectSession.h"
+#include "common/ChangeSet.h"
 
 #include <QAbstractTableModel>
 #include <QIcon>
@@ -14,8 +15,10 @@ class CollectService;
 namespace keystead::ui {
 
 // Every collect session, newest first, as CollectService lists them. Follows the
-// service's signals (queued when they come from the SSH server's thread): a
-// changed session reloads its own row, nothing else.
+// service's typed change events (queued when they come from the SSH server's
+// thread), in place: a changed session reloads its own row; an opened or closed
+// connection and a collected key are read alone and put into their session's row,
+// which is never read again for them.
 class CollectSessionsModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -49,6 +52,8 @@ public Q_SLOTS:
     // Reads one session again and changes, adds or removes its row.
     void reloadSession(const QString &id);
     void removeSession(const QString &id);
+    // One CollectService::changed() event.
+    void apply(const keystead::ChangeSet &changes);
 
 Q_SIGNALS:
     void refreshFailed(const QString &message);
@@ -56,6 +61,10 @@ Q_SIGNALS:
 private:
     // Where a session created at `createdAt` belongs, newest first.
     int insertionRow(const CollectSession &session) const;
+    void applyConnection(const QString &connectionId);
+    void applyKey(const QString &keyId);
+    // The session's row changed in place: repaint it.
+    void rowChanged(int row);
     void fail(const QString &message);
 
     CollectService &m_service;
