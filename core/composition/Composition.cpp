@@ -1,5 +1,6 @@
 #include "composition/Composition.h"
 
+#include "collect/CollectActivitySource.h"
 #include "store/DatabaseConfig.h"
 
 #include <QDir>
@@ -63,6 +64,8 @@ void Composition::assemble(Database &store, const Clock &clock, const QString &d
     // Connections and their trails (seed 003): the SSH server reports to them, they can end its connections.
     connections = std::make_unique<ConnectionService>(store, clock, *settings, *audit);
     connectionController = std::make_unique<ConnectionController>(*router, *connections, clock);
+    // The activity chart counts collected keys: collect/ answers from its own table.
+    connections->setCollectedKeyActivity(CollectActivitySource(store));
     collectServer->setRecorder(connections.get());
     connections->setTerminator(collectServer.get());
 
