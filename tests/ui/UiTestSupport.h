@@ -22,6 +22,9 @@
 #include "settings/SshSettingsService.h"
 #include "sshserver/CollectServer.h"
 #include "store/SettingsStore.h"
+#include "ui/collect/CollectSessionDetail.h"
+#include "ui/connections/ConnectionDetail.h"
+#include "ui/keys/KeysPanel.h"
 #include "ui/shell/UiServices.h"
 
 #include <QApplication>
@@ -57,6 +60,13 @@ struct UiCore : TestCore
     }
 
     ui::UiServices services() { return ui::uiServicesOf(*this); }
+    // What each panel is given, named, as the main window gives it.
+    ui::CollectPanelServices collectPanelServices()
+    {
+        return {*collect, *collectServer, *webhooks, *webhookLog, *inventory, *settings, clock};
+    }
+    ui::KeysPanelServices keysPanelServices() { return {*inventory, *vault}; }
+    ui::ConnectionsPanelServices connectionsPanelServices() { return {*connections, clock}; }
 };
 
 // A new key pair made by ssh-keygen in `dir` ("ed25519", "ecdsa", "rsa"); its public half.

@@ -3,12 +3,12 @@
 #include "store/Sql.h"
 #include "ui/collect/CollectKeysModel.h"
 #include "ui/collect/CollectPanel.h"
-#include "ui/collect/CollectServerSettings.h"
 #include "ui/collect/CollectSessionDetail.h"
 #include "ui/collect/CollectSessionDialog.h"
 #include "ui/collect/CollectSessionsFilter.h"
 #include "ui/collect/CollectSessionsModel.h"
 #include "ui/collect/WebhookDeliveriesModel.h"
+#include "ui/common/CollectServerSettings.h"
 #include "ui/common/DesktopNotifier.h"
 #include "ui/common/EmptyStatePanel.h"
 #include "ui/settings/SettingsPanel.h"
@@ -168,7 +168,7 @@ void TestCollectPanel::init()
 {
     m_core = UiCore::create();
     QVERIFY(m_core);
-    m_panel = std::make_unique<CollectPanel>(m_core->services());
+    m_panel = std::make_unique<CollectPanel>(m_core->collectPanelServices());
     m_panel->resize(1000, 700);
     m_panel->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_panel.get()));

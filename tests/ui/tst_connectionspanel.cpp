@@ -191,7 +191,7 @@ QString TestConnectionsPanel::record(const QString &user, const QString &address
 ConnectionsPanel &TestConnectionsPanel::panel()
 {
     if (!m_panel) {
-        m_panel = std::make_unique<ConnectionsPanel>(m_core->services());
+        m_panel = std::make_unique<ConnectionsPanel>(m_core->connectionsPanelServices());
         m_tester = std::make_unique<QAbstractItemModelTester>(&m_panel->connectionsModel(),
                                                               QAbstractItemModelTester::FailureReportingMode::QtTest);
         m_panel->resize(1100, 700);

@@ -208,7 +208,7 @@ void TestKeysPanel::init()
 {
     m_core = UiCore::create();
     QVERIFY(m_core);
-    m_panel = std::make_unique<KeysPanel>(m_core->services());
+    m_panel = std::make_unique<KeysPanel>(m_core->keysPanelServices());
     m_panel->resize(1000, 600);
     m_panel->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_panel.get()));
@@ -827,7 +827,7 @@ void TestKeysPanel::importFromACollectSession()
     const Result<CollectSession> session = m_core->collect->get(created->id);
     KEYSTEAD_VERIFY_OK(session);
 
-    ui::CollectSessionDetail detail(m_core->services());
+    ui::CollectSessionDetail detail(m_core->collectPanelServices());
     detail.showSession(session.value());
     auto *add = child<QPushButton>(&detail, u"addToInventory"_s);
     QVERIFY(add->isEnabled());
@@ -881,7 +881,7 @@ void TestKeysPanel::vaultProblemIsShown()
         = std::make_unique<InventoryService>(m_core->store->database(), m_core->clock, *m_core->vault, *m_core->audit);
     Vault &vault = *m_core->vault;
     QVERIFY(vault.state() != VaultState::Ready && vault.state() != VaultState::Empty);
-    KeysPanel panel(m_core->services());
+    KeysPanel panel(m_core->keysPanelServices());
     panel.show();
     QVERIFY(QTest::qWaitForWindowExposed(&panel));
     QVERIFY2(panel.vaultProblem().contains(vault.stateMessage()), qPrintable(panel.vaultProblem()));

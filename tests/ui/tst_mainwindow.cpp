@@ -2,9 +2,9 @@
 
 #include "ui/collect/CollectKeysModel.h"
 #include "ui/collect/CollectPanel.h"
-#include "ui/collect/CollectServerSettings.h"
 #include "ui/collect/CollectSessionDetail.h"
 #include "ui/collect/CollectSessionDialog.h"
+#include "ui/common/CollectServerSettings.h"
 #include "ui/common/EmptyStatePanel.h"
 #include "ui/settings/SettingsPanel.h"
 #include "ui/settings/TokensModel.h"

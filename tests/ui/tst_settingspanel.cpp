@@ -4,7 +4,7 @@
 #include "api/EndpointSettings.h"
 #include "settings/SshSettingsService.h"
 #include "store/Sql.h"
-#include "ui/collect/CollectServerSettings.h"
+#include "ui/common/CollectServerSettings.h"
 #include "ui/settings/NewTokenDialog.h"
 #include "ui/settings/SettingsPanel.h"
 #include "ui/settings/TokenSecretDialog.h"

@@ -32,7 +32,7 @@ constexpr int kDetailPage = 1;
 
 } // namespace
 
-CollectPanel::CollectPanel(UiServices services, QWidget *parent)
+CollectPanel::CollectPanel(CollectPanelServices services, QWidget *parent)
     : QWidget(parent)
     , m_services(services)
 {

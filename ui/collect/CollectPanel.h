@@ -2,7 +2,7 @@
 
 #include "collect/CollectSession.h"
 #include "common/Result.h"
-#include "ui/shell/UiServices.h"
+#include "ui/collect/CollectSessionDetail.h"
 
 #include <QWidget>
 
@@ -32,7 +32,7 @@ class CollectPanel final : public QWidget
     Q_OBJECT
 
 public:
-    explicit CollectPanel(UiServices services, QWidget *parent = nullptr);
+    explicit CollectPanel(CollectPanelServices services, QWidget *parent = nullptr);
 
     CollectSessionsModel &sessionsModel() const { return *m_model; }
     CollectSessionsFilter &sessionsFilter() const { return *m_filter; }
@@ -62,7 +62,7 @@ private:
     void askToEdit();
     void confirmDelete();
 
-    UiServices m_services;
+    CollectPanelServices m_services;
     CollectSessionsModel *m_model = nullptr;
     CollectSessionsFilter *m_filter = nullptr;
     QTableView *m_view = nullptr;

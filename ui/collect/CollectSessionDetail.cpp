@@ -6,9 +6,9 @@
 #include "sshserver/CollectServer.h"
 #include "store/SettingsStore.h"
 #include "ui/collect/CollectKeysModel.h"
-#include "ui/collect/CollectServerSettings.h"
 #include "ui/collect/CollectTexts.h"
 #include "ui/collect/WebhookDeliveriesModel.h"
+#include "ui/common/CollectServerSettings.h"
 #include "ui/common/ErrorLabel.h"
 
 #include <QClipboard>
@@ -53,7 +53,7 @@ bool listensEverywhere(const QHostAddress &address)
 
 } // namespace
 
-CollectSessionDetail::CollectSessionDetail(UiServices services, QWidget *parent)
+CollectSessionDetail::CollectSessionDetail(CollectPanelServices services, QWidget *parent)
     : QWidget(parent)
     , m_services(services)
 {

@@ -2,7 +2,6 @@
 
 #include "collect/CollectSession.h"
 #include "common/Result.h"
-#include "ui/shell/UiServices.h"
 
 #include <QWidget>
 
@@ -15,7 +14,29 @@ class QTableView;
 class QTreeView;
 QT_END_NAMESPACE
 
+namespace keystead {
+class Clock;
+class CollectServer;
+class CollectService;
+class InventoryService;
+class SettingsStore;
+class WebhookDeliveryLog;
+class WebhookDispatcher;
+} // namespace keystead
+
 namespace keystead::ui {
+
+// What the Collect panel and its session detail work with, each named (the window passes them in).
+struct CollectPanelServices
+{
+    CollectService &collect;
+    CollectServer &collectServer;
+    WebhookDispatcher &webhooks;
+    WebhookDeliveryLog &webhookLog;
+    InventoryService &inventory;
+    SettingsStore &settings;
+    const Clock &clock;
+};
 
 class CollectKeysModel;
 class WebhookDeliveriesModel;
@@ -29,7 +50,7 @@ class CollectSessionDetail final : public QWidget
     Q_OBJECT
 
 public:
-    explicit CollectSessionDetail(UiServices services, QWidget *parent = nullptr);
+    explicit CollectSessionDetail(CollectPanelServices services, QWidget *parent = nullptr);
 
     // Shows `session`; the same session again (newer) updates the views in place.
     void showSession(const CollectSession &session);
@@ -77,7 +98,7 @@ private:
     void chooseAuthorizedKeysFile();
     QString selectedDeliveryId() const;
 
-    UiServices m_services;
+    CollectPanelServices m_services;
     CollectSession m_session;
 
     QLabel *m_title = nullptr;

@@ -103,7 +103,7 @@ QLabel *valueLabel(const QString &objectName, QWidget *parent)
 
 } // namespace
 
-ConnectionDetail::ConnectionDetail(UiServices services, QWidget *parent)
+ConnectionDetail::ConnectionDetail(ConnectionsPanelServices services, QWidget *parent)
     : QWidget(parent)
     , m_services(services)
 {

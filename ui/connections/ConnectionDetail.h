@@ -2,7 +2,6 @@
 
 #include "common/Result.h"
 #include "connections/ConnectionRecord.h"
-#include "ui/shell/UiServices.h"
 
 #include <QTimer>
 #include <QWidget>
@@ -16,7 +15,19 @@ class QTabWidget;
 class QTreeWidget;
 QT_END_NAMESPACE
 
+namespace keystead {
+class Clock;
+class ConnectionService;
+} // namespace keystead
+
 namespace keystead::ui {
+
+// What the Connections panel and its detail work with (the window passes them in).
+struct ConnectionsPanelServices
+{
+    ConnectionService &connections;
+    const Clock &clock;
+};
 
 class TrailTerminalView;
 
@@ -31,7 +42,7 @@ class ConnectionDetail final : public QWidget
 public:
     enum TimelineColumn { TimeColumn, ChannelColumn, EventColumn, SummaryColumn, TimelineColumnCount };
 
-    explicit ConnectionDetail(UiServices services, QWidget *parent = nullptr);
+    explicit ConnectionDetail(ConnectionsPanelServices services, QWidget *parent = nullptr);
 
     // Reads the connection and its trail; an empty id shows nothing.
     Status showConnection(const QString &id);
@@ -83,7 +94,7 @@ private:
     void chooseExportFile();
     void confirmDisconnect();
 
-    UiServices m_services;
+    ConnectionsPanelServices m_services;
     ConnectionRecord m_record;
     QList<TrailEvent> m_events;
     qint64 m_brokenAt = 0;

@@ -34,7 +34,7 @@ constexpr int kActivityDelayMs = 5000;
 
 } // namespace
 
-ConnectionsPanel::ConnectionsPanel(UiServices services, QWidget *parent)
+ConnectionsPanel::ConnectionsPanel(ConnectionsPanelServices services, QWidget *parent)
     : QWidget(parent)
     , m_services(services)
 {

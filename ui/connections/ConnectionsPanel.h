@@ -1,7 +1,7 @@
 #pragma once
 
 #include "common/Result.h"
-#include "ui/shell/UiServices.h"
+#include "ui/connections/ConnectionDetail.h"
 
 #include <QTimer>
 #include <QWidget>
@@ -37,7 +37,7 @@ public:
     // Typing in the search box runs the search this long after the last key.
     static constexpr int kSearchDelayMs = 300;
 
-    explicit ConnectionsPanel(UiServices services, QWidget *parent = nullptr);
+    explicit ConnectionsPanel(ConnectionsPanelServices services, QWidget *parent = nullptr);
 
     ConnectionsModel &connectionsModel() const { return *m_model; }
     ConnectionDetail &detail() const { return *m_detail; }
@@ -73,7 +73,7 @@ private:
     void updateCount();
     void showError(const QString &message);
 
-    UiServices m_services;
+    ConnectionsPanelServices m_services;
     ConnectionsModel *m_model = nullptr;
     QTableView *m_view = nullptr;
     QLineEdit *m_search = nullptr;

@@ -45,7 +45,7 @@ QString keyTitle(const SshKeyRecord &key)
 
 } // namespace
 
-KeysPanel::KeysPanel(UiServices services, QWidget *parent)
+KeysPanel::KeysPanel(KeysPanelServices services, QWidget *parent)
     : QWidget(parent)
     , m_services(services)
 {

@@ -2,7 +2,6 @@
 
 #include "common/Result.h"
 #include "inventory/SshKeyRecord.h"
-#include "ui/shell/UiServices.h"
 
 #include <QWidget>
 
@@ -17,7 +16,19 @@ class QStackedWidget;
 class QTableView;
 QT_END_NAMESPACE
 
+namespace keystead {
+class InventoryService;
+class Vault;
+} // namespace keystead
+
 namespace keystead::ui {
+
+// What the Keys panel works with (the window passes them in).
+struct KeysPanelServices
+{
+    InventoryService &inventory;
+    Vault &vault;
+};
 
 class AuthorizedKeysDialog;
 class GenerateKeyDialog;
@@ -35,7 +46,7 @@ class KeysPanel final : public QWidget
     Q_OBJECT
 
 public:
-    explicit KeysPanel(UiServices services, QWidget *parent = nullptr);
+    explicit KeysPanel(KeysPanelServices services, QWidget *parent = nullptr);
 
     SshKeysModel &keysModel() const { return *m_model; }
     SshKeysFilter &keysFilter() const { return *m_filter; }
@@ -93,7 +104,7 @@ private:
     void askToGenerate();
     void askToExport();
 
-    UiServices m_services;
+    KeysPanelServices m_services;
     SshKeysModel *m_model = nullptr;
     SshKeysFilter *m_filter = nullptr;
     QTableView *m_view = nullptr;

@@ -6,7 +6,7 @@
 #include "secrets/Vault.h"
 #include "settings/SshSettingsService.h"
 #include "store/SettingsStore.h"
-#include "ui/collect/CollectServerSettings.h"
+#include "ui/common/CollectServerSettings.h"
 #include "ui/common/ErrorLabel.h"
 #include "ui/settings/NewTokenDialog.h"
 #include "ui/settings/TokenSecretDialog.h"

@@ -8,7 +8,7 @@
 #include "sshserver/CollectServerSupervisor.h"
 #include "ui/certificates/CertificatesPanel.h"
 #include "ui/collect/CollectPanel.h"
-#include "ui/collect/CollectServerSettings.h"
+#include "ui/common/CollectServerSettings.h"
 #include "ui/common/DesktopNotifier.h"
 #include "ui/common/Icons.h"
 #include "ui/connections/ConnectionsPanel.h"
@@ -76,13 +76,18 @@ MainWindow::MainWindow(UiServices services, std::unique_ptr<QSettings> ownSettin
     m_panels = new QStackedWidget(this);
     m_panels->setObjectName(u"panels"_s);
 
-    m_collectPanel = new CollectPanel(services, m_panels);
+    m_collectPanel = new CollectPanel(CollectPanelServices{services.collect, services.collectServer, services.webhooks,
+                                                           services.webhookLog, services.inventory, services.settings,
+                                                           services.clock},
+                                      m_panels);
     addPanel(Panel::Collect, u"collect"_s, tr("Collect sessions"), m_collectPanel);
-    addPanel(Panel::Keys, u"keys"_s, tr("Keys"), new KeysPanel(services, m_panels));
+    addPanel(Panel::Keys, u"keys"_s, tr("Keys"),
+             new KeysPanel(KeysPanelServices{services.inventory, services.vault}, m_panels));
     m_certificatesPanel = new CertificatesPanel(services.certificates, services.inventory, services.collect,
                                                 services.settings, services.clock, m_panels);
     addPanel(Panel::Certificates, u"certificates"_s, tr("Certificates"), m_certificatesPanel);
-    addPanel(Panel::Connections, u"connections"_s, tr("Connections"), new ConnectionsPanel(services, m_panels));
+    addPanel(Panel::Connections, u"connections"_s, tr("Connections"),
+             new ConnectionsPanel(ConnectionsPanelServices{services.connections, services.clock}, m_panels));
     addPanel(Panel::HostKeys, u"hostkeys"_s, tr("Host keys"),
              new HostKeysPanel(services.hostKeys, services.sshSettings, services.settings, services.clock, m_panels));
     m_settingsPanel = new SettingsPanel(services.settings, services.tokens, services.endpoint, services.vault,

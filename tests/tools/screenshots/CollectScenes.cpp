@@ -5,9 +5,9 @@
 
 #include "ui/collect/CollectKeysModel.h"
 #include "ui/collect/CollectPanel.h"
-#include "ui/collect/CollectServerSettings.h"
 #include "ui/collect/CollectSessionDetail.h"
 #include "ui/collect/CollectSessionDialog.h"
+#include "ui/common/CollectServerSettings.h"
 #include "ui/settings/SettingsPanel.h"
 #include "ui/shell/MainWindow.h"
 

@@ -1,4 +1,4 @@
-#include "ui/collect/CollectServerSettings.h"
+#include "ui/common/CollectServerSettings.h"
 
 #include "store/SettingsStore.h"
 
