@@ -669,7 +669,8 @@ Result<SettingsPolicy> SshSettingsService::createPolicy(SettingsPolicy policy, c
     policy.key = newPolicyKey();
     const SettingsPolicy before = activePolicy();
     QSqlDatabase db = m_database.connection();
-    const Status done = sql::inTransaction(db, [&]() -> Status { return writePolicy(db, policy, 0, actor); });
+    const Status done = sql::inWriteTransaction(m_database.isPostgres(), db,
+                                                [&]() -> Status { return writePolicy(db, policy, 0, actor); });
     if (!done)
         return done.error();
     announce(ChangeSet::addedOne(QString(kPolicyTopic), policy.key), false, before);
@@ -681,7 +682,7 @@ Result<SettingsPolicy> SshSettingsService::updatePolicy(const QString &key, Sett
     policy.key = key;
     const SettingsPolicy before = activePolicy();
     QSqlDatabase db = m_database.connection();
-    const Status done = sql::inTransaction(db, [&]() -> Status {
+    const Status done = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
         Result<QSqlQuery> current
             = sql::exec(db, u"SELECT revision FROM ssh_settings_policies WHERE policy_key = ?"_s, {key});
         if (!current)
@@ -700,7 +701,8 @@ Status SshSettingsService::deletePolicy(const QString &key, const Actor &actor)
 {
     const SettingsPolicy before = activePolicy();
     QSqlDatabase db = m_database.connection();
-    const Status done = sql::inTransaction(db, [&]() -> Status { return removePolicy(db, key, std::nullopt, actor); });
+    const Status done = sql::inWriteTransaction(m_database.isPostgres(), db,
+                                                [&]() -> Status { return removePolicy(db, key, std::nullopt, actor); });
     if (!done)
         return done;
     announce(ChangeSet::removedOne(QString(kPolicyTopic), key), false, before);
@@ -711,8 +713,8 @@ Status SshSettingsService::setOptions(const SshOptions &options, const Actor &ac
 {
     const SettingsPolicy before = activePolicy();
     QSqlDatabase db = m_database.connection();
-    const Status done
-        = sql::inTransaction(db, [&]() -> Status { return writeOptions(db, options, std::nullopt, actor); });
+    const Status done = sql::inWriteTransaction(
+        m_database.isPostgres(), db, [&]() -> Status { return writeOptions(db, options, std::nullopt, actor); });
     if (!done)
         return done;
     announce(ChangeSet{QString(kPolicyTopic), {}, {}, {}}, true, before);
@@ -725,7 +727,7 @@ Status SshSettingsService::applyChanges(const SshSettingsChangeSet &changes, con
     QSqlDatabase db = m_database.connection();
     // Policies first, so the options may choose a policy made in the same set;
     // deletions last, so the active-policy check sees the options as they will be.
-    const Status done = sql::inTransaction(db, [&]() -> Status {
+    const Status done = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
         for (const SettingsPolicy &policy : changes.upserts) {
             if (Status written = writePolicy(db, policy, changes.expectedRevisions.value(policy.key, 0), actor);
                 !written)
