@@ -2,17 +2,12 @@
 // it: the real OpenSSH client against CollectServer on 127.0.0.1, the real
 // ConnectionService and CollectService on a store, and the trail read back.
 
-#include "TestDatabase.h"
+#include "TestCore.h"
 #include "TestProcess.h"
 
-#include "audit/AuditLog.h"
 #include "collect/CollectService.h"
-#include "collect/WebhookHeaderSeal.h"
-#include "collect/WebhookOutbox.h"
-#include "collect/WebhookSigner.h"
 #include "connections/ConnectionService.h"
 #include "sshserver/CollectServer.h"
-#include "store/SettingsStore.h"
 
 #include <QDeadlineTimer>
 #include <QProcess>
@@ -21,7 +16,7 @@
 
 using namespace Qt::StringLiterals;
 using namespace keystead;
-using keystead::test::TestDatabase;
+using keystead::test::TestCore;
 
 namespace {
 
@@ -132,26 +127,13 @@ private:
             QTest::newRow(qPrintable(backend)) << backend;
     }
 
-    // The store, both services and the server, wired as app/Services.cpp does.
+    // Keystead as the app builds it (core/composition), on a fresh store.
     bool build(const QString &backend)
     {
-        m_store = TestDatabase::create(backend, m_clock);
-        if (!m_store)
-            return false;
-        Database &database = m_store->database();
-        m_settings = std::make_unique<SettingsStore>(database);
-        m_audit = std::make_unique<AuditLog>(database, m_clock);
-        m_connections = std::make_unique<ConnectionService>(database, m_clock, *m_settings, *m_audit);
-        m_outbox = std::make_unique<WebhookOutbox>(database, m_clock);
-        m_signer = std::make_unique<WebhookSigner>(m_store->dataDir(), database, m_clock);
-        m_seal = std::make_unique<WebhookHeaderSeal>(*m_signer);
-        m_collect = std::make_unique<CollectService>(database, m_clock, *m_outbox, *m_seal);
-        m_server = std::make_unique<CollectServer>(*m_collect, &database);
-        m_server->setRecorder(m_connections.get());
-        m_connections->setTerminator(m_server.get());
-        return true;
+        m_core = TestCore::create(backend);
+        return m_core != nullptr;
     }
-    Status startServer() { return m_server->start(m_config); }
+    Status startServer() { return m_core->collectServer->start(m_config); }
 
     Result<CollectSession> createSession(bool mustConfirm)
     {
@@ -160,7 +142,7 @@ private:
         input.mustConfirm = mustConfirm;
         input.sshBanner = u"Welcome to the Keystead key collection"_s;
         input.sshMessage = u"All done, thank you"_s;
-        return m_collect->create(input);
+        return m_core->collect->create(input);
     }
 
     QProcessEnvironment clientEnvironment() const
@@ -176,7 +158,7 @@ private:
     QStringList sshArguments(const QString &user, const QStringList &extra = {}) const
     {
         QStringList arguments{u"-F"_s, u"none"_s,
-                              u"-p"_s, QString::number(m_server->boundPort()),
+                              u"-p"_s, QString::number(m_core->collectServer->boundPort()),
                               u"-o"_s, u"StrictHostKeyChecking=no"_s,
                               u"-o"_s, u"UserKnownHostsFile=/dev/null"_s,
                               u"-o"_s, u"ConnectTimeout=20"_s,
@@ -209,26 +191,26 @@ private:
     bool waitForNoConnection() const
     {
         const QDeadlineTimer deadline(kWaitMs);
-        while (!deadline.hasExpired() && m_server->connectionCount() != 0)
+        while (!deadline.hasExpired() && m_core->collectServer->connectionCount() != 0)
             QTest::qWait(20);
-        return m_server->connectionCount() == 0;
+        return m_core->collectServer->connectionCount() == 0;
     }
     // Every record the store holds, after what the recorder buffered is written.
     QList<ConnectionRecord> records() const
     {
-        if (Status flushed = m_connections->flush(); !flushed)
+        if (Status flushed = m_core->connections->flush(); !flushed)
             qWarning("flush: %s", qPrintable(flushed.error().message));
-        const Result<ConnectionPage> page = m_connections->search(ConnectionQuery());
+        const Result<ConnectionPage> page = m_core->connections->search(ConnectionQuery());
         return page ? page->items : QList<ConnectionRecord>();
     }
     QList<TrailEvent> trailOf(const QString &connectionId) const
     {
-        const Result<QList<TrailEvent>> events = m_connections->trail(connectionId);
+        const Result<QList<TrailEvent>> events = m_core->connections->trail(connectionId);
         return events ? events.value() : QList<TrailEvent>();
     }
     void verifyChain(const QString &connectionId, qsizetype eventCount) const
     {
-        const Result<TrailVerification> verified = m_connections->verifyTrail(connectionId);
+        const Result<TrailVerification> verified = m_core->connections->verifyTrail(connectionId);
         KEYSTEAD_VERIFY_OK(verified);
         QVERIFY2(verified->intact, qPrintable(verified->message));
         QCOMPARE(verified->eventCount, qint64(eventCount));
@@ -239,17 +221,7 @@ private:
     QList<KeyFile> m_keys; // ed25519, ecdsa
     std::unique_ptr<QTemporaryDir> m_dataDir;
     CollectServerConfig m_config;
-    ManualClock m_clock;
-    // Declared in the order they are built: they go in reverse, the server first.
-    std::unique_ptr<TestDatabase> m_store;
-    std::unique_ptr<SettingsStore> m_settings;
-    std::unique_ptr<AuditLog> m_audit;
-    std::unique_ptr<ConnectionService> m_connections;
-    std::unique_ptr<WebhookOutbox> m_outbox;
-    std::unique_ptr<WebhookSigner> m_signer;
-    std::unique_ptr<WebhookHeaderSeal> m_seal;
-    std::unique_ptr<CollectService> m_collect;
-    std::unique_ptr<CollectServer> m_server;
+    std::unique_ptr<TestCore> m_core;
 };
 
 void TestConnectionsSsh::initTestCase()
@@ -275,18 +247,7 @@ void TestConnectionsSsh::init()
 
 void TestConnectionsSsh::cleanup()
 {
-    // The server calls into both services: it stops before they go.
-    m_server.reset();
-    if (m_connections)
-        m_connections->setTerminator(nullptr);
-    m_collect.reset();
-    m_seal.reset();
-    m_signer.reset();
-    m_outbox.reset();
-    m_connections.reset();
-    m_audit.reset();
-    m_settings.reset();
-    m_store.reset();
+    m_core.reset();
     m_dataDir.reset();
 }
 
@@ -307,7 +268,7 @@ void TestConnectionsSsh::collectConnectionIsRecorded()
     const ConnectionRecord &record = all.constFirst();
     QCOMPARE(record.status, ConnectionStatus::Disconnected);
     QCOMPARE(record.type, u"SSH"_s);
-    QCOMPARE(record.proxyId, m_connections->proxyId());
+    QCOMPARE(record.proxyId, m_core->connections->proxyId());
     QCOMPARE(record.remoteAddress, u"127.0.0.1"_s);
     QCOMPARE(record.userDisplayName, session->connectionIdentifier);
     QCOMPARE(record.userId, session->id);
@@ -446,12 +407,13 @@ void TestConnectionsSsh::terminateEndsTheClient()
     const QString id = all.constFirst().id;
     QCOMPARE(all.constFirst().status, ConnectionStatus::Connected);
     // Bytes reach the record while the connection lives, not only at its end.
-    QTRY_VERIFY_WITH_TIMEOUT(m_connections->get(id)->bytesIn > 0 && m_connections->get(id)->bytesOut > 0, kWaitMs);
-    QVERIFY(!m_server->terminate(u"no-such-connection"_s, u"terminated by nobody"_s));
+    QTRY_VERIFY_WITH_TIMEOUT(m_core->connections->get(id)->bytesIn > 0 && m_core->connections->get(id)->bytesOut > 0,
+                             kWaitMs);
+    QVERIFY(!m_core->collectServer->terminate(u"no-such-connection"_s, u"terminated by nobody"_s));
 
-    m_clock.advanceSeconds(5);
+    m_core->clock.advanceSeconds(5);
     const Actor operatorOnShift{u"token"_s, u"token-7"_s, u"night-shift"_s, u"127.0.0.1"_s};
-    KEYSTEAD_VERIFY_OK(m_connections->terminate(id, operatorOnShift));
+    KEYSTEAD_VERIFY_OK(m_core->connections->terminate(id, operatorOnShift));
     QVERIFY(client.waitForFinished(kWaitMs));
     QVERIFY(client.exitStatus() == QProcess::NormalExit);
     QCOMPARE(client.exitCode(), 255);
@@ -460,7 +422,7 @@ void TestConnectionsSsh::terminateEndsTheClient()
     stopClient.dismiss();
     QVERIFY(waitForNoConnection());
     // Gone: nothing left to end.
-    QVERIFY(!m_server->terminate(id, u"terminated by night-shift"_s));
+    QVERIFY(!m_core->collectServer->terminate(id, u"terminated by night-shift"_s));
 
     all = records();
     QCOMPARE(all.size(), 1);
@@ -485,7 +447,7 @@ void TestConnectionsSsh::terminateEndsTheClient()
     verifyChain(id, events.size());
 
     // The collect session saw a connection that never confirmed: nothing kept.
-    const Result<CollectSession> stored = m_collect->get(session->id);
+    const Result<CollectSession> stored = m_core->collect->get(session->id);
     KEYSTEAD_VERIFY_OK(stored);
     QCOMPARE(stored->connections.size(), 1);
     QCOMPARE(stored->connections.constFirst().state, CollectConnectionState::Abandoned);
@@ -586,7 +548,7 @@ void TestConnectionsSsh::serverDecidedEndsAreNamed()
     if (reason == u"login grace expired"_s) {
         // Connected, and silent.
         QTcpSocket mute;
-        mute.connectToHost(QHostAddress::LocalHost, m_server->boundPort());
+        mute.connectToHost(QHostAddress::LocalHost, m_core->collectServer->boundPort());
         QVERIFY(mute.waitForConnected(10'000));
         QVERIFY(mute.state() == QAbstractSocket::UnconnectedState || mute.waitForDisconnected(kWaitMs));
         QVERIFY(mute.readAll().startsWith("SSH-2.0-Keystead_"));
@@ -598,7 +560,7 @@ void TestConnectionsSsh::serverDecidedEndsAreNamed()
         });
         QVERIFY(startAtPrompt(client, session->connectionIdentifier));
         if (reason == u"server stopping"_s)
-            m_server->stop();
+            m_core->collectServer->stop();
         QVERIFY(client.waitForFinished(kWaitMs));
         QVERIFY(client.exitCode() != 0);
     }

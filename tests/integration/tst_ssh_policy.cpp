@@ -3,20 +3,13 @@
 // collect and connection services on a store, and the supervisor following
 // the real SshSettingsService.
 
-#include "TestDatabase.h"
+#include "TestCore.h"
 #include "TestProcess.h"
 
-#include "audit/AuditLog.h"
-#include "collect/CollectService.h"
-#include "collect/WebhookHeaderSeal.h"
-#include "collect/WebhookOutbox.h"
-#include "collect/WebhookSigner.h"
-#include "connections/ConnectionService.h"
 #include "settings/SshAlgorithmSupport.h"
 #include "settings/SshSettingsService.h"
 #include "sshserver/CollectServer.h"
 #include "sshserver/CollectServerSupervisor.h"
-#include "store/SettingsStore.h"
 
 #include <QDeadlineTimer>
 #include <QProcess>
@@ -26,7 +19,7 @@
 
 using namespace Qt::StringLiterals;
 using namespace keystead;
-using keystead::test::TestDatabase;
+using keystead::test::TestCore;
 
 Q_DECLARE_METATYPE(keystead::SshAlgorithms)
 
@@ -110,26 +103,13 @@ private Q_SLOTS:
     void supervisorFollowsTheSettings();
 
 private:
-    // The store, the services and the server, wired as app/Services.cpp does.
+    // Keystead as the app builds it (core/composition), on a fresh store.
     bool build(const QString &backend = u"sqlite"_s)
     {
-        m_store = TestDatabase::create(backend, m_clock);
-        if (!m_store)
-            return false;
-        Database &database = m_store->database();
-        m_settings = std::make_unique<SettingsStore>(database);
-        m_audit = std::make_unique<AuditLog>(database, m_clock);
-        m_connections = std::make_unique<ConnectionService>(database, m_clock, *m_settings, *m_audit);
-        m_outbox = std::make_unique<WebhookOutbox>(database, m_clock);
-        m_signer = std::make_unique<WebhookSigner>(m_store->dataDir(), database, m_clock);
-        m_seal = std::make_unique<WebhookHeaderSeal>(*m_signer);
-        m_collect = std::make_unique<CollectService>(database, m_clock, *m_outbox, *m_seal);
-        m_sshSettings = std::make_unique<SshSettingsService>(database, m_clock, *m_audit);
-        m_server = std::make_unique<CollectServer>(*m_collect, &database);
-        m_server->setRecorder(m_connections.get());
-        return true;
+        m_core = TestCore::create(backend);
+        return m_core != nullptr;
     }
-    Status startServer() { return m_server->start(m_config); }
+    Status startServer() { return m_core->collectServer->start(m_config); }
 
     // A fresh collect session (one connection each); returns its identifier.
     QString newSession(bool mustConfirm = false)
@@ -137,7 +117,7 @@ private:
         CollectSessionInput input;
         input.multiKey = true;
         input.mustConfirm = mustConfirm;
-        const Result<CollectSession> created = m_collect->create(input);
+        const Result<CollectSession> created = m_core->collect->create(input);
         return created ? created->connectionIdentifier : QString();
     }
 
@@ -154,7 +134,7 @@ private:
     QStringList sshArguments(const QString &user, const QStringList &extra = {}, const QStringList &command = {}) const
     {
         const QStringList arguments{u"-F"_s, u"none"_s,
-                                    u"-p"_s, QString::number(m_server->boundPort()),
+                                    u"-p"_s, QString::number(m_core->collectServer->boundPort()),
                                     u"-o"_s, u"StrictHostKeyChecking=no"_s,
                                     u"-o"_s, u"UserKnownHostsFile=/dev/null"_s,
                                     u"-o"_s, u"ConnectTimeout=20"_s,
@@ -192,17 +172,17 @@ private:
     bool waitForNoConnection() const
     {
         const QDeadlineTimer deadline(kWaitMs);
-        while (!deadline.hasExpired() && m_server->connectionCount() != 0)
+        while (!deadline.hasExpired() && m_core->collectServer->connectionCount() != 0)
             QTest::qWait(20);
-        return m_server->connectionCount() == 0;
+        return m_core->collectServer->connectionCount() == 0;
     }
     // The connection record of the client that logged in as `identifier`,
     // once the recorder's buffer is written.
     std::optional<ConnectionRecord> recordOf(const QString &identifier) const
     {
-        if (Status flushed = m_connections->flush(); !flushed)
+        if (Status flushed = m_core->connections->flush(); !flushed)
             qWarning("flush: %s", qPrintable(flushed.error().message));
-        const Result<ConnectionPage> page = m_connections->search(ConnectionQuery());
+        const Result<ConnectionPage> page = m_core->connections->search(ConnectionQuery());
         if (!page)
             return std::nullopt;
         for (const ConnectionRecord &record : page->items) {
@@ -225,18 +205,7 @@ private:
     QString m_keyPath;
     std::unique_ptr<QTemporaryDir> m_dataDir;
     CollectServerConfig m_config;
-    ManualClock m_clock;
-    // Declared in the order they are built: they go in reverse, the server first.
-    std::unique_ptr<TestDatabase> m_store;
-    std::unique_ptr<SettingsStore> m_settings;
-    std::unique_ptr<AuditLog> m_audit;
-    std::unique_ptr<ConnectionService> m_connections;
-    std::unique_ptr<WebhookOutbox> m_outbox;
-    std::unique_ptr<WebhookSigner> m_signer;
-    std::unique_ptr<WebhookHeaderSeal> m_seal;
-    std::unique_ptr<CollectService> m_collect;
-    std::unique_ptr<SshSettingsService> m_sshSettings;
-    std::unique_ptr<CollectServer> m_server;
+    std::unique_ptr<TestCore> m_core;
 };
 
 void TestSshPolicy::initTestCase()
@@ -261,17 +230,7 @@ void TestSshPolicy::init()
 
 void TestSshPolicy::cleanup()
 {
-    // The server calls into the services: it stops before they go.
-    m_server.reset();
-    m_sshSettings.reset();
-    m_collect.reset();
-    m_seal.reset();
-    m_signer.reset();
-    m_outbox.reset();
-    m_connections.reset();
-    m_audit.reset();
-    m_settings.reset();
-    m_store.reset();
+    m_core.reset();
     m_dataDir.reset();
 }
 
@@ -373,7 +332,7 @@ void TestSshPolicy::everySharedAlgorithmConnects()
             break;
         case AlgorithmList::Compression: break;
         }
-        m_server->setPolicy(policy);
+        m_core->collectServer->setPolicy(policy);
         const Finished done = ssh(client);
         QVERIFY2(done.exitCode == 0, qPrintable(name + u": "_s + QString::fromUtf8(done.err)));
         QVERIFY2(done.out.contains("Collected "), qPrintable(name));
@@ -419,7 +378,7 @@ void TestSshPolicy::policyAlgorithmsDecide()
 
     SettingsPolicy policy = SshSettingsService::defaultPolicy();
     policy.serverSide = algorithms;
-    m_server->setPolicy(policy);
+    m_core->collectServer->setPolicy(policy);
     const Finished refused = ssh(refusedClient);
     QCOMPARE(refused.exitCode, 255);
     QVERIFY2(refused.err.contains(complaint), refused.err.constData());
@@ -449,14 +408,14 @@ void TestSshPolicy::compressionFollowsThePolicy()
 
     SettingsPolicy policy = SshSettingsService::defaultPolicy();
     policy.serverSide.compression = {u"zlib@openssh.com"_s};
-    m_server->setPolicy(policy);
+    m_core->collectServer->setPolicy(policy);
     const Finished compressed = ssh({u"-v"_s, u"-o"_s, u"Compression=no"_s});
     QVERIFY2(compressed.exitCode == 0, compressed.err.constData());
     QCOMPARE(compressionOf(compressed.err), QByteArray("zlib@openssh.com"));
     QVERIFY(compressed.out.contains("Collected "));
 
     policy.serverSide.compression = {u"none"_s};
-    m_server->setPolicy(policy);
+    m_core->collectServer->setPolicy(policy);
     const Finished plain = ssh({u"-v"_s, u"-o"_s, u"Compression=yes"_s});
     QVERIFY2(plain.exitCode == 0, plain.err.constData());
     QCOMPARE(compressionOf(plain.err), QByteArray("none"));
@@ -475,7 +434,7 @@ void TestSshPolicy::bannerAndGreetingFollowThePolicy()
     SettingsPolicy first = SshSettingsService::defaultPolicy();
     first.userauthBanner = u"First banner: this is a monitored connection."_s;
     first.greeting = u"First greeting"_s;
-    m_server->setPolicy(first);
+    m_core->collectServer->setPolicy(first);
     QProcess live;
     QByteArray liveOutput;
     QVERIFY(startAtPrompt(live, {}, &liveOutput));
@@ -485,7 +444,7 @@ void TestSshPolicy::bannerAndGreetingFollowThePolicy()
     SettingsPolicy second = first;
     second.userauthBanner = u"Second banner"_s;
     second.greeting = u"Second greeting\nin two lines"_s;
-    m_server->setPolicy(second);
+    m_core->collectServer->setPolicy(second);
     QString identifier;
     const Finished after = ssh({}, &identifier);
     QVERIFY2(after.exitCode == 0, after.err.constData());
@@ -510,7 +469,7 @@ void TestSshPolicy::bannerAndGreetingFollowThePolicy()
     QVERIFY(waitForNoConnection());
     const std::optional<ConnectionRecord> record = recordOf(identifier);
     QVERIFY(record);
-    const Result<QList<TrailEvent>> trail = m_connections->trail(record->id);
+    const Result<QList<TrailEvent>> trail = m_core->connections->trail(record->id);
     KEYSTEAD_VERIFY_OK(trail);
     bool bannerRecorded = false;
     for (const TrailEvent &event : trail.value())
@@ -539,7 +498,7 @@ void TestSshPolicy::softwareVersionIsTheIdentification()
 
     SettingsPolicy policy = SshSettingsService::defaultPolicy();
     policy.softwareVersion = softwareVersion;
-    m_server->setPolicy(policy);
+    m_core->collectServer->setPolicy(policy);
     const Finished done = ssh({u"-v"_s});
     QVERIFY2(done.exitCode == 0, done.err.constData());
     const QByteArray marker = "Remote protocol version 2.0, remote software version ";
@@ -555,7 +514,7 @@ void TestSshPolicy::shortTimeoutEndsAnIdleConnection()
     KEYSTEAD_VERIFY_OK(startServer());
     SettingsPolicy policy = SshSettingsService::defaultPolicy();
     policy.timeout = 1;
-    m_server->setPolicy(policy);
+    m_core->collectServer->setPolicy(policy);
 
     // The user never answers: the policy's timeout, not the default ten minutes, ends it.
     QProcess client;
@@ -590,7 +549,7 @@ void TestSshPolicy::strictModeCutsForwarding()
     KEYSTEAD_VERIFY_OK(startServer());
     SettingsPolicy policy = SshSettingsService::defaultPolicy();
     policy.strictMode = strict;
-    m_server->setPolicy(policy);
+    m_core->collectServer->setPolicy(policy);
 
     const quint16 localPort = freePort();
     QVERIFY(localPort != 0);
@@ -678,19 +637,21 @@ void TestSshPolicy::supervisorFollowsTheSettings()
     input.key.clear();
     input.name = u"supervised"_s;
     input.greeting = u"Supervised greeting"_s;
-    const Result<SettingsPolicy> created = m_sshSettings->createPolicy(input, actor);
+    const Result<SettingsPolicy> created = m_core->sshSettings->createPolicy(input, actor);
     KEYSTEAD_VERIFY_OK(created);
-    Result<SshOptions> options = m_sshSettings->options();
+    Result<SshOptions> options = m_core->sshSettings->options();
     KEYSTEAD_VERIFY_OK(options);
     options->settingsPolicy = created->key;
     options->logLevel = 0;
-    KEYSTEAD_VERIFY_OK(m_sshSettings->setOptions(options.value(), actor));
+    KEYSTEAD_VERIFY_OK(m_core->sshSettings->setOptions(options.value(), actor));
 
-    CollectServerSupervisor supervisor(*m_server, *m_sshSettings, m_config);
-    QSignalSpy states(m_server.get(), &CollectServer::stateChanged);
+    // The composition's own supervisor, told where this test's server listens.
+    CollectServerSupervisor &supervisor = *m_core->collectSupervisor;
+    supervisor.setBaseConfig(m_config);
+    QSignalSpy states(m_core->collectServer.get(), &CollectServer::stateChanged);
     KEYSTEAD_VERIFY_OK(supervisor.apply());
-    QCOMPARE(m_server->state(), CollectServer::State::Running);
-    const quint16 port = m_server->boundPort();
+    QCOMPARE(m_core->collectServer->state(), CollectServer::State::Running);
+    const quint16 port = m_core->collectServer->boundPort();
     QVERIFY(port != 0);
     QVERIFY(portAccepts(port));
     const Finished greeted = ssh();
@@ -700,21 +661,21 @@ void TestSshPolicy::supervisorFollowsTheSettings()
     // A policy change reaches the next connection.
     SettingsPolicy changed = created.value();
     changed.greeting = u"Changed greeting"_s;
-    KEYSTEAD_VERIFY_OK(m_sshSettings->updatePolicy(created->key, changed, actor));
-    QTRY_VERIFY_WITH_TIMEOUT(m_server->connectionConfig().greeting == u"Changed greeting"_s, kWaitMs);
+    KEYSTEAD_VERIFY_OK(m_core->sshSettings->updatePolicy(created->key, changed, actor));
+    QTRY_VERIFY_WITH_TIMEOUT(m_core->collectServer->connectionConfig().greeting == u"Changed greeting"_s, kWaitMs);
     const Finished regreeted = ssh();
     QVERIFY2(regreeted.out.startsWith("Changed greeting\n"), regreeted.out.constData());
 
     // service.enabled false stops the server, true starts it again.
     options->serviceEnabled = false;
-    KEYSTEAD_VERIFY_OK(m_sshSettings->setOptions(options.value(), actor));
-    QTRY_COMPARE_WITH_TIMEOUT(m_server->state(), CollectServer::State::Stopped, kWaitMs);
+    KEYSTEAD_VERIFY_OK(m_core->sshSettings->setOptions(options.value(), actor));
+    QTRY_COMPARE_WITH_TIMEOUT(m_core->collectServer->state(), CollectServer::State::Stopped, kWaitMs);
     QVERIFY(!portAccepts(port));
     // The port stays as configured (0 here): the restart may get another one.
     options->serviceEnabled = true;
-    KEYSTEAD_VERIFY_OK(m_sshSettings->setOptions(options.value(), actor));
-    QTRY_COMPARE_WITH_TIMEOUT(m_server->state(), CollectServer::State::Running, kWaitMs);
-    QVERIFY(portAccepts(m_server->boundPort()));
+    KEYSTEAD_VERIFY_OK(m_core->sshSettings->setOptions(options.value(), actor));
+    QTRY_COMPARE_WITH_TIMEOUT(m_core->collectServer->state(), CollectServer::State::Running, kWaitMs);
+    QVERIFY(portAccepts(m_core->collectServer->boundPort()));
     QVERIFY(states.size() >= 3);
 
     // service.log_level reaches libssh: silent at 0, talkative at 7.
@@ -725,8 +686,8 @@ void TestSshPolicy::supervisorFollowsTheSettings()
     QVERIFY(waitForNoConnection());
     const int atZero = g_libsshMessages.loadRelaxed();
     options->logLevel = 7;
-    KEYSTEAD_VERIFY_OK(m_sshSettings->setOptions(options.value(), actor));
-    QTRY_COMPARE_WITH_TIMEOUT(m_server->connectionConfig().logLevel, 7, kWaitMs);
+    KEYSTEAD_VERIFY_OK(m_core->sshSettings->setOptions(options.value(), actor));
+    QTRY_COMPARE_WITH_TIMEOUT(m_core->collectServer->connectionConfig().logLevel, 7, kWaitMs);
     const Finished loud = ssh();
     QVERIFY(waitForNoConnection());
     qInstallMessageHandler(g_previousHandler);
