@@ -32,27 +32,6 @@ using namespace keystead::test;
 using keystead::ui::SettingsPanel;
 using keystead::ui::TokensModel;
 
-namespace {
-
-// Answers whatever modal dialog comes up while `action` runs, the way a person
-// would; returns how many it answered.
-int answeringDialogs(const std::function<void()> &action, const std::function<bool(QWidget *)> &answer)
-{
-    int answered = 0;
-    QTimer poll;
-    poll.setInterval(20);
-    QObject::connect(&poll, &QTimer::timeout, [&] {
-        QWidget *modal = QApplication::activeModalWidget();
-        if (modal && modal->isVisible() && answer(modal))
-            ++answered;
-    });
-    poll.start();
-    action();
-    return answered;
-}
-
-} // namespace
-
 class TestSettingsPanel final : public QObject
 {
     Q_OBJECT
