@@ -31,7 +31,7 @@ using keystead::ui::SignCertificateDialog;
 namespace certificatesPanelFixtureHelpers {
 
 // How many change events of `topic` a spy on CertificateAuthorityService::changed saw.
-int topicCount(const QSignalSpy &spy, QLatin1StringView topic)
+inline int topicCount(const QSignalSpy &spy, QLatin1StringView topic)
 {
     int count = 0;
     for (const QList<QVariant> &arguments : spy)
@@ -45,7 +45,7 @@ struct ProcessResult
     QByteArray output;
 };
 
-ProcessResult run(const QString &program, const QStringList &arguments)
+inline ProcessResult run(const QString &program, const QStringList &arguments)
 {
     QProcess process;
     process.setProcessChannelMode(QProcess::MergedChannels);
@@ -55,20 +55,20 @@ ProcessResult run(const QString &program, const QStringList &arguments)
     return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1, process.readAll()};
 }
 
-QByteArray readAll(const QString &path)
+inline QByteArray readAll(const QString &path)
 {
     QFile file(path);
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
-bool writeAll(const QString &path, const QByteArray &content)
+inline bool writeAll(const QString &path, const QByteArray &content)
 {
     QFile file(path);
     return file.open(QIODevice::WriteOnly) && file.write(content) == content.size();
 }
 
 // ssh-keygen -t TYPE in `dir`: the private key's path; empty on failure.
-QString makeKeyPair(const QString &dir, const QString &type)
+inline QString makeKeyPair(const QString &dir, const QString &type)
 {
     static int made = 0;
     const QString path = QDir(dir).filePath(u"subject-%1-%2"_s.arg(type).arg(++made));
@@ -80,14 +80,14 @@ QString makeKeyPair(const QString &dir, const QString &type)
 }
 
 // The .pub line of a new key pair; empty on failure.
-QString makePublicKeyLine(const QString &dir, const QString &type)
+inline QString makePublicKeyLine(const QString &dir, const QString &type)
 {
     const QString path = makeKeyPair(dir, type);
     return path.isEmpty() ? QString() : QString::fromLatin1(readAll(path + u".pub"_s)).trimmed();
 }
 
 // What `ssh-keygen -L -f` prints of a certificate line.
-QString describeCertificate(const QString &dir, const QString &line)
+inline QString describeCertificate(const QString &dir, const QString &line)
 {
     static int described = 0;
     const QString path = QDir(dir).filePath(u"described-%1-cert.pub"_s.arg(++described));
@@ -98,7 +98,7 @@ QString describeCertificate(const QString &dir, const QString &line)
 }
 
 // The principals section of `ssh-keygen -L` output.
-QStringList listedPrincipals(const QString &description)
+inline QStringList listedPrincipals(const QString &description)
 {
     QStringList principals;
     bool inside = false;
@@ -148,13 +148,13 @@ protected:
     std::vector<std::unique_ptr<QAbstractItemModelTester>> m_testers;
 };
 
-void CertificatesPanelFixture::initTestCase()
+inline void CertificatesPanelFixture::initTestCase()
 {
     QVERIFY(m_dir.isValid());
     QVERIFY2(run(u"ssh-keygen"_s, {u"-?"_s}).exitCode >= 0, "ssh-keygen is needed");
 }
 
-void CertificatesPanelFixture::init()
+inline void CertificatesPanelFixture::init()
 {
     m_core = UiCore::create();
     QVERIFY(m_core);
@@ -171,7 +171,7 @@ void CertificatesPanelFixture::init()
     m_testers.push_back(std::make_unique<QAbstractItemModelTester>(&m_panel->certificatesFilter(), mode));
 }
 
-void CertificatesPanelFixture::cleanup()
+inline void CertificatesPanelFixture::cleanup()
 {
     m_testers.clear();
     m_panel.reset();
@@ -179,8 +179,8 @@ void CertificatesPanelFixture::cleanup()
     m_core.reset();
 }
 
-CertificateAuthority CertificatesPanelFixture::makeAuthority(const QString &type, const QString &description,
-                                                             const QString &curve, int keySize)
+inline CertificateAuthority CertificatesPanelFixture::makeAuthority(const QString &type, const QString &description,
+                                                                    const QString &curve, int keySize)
 {
     CaCreateInput input;
     input.privateKeyType = type;
@@ -195,10 +195,10 @@ CertificateAuthority CertificatesPanelFixture::makeAuthority(const QString &type
     return created.value();
 }
 
-IssuedCertificate CertificatesPanelFixture::issue(const QString &authorityId, const QString &publicKey,
-                                                  const QStringList &principals, CertificateKind kind,
-                                                  std::optional<QDateTime> validAfter,
-                                                  std::optional<QDateTime> validUntil)
+inline IssuedCertificate CertificatesPanelFixture::issue(const QString &authorityId, const QString &publicKey,
+                                                         const QStringList &principals, CertificateKind kind,
+                                                         std::optional<QDateTime> validAfter,
+                                                         std::optional<QDateTime> validUntil)
 {
     CertificateInput input;
     input.kind = kind;
@@ -215,12 +215,12 @@ IssuedCertificate CertificatesPanelFixture::issue(const QString &authorityId, co
     return issued.value();
 }
 
-QString CertificatesPanelFixture::cell(const QString &certificateId, int column)
+inline QString CertificatesPanelFixture::cell(const QString &certificateId, int column)
 {
     return m_panel->certificatesModel().indexOf(certificateId, column).data().toString();
 }
 
-int CertificatesPanelFixture::certificateCount()
+inline int CertificatesPanelFixture::certificateCount()
 {
     CertificateQuery query;
     query.limit = 1000;

@@ -77,7 +77,7 @@ protected:
     std::unique_ptr<QSettings> m_windowSettings;
 };
 
-void CollectPanelFixture::initTestCase()
+inline void CollectPanelFixture::initTestCase()
 {
     QVERIFY(m_keyDir.isValid());
     for (const QString &type : {u"ed25519"_s, u"ecdsa"_s, u"rsa"_s}) {
@@ -96,7 +96,7 @@ void CollectPanelFixture::initTestCase()
     QCOMPARE(m_keyFiles.size(), 3);
 }
 
-void CollectPanelFixture::init()
+inline void CollectPanelFixture::init()
 {
     m_core = UiCore::create();
     QVERIFY(m_core);
@@ -109,7 +109,7 @@ void CollectPanelFixture::init()
     m_windowSettings = std::make_unique<QSettings>(m_settingsDir->filePath(u"window.ini"_s), QSettings::IniFormat);
 }
 
-void CollectPanelFixture::cleanup()
+inline void CollectPanelFixture::cleanup()
 {
     m_testers.clear();
     m_panel.reset();
@@ -118,7 +118,7 @@ void CollectPanelFixture::cleanup()
     m_core.reset();
 }
 
-void CollectPanelFixture::attachTesters(CollectPanel &panel)
+inline void CollectPanelFixture::attachTesters(CollectPanel &panel)
 {
     const auto mode = QAbstractItemModelTester::FailureReportingMode::QtTest;
     m_testers.push_back(std::make_unique<QAbstractItemModelTester>(&panel.sessionsModel(), mode));
@@ -127,7 +127,7 @@ void CollectPanelFixture::attachTesters(CollectPanel &panel)
     m_testers.push_back(std::make_unique<QAbstractItemModelTester>(&panel.detail().deliveriesModel(), mode));
 }
 
-void CollectPanelFixture::onServerThread(const std::function<void()> &work)
+inline void CollectPanelFixture::onServerThread(const std::function<void()> &work)
 {
     Database &database = m_core->store->database();
     std::unique_ptr<QThread> thread(QThread::create([&work, &database] {
@@ -138,8 +138,8 @@ void CollectPanelFixture::onServerThread(const std::function<void()> &work)
     QVERIFY(thread->wait(30'000));
 }
 
-QString CollectPanelFixture::connectWithKeys(const QString &sessionId, const QString &address, const QString &client,
-                                             const QList<int> &keys)
+inline QString CollectPanelFixture::connectWithKeys(const QString &sessionId, const QString &address,
+                                                    const QString &client, const QList<int> &keys)
 {
     QString connectionId;
     onServerThread([&] {
@@ -153,7 +153,7 @@ QString CollectPanelFixture::connectWithKeys(const QString &sessionId, const QSt
     return connectionId;
 }
 
-QString CollectPanelFixture::storedHeader(const QString &webhookId, const QString &name)
+inline QString CollectPanelFixture::storedHeader(const QString &webhookId, const QString &name)
 {
     Result<QSqlQuery> row = sql::exec(m_core->store->database().connection(),
                                       u"SELECT headers FROM collect_webhooks WHERE id = ?"_s, {webhookId});

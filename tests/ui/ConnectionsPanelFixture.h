@@ -46,7 +46,7 @@ const QString kReplay = u"Welcome to Keystead\nProgress 100%\nContinue? [y/N] y"
 // How long a real ssh client may take to reach a step, or to end.
 constexpr int kSshWaitMs = 20'000;
 
-bool clickButton(QWidget *dialog, QMessageBox::StandardButton which)
+inline bool clickButton(QWidget *dialog, QMessageBox::StandardButton which)
 {
     auto *box = qobject_cast<QMessageBox *>(dialog);
     if (!box)
@@ -85,7 +85,7 @@ protected:
     std::unique_ptr<QAbstractItemModelTester> m_tester;
 };
 
-void ConnectionsPanelFixture::init()
+inline void ConnectionsPanelFixture::init()
 {
     m_core = UiCore::create();
     QVERIFY(m_core);
@@ -93,15 +93,15 @@ void ConnectionsPanelFixture::init()
     m_core->connections->setCollectedKeyActivity(CollectActivitySource(m_core->store->database()));
 }
 
-void ConnectionsPanelFixture::cleanup()
+inline void ConnectionsPanelFixture::cleanup()
 {
     m_tester.reset();
     m_panel.reset();
     m_core.reset();
 }
 
-QString ConnectionsPanelFixture::record(const QString &user, const QString &address, bool close,
-                                        const QByteArray &output, qint64 bytesIn, qint64 bytesOut)
+inline QString ConnectionsPanelFixture::record(const QString &user, const QString &address, bool close,
+                                               const QByteArray &output, qint64 bytesIn, qint64 bytesOut)
 {
     ConnectionService &s = service();
     m_core->clock.advanceSeconds(60);
@@ -132,7 +132,7 @@ QString ConnectionsPanelFixture::record(const QString &user, const QString &addr
     return id;
 }
 
-ConnectionsPanel &ConnectionsPanelFixture::panel()
+inline ConnectionsPanel &ConnectionsPanelFixture::panel()
 {
     if (!m_panel) {
         m_panel = std::make_unique<ConnectionsPanel>(m_core->connectionsPanelServices());
@@ -146,12 +146,12 @@ ConnectionsPanel &ConnectionsPanelFixture::panel()
     return *m_panel;
 }
 
-void ConnectionsPanelFixture::paint()
+inline void ConnectionsPanelFixture::paint()
 {
     view().viewport()->repaint();
 }
 
-QStringList ConnectionsPanelFixture::column(int column) const
+inline QStringList ConnectionsPanelFixture::column(int column) const
 {
     QStringList values;
     const ConnectionsModel &model = m_panel->connectionsModel();

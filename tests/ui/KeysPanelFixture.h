@@ -46,7 +46,7 @@ struct ProcessResult
     QByteArray output;
 };
 
-ProcessResult run(const QString &program, const QStringList &arguments)
+inline ProcessResult run(const QString &program, const QStringList &arguments)
 {
     QProcess process;
     process.start(program, arguments);
@@ -55,14 +55,15 @@ ProcessResult run(const QString &program, const QStringList &arguments)
     return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1, process.readAllStandardOutput()};
 }
 
-QByteArray readAll(const QString &path)
+inline QByteArray readAll(const QString &path)
 {
     QFile file(path);
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
 // ssh-keygen -t TYPE [-m FORMAT] -N PASSPHRASE in `dir`; empty privatePath on failure.
-KeyPair makeKeyPair(const QString &dir, const QString &type, const QString &format = {}, const QString &passphrase = {})
+inline KeyPair makeKeyPair(const QString &dir, const QString &type, const QString &format = {},
+                           const QString &passphrase = {})
 {
     static int made = 0;
     KeyPair pair;
@@ -88,7 +89,7 @@ KeyPair makeKeyPair(const QString &dir, const QString &type, const QString &form
     return pair;
 }
 
-QSet<QByteArray> keyBlobs(const QString &authorizedKeys)
+inline QSet<QByteArray> keyBlobs(const QString &authorizedKeys)
 {
     QSet<QByteArray> blobs;
     for (const QString &line : authorizedKeys.split(u'\n', Qt::SkipEmptyParts)) {
@@ -126,13 +127,13 @@ protected:
     std::vector<std::unique_ptr<QAbstractItemModelTester>> m_testers;
 };
 
-void KeysPanelFixture::initTestCase()
+inline void KeysPanelFixture::initTestCase()
 {
     QVERIFY(m_keyDir.isValid());
     QVERIFY2(run(u"ssh-keygen"_s, {u"-?"_s}).exitCode >= 0, "ssh-keygen is needed");
 }
 
-void KeysPanelFixture::init()
+inline void KeysPanelFixture::init()
 {
     m_core = UiCore::create();
     QVERIFY(m_core);
@@ -145,15 +146,16 @@ void KeysPanelFixture::init()
     m_testers.push_back(std::make_unique<QAbstractItemModelTester>(&m_panel->keysFilter(), mode));
 }
 
-void KeysPanelFixture::cleanup()
+inline void KeysPanelFixture::cleanup()
 {
     m_testers.clear();
     m_panel.reset();
     m_core.reset();
 }
 
-SshKeyRecord KeysPanelFixture::storeKey(const QString &identifier, const QString &hostname, const QStringList &tags,
-                                        const QStringList &devices, const QString &keyName)
+inline SshKeyRecord KeysPanelFixture::storeKey(const QString &identifier, const QString &hostname,
+                                               const QStringList &tags, const QStringList &devices,
+                                               const QString &keyName)
 {
     const KeyPair pair = makeKeyPair(m_keyDir.path(), u"ed25519"_s);
     if (pair.privatePath.isEmpty())
@@ -178,8 +180,8 @@ SshKeyRecord KeysPanelFixture::storeKey(const QString &identifier, const QString
     return saved->key;
 }
 
-KeyEditDialog *KeysPanelFixture::fillAddDialog(const KeyPair &pair, const QString &identifier,
-                                               const QString &passphrase)
+inline KeyEditDialog *KeysPanelFixture::fillAddDialog(const KeyPair &pair, const QString &identifier,
+                                                      const QString &passphrase)
 {
     KeyEditDialog *dialog = m_panel->createAddDialog();
     child<QLineEdit>(dialog, u"identifier"_s)->setText(identifier);
@@ -194,7 +196,7 @@ KeyEditDialog *KeysPanelFixture::fillAddDialog(const KeyPair &pair, const QStrin
     return dialog;
 }
 
-int KeysPanelFixture::vaultSecretCount()
+inline int KeysPanelFixture::vaultSecretCount()
 {
     Result<QSqlQuery> counted
         = sql::exec(m_core->store->database().connection(), u"SELECT COUNT(*) FROM vault_secrets"_s, {});
@@ -203,7 +205,7 @@ int KeysPanelFixture::vaultSecretCount()
     return counted->value(0).toInt();
 }
 
-int KeysPanelFixture::auditCount()
+inline int KeysPanelFixture::auditCount()
 {
     Result<QList<AuditEvent>> events = m_core->audit->list();
     return events ? static_cast<int>(events->size()) : -1;

@@ -62,13 +62,14 @@ private:
     void showBusy(const QString &text);
 
     BackgroundTask m_task;
-    bool m_busyState = false;
-    bool m_closeWhenDone = false;
-
     QWidget *m_form = nullptr;
+    // The busy row: shown while the work runs.
+    bool m_busyState = false;
     QProgressBar *m_busy = nullptr;
     QLabel *m_busyText = nullptr;
     QLabel *m_error = nullptr;
+    // The main button closes the dialog once the work is done when it started it.
+    bool m_closeWhenDone = false;
     QPushButton *m_ok = nullptr;
     QPushButton *m_cancel = nullptr;
 };
