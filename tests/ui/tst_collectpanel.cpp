@@ -414,18 +414,9 @@ void TestCollectPanel::deleteButtonAsksFirst()
     KEYSTEAD_VERIFY_OK(session);
     QVERIFY(m_panel->selectSession(session->id));
     auto *remove = child<QPushButton>(m_panel.get(), u"deleteSession"_s);
-    const auto answerWith = [](QMessageBox::StandardButton choice) {
-        return [choice](QWidget *modal) {
-            auto *box = qobject_cast<QMessageBox *>(modal);
-            if (!box)
-                return false;
-            box->button(choice)->click();
-            return true;
-        };
-    };
-    QCOMPARE(answeringDialogs([remove] { remove->click(); }, answerWith(QMessageBox::Cancel)), 1);
+    QCOMPARE(answeringDialogs([remove] { remove->click(); }, clickMessageBox(QMessageBox::Cancel)), 1);
     QCOMPARE(m_panel->sessionsModel().rowCount(), 1);
-    QCOMPARE(answeringDialogs([remove] { remove->click(); }, answerWith(QMessageBox::Yes)), 1);
+    QCOMPARE(answeringDialogs([remove] { remove->click(); }, clickMessageBox(QMessageBox::Yes)), 1);
     QCOMPARE(m_panel->sessionsModel().rowCount(), 0);
 }
 

@@ -53,6 +53,10 @@ QVariant CertificateAuthoritiesModel::data(const QModelIndex &index, int role) c
         case ColumnCount: break;
         }
         break;
+    case Qt::FontRole:
+        if (column == Fingerprint)
+            return QFontDatabase::systemFont(QFontDatabase::FixedFont);
+        break;
     case Qt::ToolTipRole:
         switch (column) {
         case Type: return authority.publicKey.algorithm();
@@ -64,10 +68,6 @@ QVariant CertificateAuthoritiesModel::data(const QModelIndex &index, int role) c
         case Revoked:
         case ColumnCount: break;
         }
-        break;
-    case Qt::FontRole:
-        if (column == Fingerprint)
-            return QFontDatabase::systemFont(QFontDatabase::FixedFont);
         break;
     case Qt::TextAlignmentRole:
         if (column == Issued || column == Revoked)
