@@ -27,14 +27,31 @@
 #include "ui/keys/KeysPanel.h"
 #include "ui/shell/UiServices.h"
 
+// What the panel tests use all round.
+#include <QAbstractItemModelTester>
+#include <QAction>
 #include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QComboBox>
 #include <QDir>
 #include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QProcess>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTableView>
+#include <QTcpServer>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QtTest>
 
+#include <functional>
 #include <memory>
 
 namespace keystead::test {
@@ -85,6 +102,60 @@ inline SshPublicKey generatePublicKey(const QString &dir, const QString &type)
         return {};
     Result<SshPublicKey> parsed = SshPublicKey::fromOpenSshLine(QString::fromLatin1(file.readAll()).trimmed());
     return parsed ? parsed.value() : SshPublicKey();
+}
+
+// The child of `parent` named `name`, of type T; nullptr (with a warning) when there is none.
+template <typename T>
+T *child(QObject *parent, const QString &name)
+{
+    T *found = parent->findChild<T *>(name);
+    if (!found)
+        qWarning("no child %s", qPrintable(name));
+    return found;
+}
+
+// Answers whatever modal dialog comes up while `action` runs, the way a person
+// would; returns how many it answered.
+inline int answeringDialogs(const std::function<void()> &action, const std::function<bool(QWidget *)> &answer)
+{
+    int answered = 0;
+    QTimer poll;
+    poll.setInterval(20);
+    QObject::connect(&poll, &QTimer::timeout, [&] {
+        QWidget *modal = QApplication::activeModalWidget();
+        if (modal && modal->isVisible() && answer(modal))
+            ++answered;
+    });
+    poll.start();
+    action();
+    return answered;
+}
+
+// Clicks `button` of the message box that is up; remembers its text (and, with
+// `withInformative`, its informative text after a line break).
+inline std::function<bool(QWidget *)> clickMessageBox(QMessageBox::StandardButton button, QString *text = nullptr,
+                                                      bool withInformative = false)
+{
+    return [button, text, withInformative](QWidget *modal) {
+        auto *box = qobject_cast<QMessageBox *>(modal);
+        if (!box || !box->button(button))
+            return false;
+        if (text)
+            *text = withInformative ? box->text() + QLatin1Char('\n') + box->informativeText() : box->text();
+        box->button(button)->click();
+        return true;
+    };
+}
+
+// A port on 127.0.0.1 nothing listens on (taken from the kernel, then let go).
+inline quint16 closedPort()
+{
+    QTcpServer server;
+    if (!server.listen(QHostAddress::LocalHost, 0))
+        return 0;
+    const quint16 port = server.serverPort();
+    server.close();
+    return port;
 }
 
 // Keeps a test away from the user's files and session: QStandardPaths test

@@ -33,6 +33,34 @@ protected:
     QString idOf(const Item &item) const override { return item.id; }
 };
 
+// Rows kept by name, as a service that lists them so would order them.
+class OrderedModel final : public ChangeTableModel<Item>
+{
+public:
+    OrderedModel()
+        : ChangeTableModel<Item>(2, nullptr)
+    {
+    }
+    QVariant data(const QModelIndex &index, int role) const override
+    {
+        if (role != Qt::DisplayRole || !index.isValid())
+            return {};
+        return index.column() == 0 ? rowAt(index.row()).id : rowAt(index.row()).name;
+    }
+    void load(QList<Item> items) { ChangeTableModel<Item>::load(std::move(items)); }
+    QStringList names() const
+    {
+        QStringList list;
+        for (const Item &item : rows())
+            list.append(item.name);
+        return list;
+    }
+
+protected:
+    QString idOf(const Item &item) const override { return item.id; }
+    bool sortsBefore(const Item &a, const Item &b) const override { return a.name < b.name; }
+};
+
 } // namespace
 
 class TestChangeTableModel : public QObject
@@ -42,6 +70,8 @@ class TestChangeTableModel : public QObject
 private Q_SLOTS:
     void appliesChangesInPlace();
     void aChangedRowThatLeftTheTableIsRemoved();
+    void orderedRowsAreInsertedAndMovedInPlace();
+    void readsThatFailKeepTheRowAndSayWhy();
 };
 
 void TestChangeTableModel::appliesChangesInPlace()
@@ -99,6 +129,64 @@ void TestChangeTableModel::aChangedRowThatLeftTheTableIsRemoved()
     QCOMPARE(removed.count(), 1);
     QCOMPARE(model.rowCount(), 1);
     QCOMPARE(model.rowAt(0).id, u"a"_s);
+}
+
+void TestChangeTableModel::orderedRowsAreInsertedAndMovedInPlace()
+{
+    QMap<QString, Item> store{{u"1"_s, {u"1"_s, u"bravo"_s}}, {u"2"_s, {u"2"_s, u"delta"_s}}};
+    auto read = [&store](const QString &id) -> Result<Item> {
+        if (!store.contains(id))
+            return Error::notFound(u"no item %1"_s.arg(id));
+        return store.value(id);
+    };
+    OrderedModel model;
+    model.load({store.value(u"1"_s), store.value(u"2"_s)});
+    QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy moved(&model, &QAbstractItemModel::rowsMoved);
+
+    // A new row goes where the order puts it.
+    store.insert(u"3"_s, {u"3"_s, u"charlie"_s});
+    QVERIFY(model.applyReads(ChangeSet::addedOne(u"test.item"_s, u"3"_s), read));
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(inserted.constFirst().at(1).toInt(), 1);
+    QCOMPARE(model.names(), (QStringList{u"bravo"_s, u"charlie"_s, u"delta"_s}));
+
+    // A renamed row moves to its new place, once; a change that keeps the order moves nothing.
+    store[u"1"_s].name = u"echo"_s;
+    QVERIFY(model.applyReads(ChangeSet::changedOne(u"test.item"_s, u"1"_s), read));
+    QCOMPARE(moved.count(), 1);
+    QCOMPARE(model.names(), (QStringList{u"charlie"_s, u"delta"_s, u"echo"_s}));
+    store[u"3"_s].name = u"charlie 2"_s;
+    QVERIFY(model.applyReads(ChangeSet::changedOne(u"test.item"_s, u"3"_s), read));
+    QCOMPARE(moved.count(), 1);
+    store[u"2"_s].name = u"alpha"_s;
+    QVERIFY(model.applyReads(ChangeSet::changedOne(u"test.item"_s, u"2"_s), read));
+    QCOMPARE(moved.count(), 2);
+    QCOMPARE(model.names(), (QStringList{u"alpha"_s, u"charlie 2"_s, u"echo"_s}));
+    QCOMPARE(resets.count(), 0);
+}
+
+void TestChangeTableModel::readsThatFailKeepTheRowAndSayWhy()
+{
+    OrderedModel model;
+    // Before the first load nothing is applied: the caller loads instead.
+    const auto broken = [](const QString &) -> Result<Item> { return Error::invalid(u"the store is away"_s); };
+    QVERIFY(!model.applyReads(ChangeSet::changedOne(u"test.item"_s, u"a"_s), broken));
+    model.load({{u"a"_s, u"kept"_s}, {u"b"_s, u"gone"_s}});
+    QSignalSpy errors(&model, &ChangeTableModelBase::lastErrorChanged);
+
+    QVERIFY(model.applyReads(ChangeSet{u"test.item"_s, {}, {u"a"_s}, {}}, broken));
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.lastError(), u"the store is away"_s);
+    QCOMPARE(errors.count(), 1);
+
+    // NotFound: the row leaves, and reads work again.
+    QVERIFY(model.applyReads(ChangeSet::changedOne(u"test.item"_s, u"b"_s),
+                             [](const QString &id) -> Result<Item> { return Error::notFound(id); }));
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.lastError(), QString());
+    QCOMPARE(errors.count(), 2);
 }
 
 } // namespace keystead::ui

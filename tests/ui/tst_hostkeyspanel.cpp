@@ -27,6 +27,7 @@
 #include <QTabWidget>
 #include <QTcpServer>
 #include <QTimer>
+#include <QTreeView>
 
 #include <functional>
 
@@ -118,55 +119,6 @@ QStringList keyscanFingerprints(const ThrowawaySshd &sshd)
     return fingerprints;
 }
 
-// Answers whatever modal dialog comes up while `action` runs; returns how many it answered.
-int answeringDialogs(const std::function<void()> &action, const std::function<bool(QWidget *)> &answer)
-{
-    int answered = 0;
-    QTimer poll;
-    poll.setInterval(20);
-    QObject::connect(&poll, &QTimer::timeout, [&] {
-        QWidget *modal = QApplication::activeModalWidget();
-        if (modal && modal->isVisible() && answer(modal))
-            ++answered;
-    });
-    poll.start();
-    action();
-    return answered;
-}
-
-std::function<bool(QWidget *)> clickMessageBox(QMessageBox::StandardButton button, QString *text = nullptr)
-{
-    return [button, text](QWidget *modal) {
-        auto *box = qobject_cast<QMessageBox *>(modal);
-        if (!box || !box->button(button))
-            return false;
-        if (text)
-            *text = box->text() + u'\n' + box->informativeText();
-        box->button(button)->click();
-        return true;
-    };
-}
-
-template <typename T>
-T *child(QObject *parent, const QString &name)
-{
-    T *found = parent->findChild<T *>(name);
-    if (!found)
-        qWarning("no child %s", qPrintable(name));
-    return found;
-}
-
-// A port on 127.0.0.1 nothing listens on (taken from the kernel, then let go).
-quint16 closedPort()
-{
-    QTcpServer server;
-    if (!server.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    const quint16 port = server.serverPort();
-    server.close();
-    return port;
-}
-
 // Waits (bounded) until the dialog's scan ends.
 bool waitForScan(ScanHostsDialog &dialog, int timeoutMs = 120'000)
 {
@@ -207,6 +159,7 @@ private Q_SLOTS:
     void rescanIntervalIsASetting();
     void policyDialogLintsAsYouChoose();
     void policyCreateEditActivateDelete();
+    void policyListFollowsChangesInPlace();
     void refusedPolicyIsNotStored();
     void optionsApplyAtOnce();
 
@@ -337,9 +290,9 @@ void TestHostKeysPanel::addFilterAndDelete()
     QVERIFY(m_panel->selectHostKey(edId));
     QString question;
     Status deleted;
-    QCOMPARE(
-        answeringDialogs([&] { deleted = m_panel->deleteSelected(); }, clickMessageBox(QMessageBox::Cancel, &question)),
-        1);
+    QCOMPARE(answeringDialogs([&] { deleted = m_panel->deleteSelected(); },
+                              clickMessageBox(QMessageBox::Cancel, &question, true)),
+             1);
     QVERIFY(!deleted);
     QVERIFY(question.contains(ed.fingerprint));
     QVERIFY(m_hostKeys->find(edId).ok());
@@ -527,7 +480,7 @@ void TestHostKeysPanel::scanTrustAndReplaceAfterDrift()
     QString question;
     Status replaced;
     QCOMPARE(answeringDialogs([&] { replaced = dialog->replaceTrustedKey(0); },
-                              clickMessageBox(QMessageBox::Cancel, &question)),
+                              clickMessageBox(QMessageBox::Cancel, &question, true)),
              1);
     QVERIFY(!replaced);
     QVERIFY(question.contains(row.key->fingerprint));
@@ -715,6 +668,49 @@ void TestHostKeysPanel::policyCreateEditActivateDelete()
     KEYSTEAD_VERIFY_OK(deleted);
     QVERIFY(!m_sshSettings->policy(created.key).ok());
     QCOMPARE(m_panel->policyRows().size(), 1);
+}
+
+void TestHostKeysPanel::policyListFollowsChangesInPlace()
+{
+    m_panel->showTab(HostKeysPanel::Tab::SshSettings);
+    const QAbstractItemModel *model = child<QTreeView>(m_panel.get(), u"policies"_s)->model();
+    QVERIFY(model);
+    QSignalSpy resets(model, &QAbstractItemModel::modelReset);
+    QSignalSpy inserted(model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removed(model, &QAbstractItemModel::rowsRemoved);
+    QSignalSpy changed(model, &QAbstractItemModel::dataChanged);
+
+    // A policy made elsewhere (as through the HTTP API): one row, in the service's order.
+    Result<SettingsPolicy> policy = m_sshSettings->policy(QString(SshSettingsService::kDefaultPolicyKey));
+    KEYSTEAD_VERIFY_OK(policy);
+    policy->name = u"Audit"_s;
+    Result<SettingsPolicy> created = m_sshSettings->createPolicy(policy.value(), Actor::console());
+    KEYSTEAD_VERIFY_OK(created);
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(inserted.constFirst().at(1).toInt(), 1); // after the built-in one
+    QCOMPARE(m_panel->policyRows().size(), 2);
+
+    // Made active: the two rows concerned are repainted, nothing else moves.
+    QVERIFY(m_panel->selectPolicy(created->key));
+    KEYSTEAD_VERIFY_OK(m_panel->activateSelectedPolicy());
+    QVERIFY(changed.size() >= 1);
+    for (const QList<QVariant> &signal : std::as_const(changed))
+        QCOMPARE(signal.at(0).toModelIndex().row(), signal.at(1).toModelIndex().row());
+    QVERIFY(m_panel->policyRows().contains(u"Audit (%1) [active]"_s.arg(created->key)));
+    QCOMPARE(m_panel->selectedPolicy(), created->key);
+
+    // Renamed elsewhere: its row changes in place and keeps the selection.
+    changed.clear();
+    SettingsPolicy renamed = created.value();
+    renamed.name = u"Audit all"_s;
+    KEYSTEAD_VERIFY_OK(m_sshSettings->updatePolicy(created->key, renamed, Actor::console()));
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(m_panel->selectedPolicy(), created->key);
+    QVERIFY(m_panel->policyRows().contains(u"Audit all (%1) [active]"_s.arg(created->key)));
+
+    QCOMPARE(resets.size(), 0);
+    QCOMPARE(removed.size(), 0);
+    QCOMPARE(inserted.size(), 1);
 }
 
 void TestHostKeysPanel::refusedPolicyIsNotStored()

@@ -32,27 +32,6 @@ using namespace keystead::test;
 using keystead::ui::SettingsPanel;
 using keystead::ui::TokensModel;
 
-namespace {
-
-// Answers whatever modal dialog comes up while `action` runs, the way a person
-// would; returns how many it answered.
-int answeringDialogs(const std::function<void()> &action, const std::function<bool(QWidget *)> &answer)
-{
-    int answered = 0;
-    QTimer poll;
-    poll.setInterval(20);
-    QObject::connect(&poll, &QTimer::timeout, [&] {
-        QWidget *modal = QApplication::activeModalWidget();
-        if (modal && modal->isVisible() && answer(modal))
-            ++answered;
-    });
-    poll.start();
-    action();
-    return answered;
-}
-
-} // namespace
-
 class TestSettingsPanel final : public QObject
 {
     Q_OBJECT
@@ -429,19 +408,10 @@ void TestSettingsPanel::revokeButtonAsksFirst()
     KEYSTEAD_VERIFY_OK(made);
     auto *revoke = m_panel->findChild<QPushButton *>(u"revokeToken"_s);
 
-    const auto answerWith = [](QMessageBox::StandardButton choice) {
-        return [choice](QWidget *modal) {
-            auto *box = qobject_cast<QMessageBox *>(modal);
-            if (!box)
-                return false;
-            box->button(choice)->click();
-            return true;
-        };
-    };
-    QCOMPARE(answeringDialogs([revoke] { revoke->click(); }, answerWith(QMessageBox::Cancel)), 1);
+    QCOMPARE(answeringDialogs([revoke] { revoke->click(); }, clickMessageBox(QMessageBox::Cancel)), 1);
     QCOMPARE(stateColumn(made->token.id), u"active"_s);
 
-    QCOMPARE(answeringDialogs([revoke] { revoke->click(); }, answerWith(QMessageBox::Yes)), 1);
+    QCOMPARE(answeringDialogs([revoke] { revoke->click(); }, clickMessageBox(QMessageBox::Yes)), 1);
     QCOMPARE(stateColumn(made->token.id), u"revoked"_s);
     QVERIFY(!revoke->isEnabled());
 }
@@ -500,20 +470,11 @@ void TestSettingsPanel::rotatingTheMasterKeyResealsAndIsAudited()
 
     auto *rotate = m_panel->findChild<QPushButton *>(u"rotateMasterKey"_s);
     QVERIFY(rotate->isEnabled());
-    const auto answerWith = [](QMessageBox::StandardButton choice) {
-        return [choice](QWidget *modal) {
-            auto *box = qobject_cast<QMessageBox *>(modal);
-            if (!box)
-                return false;
-            box->button(choice)->click();
-            return true;
-        };
-    };
     // Cancelled: nothing changes.
-    QCOMPARE(answeringDialogs([rotate] { rotate->click(); }, answerWith(QMessageBox::Cancel)), 1);
+    QCOMPARE(answeringDialogs([rotate] { rotate->click(); }, clickMessageBox(QMessageBox::Cancel)), 1);
     QCOMPARE(sealedText(), before);
 
-    QCOMPARE(answeringDialogs([rotate] { rotate->click(); }, answerWith(QMessageBox::Yes)), 1);
+    QCOMPARE(answeringDialogs([rotate] { rotate->click(); }, clickMessageBox(QMessageBox::Yes)), 1);
     QVERIFY2(m_panel->vaultError().isEmpty(), qPrintable(m_panel->vaultError()));
     const QString after = sealedText();
     QVERIFY(!after.isEmpty());

@@ -12,17 +12,26 @@ using namespace Qt::StringLiterals;
 namespace keystead::ui {
 
 CertificateAuthoritiesModel::CertificateAuthoritiesModel(CertificateAuthorityService &service, QObject *parent)
-    : ChangeTableModel<CertificateAuthority>(parent)
+    : ChangeTableModel<CertificateAuthority>(ColumnCount, parent)
     , m_service(service)
 {
-    // Automatic connection: a change made through the HTTP endpoint arrives queued, on this thread.
-    connect(&m_service, &CertificateAuthorityService::changed, this, &CertificateAuthoritiesModel::applyChanges);
-    refresh();
+    // A change made through the HTTP endpoint arrives queued, on this thread.
+    follow(m_service, &CertificateAuthoritiesModel::refresh, &CertificateAuthoritiesModel::applyChanges);
 }
 
-int CertificateAuthoritiesModel::columnCount(const QModelIndex &parent) const
+QVariant CertificateAuthoritiesModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    return parent.isValid() ? 0 : ColumnCount;
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Type: return tr("Type");
+    case Fingerprint: return tr("Fingerprint");
+    case Description: return tr("Description");
+    case Issued: return tr("Issued");
+    case Revoked: return tr("Revoked");
+    case Created: return tr("Created");
+    default: return {};
+    }
 }
 
 QVariant CertificateAuthoritiesModel::data(const QModelIndex &index, int role) const
@@ -44,6 +53,10 @@ QVariant CertificateAuthoritiesModel::data(const QModelIndex &index, int role) c
         case ColumnCount: break;
         }
         break;
+    case Qt::FontRole:
+        if (column == Fingerprint)
+            return QFontDatabase::systemFont(QFontDatabase::FixedFont);
+        break;
     case Qt::ToolTipRole:
         switch (column) {
         case Type: return authority.publicKey.algorithm();
@@ -55,10 +68,6 @@ QVariant CertificateAuthoritiesModel::data(const QModelIndex &index, int role) c
         case Revoked:
         case ColumnCount: break;
         }
-        break;
-    case Qt::FontRole:
-        if (column == Fingerprint)
-            return QFontDatabase::systemFont(QFontDatabase::FixedFont);
         break;
     case Qt::TextAlignmentRole:
         if (column == Issued || column == Revoked)
@@ -82,68 +91,21 @@ QVariant CertificateAuthoritiesModel::data(const QModelIndex &index, int role) c
     return {};
 }
 
-QVariant CertificateAuthoritiesModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
-        return {};
-    switch (section) {
-    case Type: return tr("Type");
-    case Fingerprint: return tr("Fingerprint");
-    case Description: return tr("Description");
-    case Issued: return tr("Issued");
-    case Revoked: return tr("Revoked");
-    case Created: return tr("Created");
-    default: return {};
-    }
-}
-
-QModelIndex CertificateAuthoritiesModel::indexOf(const QString &id, int column) const
-{
-    const int row = rowOf(id);
-    return row < 0 ? QModelIndex() : index(row, column);
-}
-
 void CertificateAuthoritiesModel::refresh()
 {
-    Result<QList<CertificateAuthority>> listed = m_service.authorities();
-    if (!listed) {
-        setLastError(CertificateTexts::error(listed.error()));
-        return;
-    }
-    m_loaded = true;
-    resetRows(std::move(listed).value());
-    setLastError(QString());
+    load(m_service.authorities());
 }
 
 void CertificateAuthoritiesModel::applyChanges(const ChangeSet &changes)
 {
-    if (changes.topic != CertificateAuthorityService::kAuthorityTopic)
-        return;
-    if (!m_loaded) {
+    if (changes.topic == CertificateAuthorityService::kAuthorityTopic
+        && !applyReads(changes, [this](const QString &id) { return m_service.authority(id); }))
         refresh();
-        return;
-    }
-    QString failure;
-    apply(changes, [this, &failure](const QString &id) -> std::optional<CertificateAuthority> {
-        Result<CertificateAuthority> authority = m_service.authority(id);
-        if (authority)
-            return std::move(authority).value();
-        if (authority.error().kind == Error::Kind::NotFound)
-            return std::nullopt; // deleted
-        // Not read: the row stays as it was, the panel shows why.
-        failure = CertificateTexts::error(authority.error());
-        const int row = rowOf(id);
-        return row < 0 ? std::nullopt : std::optional<CertificateAuthority>(rowAt(row));
-    });
-    setLastError(failure);
 }
 
-void CertificateAuthoritiesModel::setLastError(const QString &message)
+QString CertificateAuthoritiesModel::errorText(const Error &error) const
 {
-    if (message.isEmpty() && m_lastError.isEmpty())
-        return;
-    m_lastError = message;
-    Q_EMIT lastErrorChanged(m_lastError);
+    return CertificateTexts::error(error);
 }
 
 } // namespace keystead::ui

@@ -29,35 +29,23 @@ public:
 
     explicit CertificateAuthoritiesModel(CertificateAuthorityService &service, QObject *parent = nullptr);
 
-    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     const CertificateAuthority &authorityAt(int row) const { return rowAt(row); }
     const QList<CertificateAuthority> &authorities() const { return rows(); }
-    int rowOf(const QString &id) const { return indexOfId(id); }
-    QModelIndex indexOf(const QString &id, int column = Type) const;
-    // Empty while the last read worked.
-    QString lastError() const { return m_lastError; }
 
 public Q_SLOTS:
     // Reads every CA (the first load, or again after a failed read).
     void refresh();
     void applyChanges(const keystead::ChangeSet &changes);
 
-Q_SIGNALS:
-    // A read failed (the message), or works again after failing (empty).
-    void lastErrorChanged(const QString &message);
-
 protected:
     QString idOf(const CertificateAuthority &row) const override { return row.id; }
+    QString errorText(const Error &error) const override;
 
 private:
-    void setLastError(const QString &message);
-
     CertificateAuthorityService &m_service;
-    bool m_loaded = false;
-    QString m_lastError;
 };
 
 } // namespace keystead::ui

@@ -160,12 +160,6 @@ QVariant CertificatesModel::headerData(int section, Qt::Orientation orientation,
     }
 }
 
-QModelIndex CertificatesModel::indexOf(const QString &id, int column) const
-{
-    const int row = rowOf(id);
-    return row < 0 ? QModelIndex() : index(row, column);
-}
-
 QString CertificatesModel::authorityName(const QString &authorityId) const
 {
     const auto found = m_authorityNames.constFind(authorityId);
@@ -320,14 +314,6 @@ void CertificatesModel::applyAuthorityChanges(const ChangeSet &changes)
         if (renamed.contains(rowAt(row).certificateAuthorityId))
             Q_EMIT dataChanged(index(row, Authority), index(row, Authority));
     }
-}
-
-void CertificatesModel::setLastError(const QString &message)
-{
-    if (message.isEmpty() && m_lastError.isEmpty())
-        return;
-    m_lastError = message;
-    Q_EMIT lastErrorChanged(m_lastError);
 }
 
 } // namespace keystead::ui

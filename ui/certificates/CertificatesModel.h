@@ -52,8 +52,6 @@ public:
     const IssuedCertificate &certificateAt(int row) const { return rowAt(row); }
     CertificateState stateAt(int row) const { return judgementAt(row).state; }
     bool isExpiringAt(int row) const { return judgementAt(row).expiring; }
-    int rowOf(const QString &id) const { return indexOfId(id); }
-    QModelIndex indexOf(const QString &id, int column = Kind) const;
     // How the CA of `authorityId` reads in the table; the id itself once the CA is deleted.
     QString authorityName(const QString &authorityId) const;
 
@@ -62,7 +60,6 @@ public:
     int expiryWarningDays() const { return m_warningDays; }
     int expiringCount() const { return m_expiringCount; }
     void setReevaluateInterval(int milliseconds);
-    QString lastError() const { return m_lastError; }
 
 public Q_SLOTS:
     // Reads every certificate and CA name (the first load, or again after a failed read).
@@ -74,7 +71,6 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void expiringCountChanged(int count);
-    void lastErrorChanged(const QString &message);
 
 protected:
     QString idOf(const IssuedCertificate &row) const override { return row.id; }
@@ -91,7 +87,6 @@ private:
     Judgement judgementAt(int row) const { return m_judged.value(rowAt(row).id); }
     void applyAuthorityChanges(const ChangeSet &changes);
     void updateExpiringCount();
-    void setLastError(const QString &message);
 
     CertificateAuthorityService &m_service;
     const Clock &m_clock;
@@ -101,7 +96,6 @@ private:
     QTimer *m_timer = nullptr;
     int m_warningDays = 7;
     int m_expiringCount = 0;
-    QString m_lastError;
 };
 
 } // namespace keystead::ui

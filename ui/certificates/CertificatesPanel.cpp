@@ -74,6 +74,25 @@ constexpr DetailField kDetailFields[] = {
     {"createdAt", QT_TRANSLATE_NOOP("keystead::ui::CertificatesPanel", "Created:")},
 };
 
+// The tool bar above each table: text beside the icons.
+QToolBar *makeToolBar(const QString &objectName, QWidget *parent)
+{
+    auto *toolBar = new QToolBar(parent);
+    toolBar->setObjectName(objectName);
+    toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolBar->setIconSize(QSize(18, 18));
+    return toolBar;
+}
+
+QAction *addToolAction(QToolBar *toolBar, const QString &objectName, const QString &icon, const QString &text,
+                       const QString &toolTip)
+{
+    QAction *made = toolBar->addAction(keysteadIcon(icon), text);
+    made->setObjectName(objectName);
+    made->setToolTip(toolTip);
+    return made;
+}
+
 } // namespace
 
 std::span<const DetailField> detailFields()
@@ -243,16 +262,10 @@ void CertificatesPanel::fitColumns(QTableView *view, int columnCount)
 
 QWidget *CertificatesPanel::createAuthorityToolBar()
 {
-    auto *toolBar = new QToolBar(this);
-    toolBar->setObjectName(u"authoritiesToolBar"_s);
-    toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    toolBar->setIconSize(QSize(18, 18));
+    auto *toolBar = makeToolBar(u"authoritiesToolBar"_s, this);
     const auto action
         = [toolBar](const QString &objectName, const QString &icon, const QString &text, const QString &toolTip) {
-              QAction *made = toolBar->addAction(keysteadIcon(icon), text);
-              made->setObjectName(objectName);
-              made->setToolTip(toolTip);
-              return made;
+              return addToolAction(toolBar, objectName, icon, text, toolTip);
           };
     m_newAuthorityAction = action(u"newAuthority"_s, u"add"_s, tr("New CA…"),
                                   tr("Create a certificate authority: Ed25519, ECDSA or RSA"));
@@ -337,16 +350,10 @@ QWidget *CertificatesPanel::createAuthorityExportBar()
 
 QWidget *CertificatesPanel::createCertificateToolBar()
 {
-    auto *toolBar = new QToolBar(this);
-    toolBar->setObjectName(u"certificatesToolBar"_s);
-    toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    toolBar->setIconSize(QSize(18, 18));
+    auto *toolBar = makeToolBar(u"certificatesToolBar"_s, this);
     const auto action
         = [toolBar](const QString &objectName, const QString &icon, const QString &text, const QString &toolTip) {
-              QAction *made = toolBar->addAction(keysteadIcon(icon), text);
-              made->setObjectName(objectName);
-              made->setToolTip(toolTip);
-              return made;
+              return addToolAction(toolBar, objectName, icon, text, toolTip);
           };
     m_revokeAction = action(u"revokeCertificate"_s, u"disable"_s, tr("Revoke…"),
                             tr("Revoke the selected certificate, with a reason; cannot be undone"));

@@ -3,16 +3,11 @@
 #include "ca/CaRecords.h"
 #include "common/Result.h"
 #include "ssh/SshCertificate.h"
-#include "ui/common/BackgroundTask.h"
-
-#include <QDialog>
+#include "ui/common/BackgroundDialog.h"
 
 QT_BEGIN_NAMESPACE
 class QComboBox;
-class QLabel;
 class QLineEdit;
-class QProgressBar;
-class QPushButton;
 QT_END_NAMESPACE
 
 namespace keystead {
@@ -25,7 +20,7 @@ namespace keystead::ui {
 // RSA with a size) and description. The service makes the key and seals it in
 // the vault; an RSA 4096 key takes about a second, so the dialog shows that it
 // is busy and takes no input meanwhile.
-class NewAuthorityDialog final : public QDialog
+class NewAuthorityDialog final : public BackgroundDialog
 {
     Q_OBJECT
 
@@ -38,17 +33,8 @@ public:
 
     // What the Create button does: checks the form and starts; creationDone tells how it went.
     // False, with the message shown, when it could not start.
-    bool start();
-    bool isBusy() const { return m_busyState; }
-    // Waits for a key still being made.
-    ~NewAuthorityDialog() override;
+    bool start() override;
     const CertificateAuthority &created() const { return m_created; }
-    QString errorText() const;
-
-    // start(); the dialog closes once the CA exists.
-    void accept() override;
-    // Nothing to cancel into while the key is being made.
-    void reject() override;
 
 Q_SIGNALS:
     void authorityCreated(const keystead::CertificateAuthority &authority);
@@ -57,26 +43,15 @@ Q_SIGNALS:
 private:
     void create(const CaCreateInput &input, Result<SshCertificateSigner> key);
     void updateFields();
-    void setBusy(bool busy);
-    void showError(const QString &message);
 
     CertificateAuthorityService &m_service;
     CertificateAuthority m_created;
-    bool m_busyState = false;
-    bool m_closeWhenDone = false;
-    BackgroundTask m_task{QStringLiteral("keystead-cakeygen")};
 
-    QWidget *m_form = nullptr;
     QComboBox *m_type = nullptr;
     QComboBox *m_curve = nullptr;
     QComboBox *m_size = nullptr;
     QLineEdit *m_description = nullptr;
     QLineEdit *m_metadata = nullptr;
-    QProgressBar *m_busy = nullptr;
-    QLabel *m_busyText = nullptr;
-    QLabel *m_error = nullptr;
-    QPushButton *m_create = nullptr;
-    QPushButton *m_cancel = nullptr;
 };
 
 } // namespace keystead::ui

@@ -1,5 +1,6 @@
 #include "ui/collect/CollectKeysModel.h"
 
+#include "collect/CollectService.h"
 #include "ui/collect/CollectTexts.h"
 #include "ui/common/Icons.h"
 
@@ -24,27 +25,16 @@ bool sameConnection(const CollectSessionConnection &a, const CollectSessionConne
         && a.clientVersion == b.clientVersion && a.createdAt == b.createdAt;
 }
 
-// Connections and keys only ever get added at the end and change in place; anything
-// else (another session, a row gone) is a new picture.
-template <typename T>
-bool extendsByAppending(const QList<T> &old, const QList<T> &fresh)
-{
-    if (fresh.size() < old.size())
-        return false;
-    for (qsizetype i = 0; i < old.size(); ++i) {
-        if (old.at(i).id != fresh.at(i).id)
-            return false;
-    }
-    return true;
-}
-
 } // namespace
 
-CollectKeysModel::CollectKeysModel(QObject *parent)
+CollectKeysModel::CollectKeysModel(CollectService &service, QObject *parent)
     : QAbstractItemModel(parent)
+    , m_service(service)
     , m_connectionIcon(keysteadIcon(u"connections"))
     , m_keyIcon(keysteadIcon(u"keys"))
 {
+    // Automatic connection: the SSH server's thread emits these, and they arrive queued, in order.
+    connect(&m_service, &CollectService::changed, this, &CollectKeysModel::applyChanges);
 }
 
 QModelIndex CollectKeysModel::index(int row, int column, const QModelIndex &parent) const
@@ -200,65 +190,115 @@ QVariant CollectKeysModel::headerData(int section, Qt::Orientation orientation, 
 
 void CollectKeysModel::setSession(const CollectSession &session)
 {
-    if (session.id != m_session.id || !extendsByAppending(m_session.connections, session.connections)) {
+    if (session.id != m_session.id) {
         beginResetModel();
         m_session = session;
         endResetModel();
         return;
     }
-    const int known = static_cast<int>(m_session.connections.size());
-    const QList<CollectSessionConnection> &fresh = session.connections;
-    // The session's own fields first (the identifier names the keys); its
-    // connections row by row below, each with the signal it calls for.
+    // The session's own fields; the connections shown stay as the ChangeSets made them.
     QList<CollectSessionConnection> shown = std::move(m_session.connections);
     m_session = session;
     m_session.connections = std::move(shown);
-    for (int row = 0; row < known; ++row)
-        updateConnection(row, fresh.at(row));
-    if (fresh.size() > known) {
-        beginInsertRows({}, known, static_cast<int>(fresh.size()) - 1);
-        m_session.connections.append(fresh.mid(known));
-        endInsertRows();
-    }
 }
 
-void CollectKeysModel::updateConnection(int row, const CollectSessionConnection &fresh)
+void CollectKeysModel::applyChanges(const ChangeSet &changes)
 {
-    CollectSessionConnection &mine = m_session.connections[row];
-    if (!extendsByAppending(mine.keys, fresh.keys)) {
-        // A key gone from a connection does not happen; should it, the connection's rows are redrawn.
-        const QModelIndex parentIndex = index(row, 0);
-        if (!mine.keys.isEmpty()) {
-            beginRemoveRows(parentIndex, 0, static_cast<int>(mine.keys.size()) - 1);
-            mine.keys.clear();
-            endRemoveRows();
-        }
+    if (m_session.id.isEmpty())
+        return;
+    if (changes.topic == CollectService::kSessionTopic && changes.removed.contains(m_session.id)) {
+        clear();
+        return;
     }
+    // Connections closed (their keys may be discarded), then opened; keys collected.
+    const bool connections = changes.topic == CollectService::kConnectionTopic;
+    const bool keys = changes.topic == CollectService::kKeyTopic;
+    for (const QString &id : connections ? changes.changed + changes.added : QStringList())
+        applyConnection(id);
+    for (const QString &id : keys ? changes.added : QStringList())
+        applyKey(id);
+}
+
+void CollectKeysModel::applyConnection(const QString &connectionId)
+{
+    Result<CollectSessionConnection> read = m_service.connection(connectionId);
+    if (!read)
+        failed(read.error());
+    else if (read->sessionId == m_session.id)
+        putConnection(read.value());
+}
+
+void CollectKeysModel::applyKey(const QString &keyId)
+{
+    Result<CollectSessionKey> read = m_service.key(keyId);
+    if (!read) {
+        failed(read.error());
+        return;
+    }
+    if (read->sessionId != m_session.id)
+        return;
+    const int row = connectionRowOf(read->connectionId);
+    if (row < 0)
+        applyConnection(read->connectionId); // read with its keys, this one among them
+    else
+        putKey(row, read.value());
+}
+
+void CollectKeysModel::putConnection(const CollectSessionConnection &fresh)
+{
+    const int row = connectionRowOf(fresh.id);
+    if (row < 0) {
+        const int end = static_cast<int>(m_session.connections.size());
+        beginInsertRows({}, end, end);
+        m_session.connections.append(fresh);
+        endInsertRows();
+        return;
+    }
+    CollectSessionConnection &mine = m_session.connections[row];
     if (!sameConnection(mine, fresh)) {
-        const QList<CollectSessionKey> keys = mine.keys;
+        QList<CollectSessionKey> keys = std::move(mine.keys);
         mine = fresh;
-        mine.keys = keys;
+        mine.keys = std::move(keys);
         Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
     }
-    const QModelIndex parentIndex = index(row, 0);
-    const int knownKeys = static_cast<int>(mine.keys.size());
-    int firstChanged = -1;
-    int lastChanged = -1;
-    for (int keyRow = 0; keyRow < knownKeys; ++keyRow) {
-        if (sameKey(mine.keys.at(keyRow), fresh.keys.at(keyRow)))
+    // Closing may discard its keys: each one is repainted or added where it changed.
+    for (const CollectSessionKey &key : fresh.keys)
+        putKey(row, key);
+}
+
+void CollectKeysModel::putKey(int connectionRow, const CollectSessionKey &key)
+{
+    QList<CollectSessionKey> &keys = m_session.connections[connectionRow].keys;
+    const QModelIndex parentIndex = index(connectionRow, 0);
+    for (int keyRow = 0; keyRow < keys.size(); ++keyRow) {
+        if (keys.at(keyRow).id != key.id)
             continue;
-        mine.keys[keyRow] = fresh.keys.at(keyRow);
-        if (firstChanged < 0)
-            firstChanged = keyRow;
-        lastChanged = keyRow;
+        if (!sameKey(keys.at(keyRow), key)) {
+            keys[keyRow] = key;
+            Q_EMIT dataChanged(index(keyRow, 0, parentIndex), index(keyRow, ColumnCount - 1, parentIndex));
+        }
+        return;
     }
-    if (firstChanged >= 0)
-        Q_EMIT dataChanged(index(firstChanged, 0, parentIndex), index(lastChanged, ColumnCount - 1, parentIndex));
-    if (fresh.keys.size() > knownKeys) {
-        beginInsertRows(parentIndex, knownKeys, static_cast<int>(fresh.keys.size()) - 1);
-        mine.keys.append(fresh.keys.mid(knownKeys));
-        endInsertRows();
+    const int end = static_cast<int>(keys.size());
+    beginInsertRows(parentIndex, end, end);
+    keys.append(key);
+    endInsertRows();
+}
+
+int CollectKeysModel::connectionRowOf(const QString &connectionId) const
+{
+    for (int row = 0; row < m_session.connections.size(); ++row) {
+        if (m_session.connections.at(row).id == connectionId)
+            return row;
     }
+    return -1;
+}
+
+void CollectKeysModel::failed(const Error &error)
+{
+    // NotFound: gone with its session meanwhile; the session's removal is on its way.
+    if (error.kind != Error::Kind::NotFound)
+        Q_EMIT readFailed(error.message);
 }
 
 const CollectSessionKey *CollectKeysModel::keyAt(const QModelIndex &index) const

@@ -7,8 +7,9 @@
 #include "ui/collect/CollectSessionsModel.h"
 #include "ui/collect/CollectTexts.h"
 #include "ui/common/EmptyStatePanel.h"
-#include "ui/common/ErrorLabel.h"
 #include "ui/common/Icons.h"
+#include "ui/common/ListArea.h"
+#include "ui/common/OpenDialog.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -147,34 +148,20 @@ QWidget *CollectPanel::createSessionsArea()
     };
     connect(m_model, &CollectSessionsModel::rowsRemoved, this, followSelection);
     connect(m_model, &CollectSessionsModel::modelReset, this, followSelection);
-    connect(m_model, &CollectSessionsModel::refreshFailed, this, &CollectPanel::showError);
+    connect(m_model, &CollectSessionsModel::lastErrorChanged, this, &CollectPanel::showError);
 
-    m_error = makeErrorLabel(u"collectError"_s, area);
-    showError(m_model->lastError());
-
-    auto *layout = new QVBoxLayout(area);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addLayout(bar);
-    layout->addWidget(m_view, 1);
-    layout->addWidget(m_error);
+    m_error = stackListArea(area, bar, m_view, u"collectError"_s, m_model->lastError());
     return area;
 }
 
 bool CollectPanel::selectSession(const QString &id)
 {
-    const QModelIndex source = m_model->indexOf(id, 0);
-    const QModelIndex index = m_filter->mapFromSource(source);
-    if (!index.isValid())
-        return false;
-    m_view->selectRow(index.row());
-    m_view->scrollTo(index);
-    return true;
+    return selectRowAt(m_view, m_filter->mapFromSource(m_model->indexOf(id)));
 }
 
 QString CollectPanel::selectedSessionId() const
 {
-    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
-    return rows.isEmpty() ? QString() : rows.constFirst().data(CollectSessionsModel::IdRole).toString();
+    return selectedRowId(m_view, CollectSessionsModel::IdRole);
 }
 
 CollectSessionDialog *CollectPanel::createNewSessionDialog()
@@ -244,20 +231,14 @@ void CollectPanel::updateButtons()
 
 void CollectPanel::askForNewSession()
 {
-    CollectSessionDialog *dialog = createNewSessionDialog();
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    // The new row is in the model already (sessionChanged, same thread): select it.
+    CollectSessionDialog *dialog = openDialog(createNewSessionDialog());
+    // The new row is in the model already (the ChangeSet came on this thread): select it.
     connect(dialog, &QDialog::accepted, this, [this, dialog] { selectSession(dialog->savedSession().id); });
-    dialog->open();
 }
 
 void CollectPanel::askToEdit()
 {
-    CollectSessionDialog *dialog = createEditDialog();
-    if (!dialog)
-        return;
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->open();
+    openDialog(createEditDialog());
 }
 
 void CollectPanel::confirmDelete()

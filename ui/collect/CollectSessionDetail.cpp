@@ -9,6 +9,7 @@
 #include "ui/collect/CollectTexts.h"
 #include "ui/collect/WebhookDeliveriesModel.h"
 #include "ui/common/CollectServerSettings.h"
+#include "ui/common/DetailHeader.h"
 #include "ui/common/ErrorLabel.h"
 
 #include <QClipboard>
@@ -57,16 +58,9 @@ CollectSessionDetail::CollectSessionDetail(CollectPanelServices services, QWidge
     : QWidget(parent)
     , m_services(services)
 {
-    m_title = new QLabel(this);
-    m_title->setObjectName(u"sessionTitle"_s);
-    QFont titleFont = m_title->font();
-    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.2);
-    titleFont.setBold(true);
-    m_title->setFont(titleFont);
-    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_summary = new QLabel(this);
-    m_summary->setObjectName(u"sessionSummary"_s);
-    m_summary->setForegroundRole(QPalette::PlaceholderText);
+    const DetailHeader header = makeDetailHeader(u"sessionTitle"_s, u"sessionSummary"_s, this);
+    m_title = header.title;
+    m_summary = header.summary;
     auto *titleRow = new QHBoxLayout;
     titleRow->addWidget(m_title);
     titleRow->addSpacing(8);
@@ -126,7 +120,8 @@ CollectSessionDetail::CollectSessionDetail(CollectPanelServices services, QWidge
 QWidget *CollectSessionDetail::createKeysTab()
 {
     auto *tab = new QWidget(this);
-    m_keysModel = new CollectKeysModel(this);
+    m_keysModel = new CollectKeysModel(m_services.collect, this);
+    connect(m_keysModel, &CollectKeysModel::readFailed, this, &CollectSessionDetail::showError);
     m_keysView = new QTreeView(tab);
     m_keysView->setObjectName(u"keys"_s);
     m_keysView->setModel(m_keysModel);

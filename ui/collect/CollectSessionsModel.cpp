@@ -13,20 +13,15 @@ using namespace Qt::StringLiterals;
 namespace keystead::ui {
 
 CollectSessionsModel::CollectSessionsModel(CollectService &service, QObject *parent)
-    : QAbstractTableModel(parent)
+    : ChangeTableModel<CollectSession>(parent)
     , m_service(service)
 {
     for (const CollectStatus status : {CollectStatus::Pending, CollectStatus::Completed, CollectStatus::Expired})
         m_statusIcons.at(static_cast<std::size_t>(status)) = CollectTexts::statusIcon(status);
     // Automatic connections: the SSH server's thread emits these too, and its
     // signals arrive queued, in order, on this model's thread.
-    connect(&m_service, &CollectService::changed, this, &CollectSessionsModel::apply);
+    connect(&m_service, &CollectService::changed, this, &CollectSessionsModel::applyChanges);
     refresh();
-}
-
-int CollectSessionsModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
 }
 
 int CollectSessionsModel::columnCount(const QModelIndex &parent) const
@@ -38,7 +33,7 @@ QVariant CollectSessionsModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const CollectSession &session = m_rows.at(index.row());
+    const CollectSession &session = rowAt(index.row());
     const auto column = static_cast<Column>(index.column());
 
     switch (role) {
@@ -128,19 +123,6 @@ QVariant CollectSessionsModel::headerData(int section, Qt::Orientation orientati
     }
 }
 
-int CollectSessionsModel::rowOf(const QString &id) const
-{
-    const auto found = std::find_if(m_rows.cbegin(), m_rows.cend(),
-                                    [&id](const CollectSession &session) { return session.id == id; });
-    return found == m_rows.cend() ? -1 : static_cast<int>(found - m_rows.cbegin());
-}
-
-QModelIndex CollectSessionsModel::indexOf(const QString &id, int column) const
-{
-    const int row = rowOf(id);
-    return row < 0 ? QModelIndex() : index(row, column);
-}
-
 void CollectSessionsModel::refresh()
 {
     QList<CollectSession> all;
@@ -150,7 +132,7 @@ void CollectSessionsModel::refresh()
     for (int total = 1; query.offset < total;) {
         Result<CollectSessionPage> page = m_service.list(query);
         if (!page) {
-            fail(page.error().message);
+            load(page.error());
             return;
         }
         total = page->total;
@@ -159,53 +141,14 @@ void CollectSessionsModel::refresh()
         query.offset += static_cast<int>(page->sessions.size());
         all.append(std::move(page.value().sessions));
     }
-    m_lastError.clear();
-    beginResetModel();
-    m_rows = std::move(all);
-    endResetModel();
+    load(std::move(all));
 }
 
-void CollectSessionsModel::reloadSession(const QString &id)
-{
-    Result<CollectSession> read = m_service.get(id);
-    if (!read) {
-        if (read.error().kind == Error::Kind::NotFound)
-            removeSession(id); // deleted meanwhile: its removal signal is on its way or already handled
-        else
-            fail(read.error().message);
-        return;
-    }
-    const int row = rowOf(id);
-    if (row >= 0) {
-        m_rows[row] = std::move(read).value();
-        Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
-        return;
-    }
-    const int at = insertionRow(read.value());
-    beginInsertRows({}, at, at);
-    m_rows.insert(at, std::move(read).value());
-    endInsertRows();
-}
-
-void CollectSessionsModel::removeSession(const QString &id)
-{
-    const int row = rowOf(id);
-    if (row < 0)
-        return;
-    beginRemoveRows({}, row, row);
-    m_rows.removeAt(row);
-    endRemoveRows();
-}
-
-void CollectSessionsModel::apply(const ChangeSet &changes)
+void CollectSessionsModel::applyChanges(const ChangeSet &changes)
 {
     if (changes.topic == CollectService::kSessionTopic) {
-        for (const QString &id : changes.removed)
-            removeSession(id);
-        for (const QString &id : changes.changed)
-            reloadSession(id);
-        for (const QString &id : changes.added)
-            reloadSession(id);
+        if (!applyReads(changes, [this](const QString &id) { return m_service.get(id); }))
+            refresh();
     } else if (changes.topic == CollectService::kConnectionTopic) {
         for (const QString &id : changes.changed)
             applyConnection(id);
@@ -217,78 +160,80 @@ void CollectSessionsModel::apply(const ChangeSet &changes)
     }
 }
 
+void CollectSessionsModel::changeConnections(const QString &sessionId,
+                                             const std::function<void(QList<CollectSessionConnection> &)> &change)
+{
+    const int row = rowOf(sessionId);
+    if (row < 0) {
+        // A session this model has not seen yet: read with its connections and keys.
+        applyReads(ChangeSet::addedOne(QString(CollectService::kSessionTopic), sessionId),
+                   [this](const QString &id) { return m_service.get(id); });
+        return;
+    }
+    CollectSession session = rowAt(row);
+    change(session.connections);
+    replaceRow(row, session);
+}
+
 void CollectSessionsModel::applyConnection(const QString &connectionId)
 {
     Result<CollectSessionConnection> read = m_service.connection(connectionId);
     if (!read) {
-        // Gone with its session meanwhile: the session's removal is on its way or already handled.
-        if (read.error().kind != Error::Kind::NotFound)
-            fail(read.error().message);
+        readFailed(read.error());
         return;
     }
-    const int row = rowOf(read->sessionId);
-    if (row < 0) {
-        reloadSession(read->sessionId); // a session this model has not seen yet
-        return;
-    }
-    QList<CollectSessionConnection> &connections = m_rows[row].connections;
-    const auto known
-        = std::find_if(connections.begin(), connections.end(),
-                       [&connectionId](const CollectSessionConnection &c) { return c.id == connectionId; });
-    if (known != connections.end())
-        *known = std::move(read).value();
-    else
-        connections.append(std::move(read).value());
-    rowChanged(row);
+    changeConnections(read->sessionId, [&read, &connectionId](QList<CollectSessionConnection> &connections) {
+        const auto known
+            = std::find_if(connections.begin(), connections.end(),
+                           [&connectionId](const CollectSessionConnection &c) { return c.id == connectionId; });
+        if (known != connections.end())
+            *known = std::move(read).value();
+        else
+            connections.append(std::move(read).value());
+    });
 }
 
 void CollectSessionsModel::applyKey(const QString &keyId)
 {
     Result<CollectSessionKey> read = m_service.key(keyId);
     if (!read) {
-        if (read.error().kind != Error::Kind::NotFound)
-            fail(read.error().message);
+        readFailed(read.error());
         return;
     }
     const int row = rowOf(read->sessionId);
-    if (row < 0) {
-        reloadSession(read->sessionId);
-        return;
+    if (row >= 0) {
+        const QList<CollectSessionConnection> &known = rowAt(row).connections;
+        if (std::none_of(known.cbegin(), known.cend(),
+                         [&read](const CollectSessionConnection &c) { return c.id == read->connectionId; })) {
+            applyConnection(read->connectionId); // read with its keys, this one among them
+            return;
+        }
     }
-    QList<CollectSessionConnection> &connections = m_rows[row].connections;
-    const auto connection
-        = std::find_if(connections.begin(), connections.end(),
-                       [&read](const CollectSessionConnection &c) { return c.id == read->connectionId; });
-    if (connection == connections.end()) {
-        applyConnection(read->connectionId); // read with its keys, this one among them
-        return;
-    }
-    const auto known = std::find_if(connection->keys.begin(), connection->keys.end(),
-                                    [&keyId](const CollectSessionKey &k) { return k.id == keyId; });
-    if (known != connection->keys.end())
-        *known = std::move(read).value();
-    else
-        connection->keys.append(std::move(read).value());
-    rowChanged(row);
-}
-
-void CollectSessionsModel::rowChanged(int row)
-{
-    Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
-}
-
-int CollectSessionsModel::insertionRow(const CollectSession &session) const
-{
-    const auto at = std::find_if(m_rows.cbegin(), m_rows.cend(), [&session](const CollectSession &other) {
-        return other.createdAt < session.createdAt || (other.createdAt == session.createdAt && other.id < session.id);
+    changeConnections(read->sessionId, [&read, &keyId](QList<CollectSessionConnection> &connections) {
+        for (CollectSessionConnection &connection : connections) {
+            if (connection.id != read->connectionId)
+                continue;
+            const auto known = std::find_if(connection.keys.begin(), connection.keys.end(),
+                                            [&keyId](const CollectSessionKey &k) { return k.id == keyId; });
+            if (known != connection.keys.end())
+                *known = std::move(read).value();
+            else
+                connection.keys.append(std::move(read).value());
+            return;
+        }
     });
-    return static_cast<int>(at - m_rows.cbegin());
 }
 
-void CollectSessionsModel::fail(const QString &message)
+bool CollectSessionsModel::sortsBefore(const CollectSession &a, const CollectSession &b) const
 {
-    m_lastError = message;
-    Q_EMIT refreshFailed(message);
+    return a.createdAt > b.createdAt || (a.createdAt == b.createdAt && a.id > b.id);
+}
+
+void CollectSessionsModel::readFailed(const Error &error)
+{
+    // Gone with its session meanwhile: the session's removal is on its way or already handled.
+    if (error.kind != Error::Kind::NotFound)
+        setLastError(error.message);
 }
 
 } // namespace keystead::ui

@@ -1,12 +1,12 @@
 #pragma once
 
 #include "collect/CollectSession.h"
-#include "common/ChangeSet.h"
+#include "ui/common/ChangeTableModel.h"
 
-#include <QAbstractTableModel>
 #include <QIcon>
 
 #include <array>
+#include <functional>
 
 namespace keystead {
 class CollectService;
@@ -16,10 +16,11 @@ namespace keystead::ui {
 
 // Every collect session, newest first, as CollectService lists them. Follows the
 // service's typed change events (queued when they come from the SSH server's
-// thread), in place: a changed session reloads its own row; an opened or closed
-// connection and a collected key are read alone and put into their session's row,
-// which is never read again for them.
-class CollectSessionsModel final : public QAbstractTableModel
+// thread), in place: a session named is read again and its row changed, added
+// or removed (ChangeTableModel); an opened or closed connection and a collected
+// key are read alone and put into their session's row, which is never read
+// again for them.
+class CollectSessionsModel final : public ChangeTableModel<CollectSession>
 {
     Q_OBJECT
 
@@ -35,41 +36,32 @@ public:
 
     explicit CollectSessionsModel(CollectService &service, QObject *parent = nullptr);
 
-    int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-    const CollectSession &sessionAt(int row) const { return m_rows.at(row); }
-    int rowOf(const QString &id) const;
-    QModelIndex indexOf(const QString &id, int column = Identifier) const;
-    // Empty while the last read worked.
-    QString lastError() const { return m_lastError; }
+    const CollectSession &sessionAt(int row) const { return rowAt(row); }
 
 public Q_SLOTS:
     // Reads every session again: a reset. The signals keep the model current without it.
     void refresh();
-    // Reads one session again and changes, adds or removes its row.
-    void reloadSession(const QString &id);
-    void removeSession(const QString &id);
     // One CollectService::changed() event.
-    void apply(const keystead::ChangeSet &changes);
+    void applyChanges(const keystead::ChangeSet &changes);
 
-Q_SIGNALS:
-    void refreshFailed(const QString &message);
+protected:
+    QString idOf(const CollectSession &session) const override { return session.id; }
+    // Newest first.
+    bool sortsBefore(const CollectSession &a, const CollectSession &b) const override;
 
 private:
-    // Where a session created at `createdAt` belongs, newest first.
-    int insertionRow(const CollectSession &session) const;
     void applyConnection(const QString &connectionId);
     void applyKey(const QString &keyId);
-    // The session's row changed in place: repaint it.
-    void rowChanged(int row);
-    void fail(const QString &message);
+    // Makes `change` to the connections of `sessionId`'s row; a session without one is read whole.
+    void changeConnections(const QString &sessionId,
+                           const std::function<void(QList<CollectSessionConnection> &)> &change);
+    void readFailed(const Error &error);
 
     CollectService &m_service;
-    QList<CollectSession> m_rows;
-    QString m_lastError;
     std::array<QIcon, 3> m_statusIcons;
 };
 

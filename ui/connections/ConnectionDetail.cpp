@@ -3,6 +3,7 @@
 #include "audit/AuditLog.h"
 #include "common/Clock.h"
 #include "connections/ConnectionService.h"
+#include "ui/common/DetailHeader.h"
 #include "ui/common/ErrorLabel.h"
 #include "ui/connections/ConnectionsModel.h"
 #include "ui/connections/TrailTerminalView.h"
@@ -107,16 +108,9 @@ ConnectionDetail::ConnectionDetail(ConnectionsPanelServices services, QWidget *p
     : QWidget(parent)
     , m_services(services)
 {
-    m_title = new QLabel(this);
-    m_title->setObjectName(u"connectionTitle"_s);
-    QFont titleFont = m_title->font();
-    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.2);
-    titleFont.setBold(true);
-    m_title->setFont(titleFont);
-    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_summary = new QLabel(this);
-    m_summary->setObjectName(u"connectionSummary"_s);
-    m_summary->setForegroundRole(QPalette::PlaceholderText);
+    const DetailHeader header = makeDetailHeader(u"connectionTitle"_s, u"connectionSummary"_s, this);
+    m_title = header.title;
+    m_summary = header.summary;
 
     m_verify = new QPushButton(tr("Verify trail"), this);
     m_verify->setObjectName(u"verifyTrail"_s);

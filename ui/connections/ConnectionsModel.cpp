@@ -2,6 +2,7 @@
 
 #include "common/Clock.h"
 #include "connections/ConnectionService.h"
+#include "connections/TrailRecorder.h"
 
 #include "ui/common/Icons.h"
 
@@ -44,7 +45,7 @@ ConnectionsModel::ConnectionsModel(ConnectionService &service, const Clock &cloc
     m_ticker.setInterval(kTickMs);
     connect(&m_ticker, &QTimer::timeout, this, &ConnectionsModel::tick);
     // Queued when the recorder's batches are written on the SSH server's thread.
-    connect(&m_service, &ConnectionService::connectionsChanged, this, &ConnectionsModel::refreshConnections);
+    connect(&m_service, &ConnectionService::changed, this, &ConnectionsModel::applyChanges);
     reload();
 }
 
@@ -374,25 +375,32 @@ bool ConnectionsModel::isLoaded(int row) const
     return pageOf(row) != m_pages.cend();
 }
 
-void ConnectionsModel::refreshConnections(const QStringList &ids)
+void ConnectionsModel::applyChanges(const ChangeSet &changes)
 {
-    QStringList loaded;
-    QStringList others;
-    QSet<QString> seen;
-    for (const QString &id : ids) {
-        if (seen.contains(id))
-            continue;
-        seen.insert(id);
-        (rowOf(id) >= 0 ? loaded : others).append(id);
+    if (changes.topic != TrailRecorder::kChangeTopic)
+        return;
+    for (const QString &id : changes.removed) {
+        // Removed where no view looks (retention): the next page read sees the new count.
+        if (const int row = rowOf(id); row >= 0)
+            removeLoadedRow(row);
     }
-    if (!loaded.isEmpty())
-        refreshLoaded(loaded);
-    if (!others.isEmpty())
-        addNew(others);
+    // A changed record not held merely changed where no view looks.
+    QStringList held;
+    QStringList fresh;
+    for (const QString &id : changes.changed) {
+        if (rowOf(id) >= 0)
+            held.append(id);
+    }
+    for (const QString &id : changes.added)
+        (rowOf(id) >= 0 ? held : fresh).append(id);
+    if (!held.isEmpty())
+        refreshLoaded(held);
+    if (!fresh.isEmpty())
+        addNew(fresh);
     updateTicker();
 }
 
-void ConnectionsModel::refreshLoaded(const QStringList &ids)
+bool ConnectionsModel::readMatching(const QStringList &ids, QHash<QString, ConnectionRecord> &found)
 {
     for (qsizetype start = 0; start < ids.size(); start += ConnectionService::kMaxLimit) {
         ConnectionQuery query = baseQuery();
@@ -401,25 +409,32 @@ void ConnectionsModel::refreshLoaded(const QStringList &ids)
         Result<ConnectionPage> page = m_service.search(query);
         if (!page) {
             fail(page.error().message);
-            return;
+            return false;
         }
-        QHash<QString, ConnectionRecord> found;
         for (ConnectionRecord &record : page.value().items)
             found.insert(record.id, std::move(record));
-        for (const QString &id : std::as_const(query.ids)) {
-            const int row = rowOf(id);
-            if (row < 0)
-                continue;
-            const auto record = found.find(id);
-            if (record == found.end()) {
-                // It no longer matches the search (a live connection ended under "Connected").
-                removeLoadedRow(row);
-                continue;
-            }
-            const auto holder = m_pages.find(pageOf(row)->first);
-            holder->second.rows[row - holder->first] = std::move(record.value());
-            Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+    }
+    return true;
+}
+
+void ConnectionsModel::refreshLoaded(const QStringList &ids)
+{
+    QHash<QString, ConnectionRecord> found;
+    if (!readMatching(ids, found))
+        return;
+    for (const QString &id : ids) {
+        const int row = rowOf(id);
+        if (row < 0)
+            continue;
+        const auto record = found.find(id);
+        if (record == found.end()) {
+            // It no longer matches the search (a live connection ended under "Connected").
+            removeLoadedRow(row);
+            continue;
         }
+        const auto holder = m_pages.find(pageOf(row)->first);
+        holder->second.rows[row - holder->first] = std::move(record.value());
+        Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
     }
 }
 
@@ -427,47 +442,83 @@ void ConnectionsModel::addNew(const QStringList &ids)
 {
     // Only connections made after the query ran are new to it; the others were
     // counted then and merely changed where no view looks.
+    QHash<QString, ConnectionRecord> found;
+    if (!readMatching(ids, found))
+        return;
     QList<ConnectionRecord> fresh;
-    for (qsizetype start = 0; start < ids.size(); start += ConnectionService::kMaxLimit) {
-        ConnectionQuery query = baseQuery();
-        query.ids = ids.mid(start, ConnectionService::kMaxLimit);
-        query.limit = static_cast<int>(query.ids.size());
-        Result<ConnectionPage> page = m_service.search(query);
-        if (!page) {
-            fail(page.error().message);
-            return;
-        }
-        for (ConnectionRecord &record : page.value().items) {
-            if (record.connected > m_queriedAt && !m_added.contains(record.id))
-                fresh.append(std::move(record));
+    for (const QString &id : ids) {
+        const auto record = found.find(id);
+        if (record != found.end() && record->connected > m_queriedAt && !m_added.contains(id)) {
+            m_added.insert(id);
+            fresh.append(std::move(record.value()));
         }
     }
     if (fresh.isEmpty())
         return;
-    for (const ConnectionRecord &record : std::as_const(fresh))
-        m_added.insert(record.id);
-    const int count = static_cast<int>(fresh.size());
+    if (!sortsBefore(fresh.constFirst(), fresh.constFirst()).has_value()) {
+        // An order the model cannot place a row in: the rows held are read again.
+        invalidate(static_cast<qint64>(m_count) + fresh.size());
+        return;
+    }
+    for (ConnectionRecord &record : fresh)
+        insertRecord(std::move(record));
+    evictPages();
+}
 
-    if (m_sortColumn == Connected && m_sortOrder == Qt::DescendingOrder) {
-        std::sort(fresh.begin(), fresh.end(), [](const ConnectionRecord &a, const ConnectionRecord &b) {
-            return a.connected > b.connected || (a.connected == b.connected && a.id > b.id);
+std::optional<bool> ConnectionsModel::sortsBefore(const ConnectionRecord &a, const ConnectionRecord &b) const
+{
+    const auto compareNumbers = [](auto x, auto y) { return x < y ? -1 : (y < x ? 1 : 0); };
+    int order = 0;
+    switch (m_sortColumn) {
+    case Status: order = connectionStatusName(a.status).compare(connectionStatusName(b.status)); break;
+    case User: order = a.userDisplayName.compare(b.userDisplayName); break;
+    case RemoteAddress: order = a.remoteAddress.compare(b.remoteAddress); break;
+    case Connected: order = compareNumbers(a.connected, b.connected); break;
+    case BytesIn: order = compareNumbers(a.bytesIn, b.bytesIn); break;
+    case BytesOut: order = compareNumbers(a.bytesOut, b.bytesOut); break;
+    default: return std::nullopt;
+    }
+    // The service breaks ties by id, in the same direction.
+    if (order == 0)
+        order = a.id.compare(b.id);
+    return m_sortOrder == Qt::DescendingOrder ? order > 0 : order < 0;
+}
+
+void ConnectionsModel::insertRecord(ConnectionRecord record)
+{
+    // Among the rows held, the record goes before the first it sorts before. Where
+    // the rows just above that place are not held, its place is somewhere in the
+    // gap: it is counted there, unread, and read with its page when scrolled to.
+    int heldEnd = 0; // where the held rows before the current page end (0: the top)
+    for (auto page = m_pages.begin(); page != m_pages.end(); ++page) {
+        const int first = page->first;
+        QList<ConnectionRecord> &rows = page->second.rows;
+        const auto at = std::find_if(rows.cbegin(), rows.cend(), [this, &record](const ConnectionRecord &row) {
+            return *sortsBefore(record, row);
         });
-        beginInsertRows({}, 0, count - 1);
-        shiftPages(0, count);
-        m_pages[0] = Page{std::move(fresh), ++m_useCounter};
-        m_count += count;
+        if (at == rows.cend()) {
+            heldEnd = first + static_cast<int>(rows.size());
+            continue;
+        }
+        const int offset = static_cast<int>(at - rows.cbegin());
+        const int row = first + offset;
+        beginInsertRows({}, row, row);
+        if (offset > 0 || first == heldEnd)
+            rows.insert(offset, std::move(record));
+        shiftPages(offset > 0 || first == heldEnd ? first + 1 : first, 1);
+        ++m_count;
         endInsertRows();
-        evictPages();
         return;
     }
-    if (m_sortColumn == Connected) {
-        // Oldest first: the newest belong at the end, read when scrolled to.
-        beginInsertRows({}, m_count, m_count + count - 1);
-        m_count += count;
-        endInsertRows();
-        return;
-    }
-    invalidate(static_cast<qint64>(m_count) + count);
+    // After every row held: at the very end when that is held too, else in the gap below.
+    const int row = m_count;
+    beginInsertRows({}, row, row);
+    if (m_pages.empty() && m_count == 0)
+        m_pages[0] = Page{{std::move(record)}, ++m_useCounter};
+    else if (!m_pages.empty() && heldEnd == m_count)
+        std::prev(m_pages.end())->second.rows.append(std::move(record));
+    ++m_count;
+    endInsertRows();
 }
 
 void ConnectionsModel::removeLoadedRow(int row)

@@ -1,14 +1,17 @@
 #pragma once
 
+#include "common/ChangeSet.h"
 #include "connections/ConnectionRecord.h"
 
 #include <QAbstractTableModel>
 #include <QDateTime>
+#include <QHash>
 #include <QIcon>
 #include <QSet>
 #include <QTimer>
 
 #include <map>
+#include <optional>
 
 namespace keystead {
 class Clock;
@@ -24,9 +27,11 @@ namespace keystead::ui {
 // so a million records cost one page query per screenful, never the whole table.
 //
 // Sorting and filtering are the service's: sort() and the filter setters run a
-// new query (a reset). The service's connectionsChanged signal refreshes rows
-// held in memory in place; a new connection enters at the top when the order is
-// newest first, and anywhere else the rows held are dropped and read again.
+// new query (a reset). The service's ChangeSets are applied in place, reading
+// only the ids they name with the current filter: a changed row held in memory
+// is repainted (or leaves when it no longer matches), a removed one leaves, and
+// a new connection that matches enters at its sorted place among the rows held
+// (in a gap between pages it is counted there and read when scrolled to).
 class ConnectionsModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -91,8 +96,8 @@ public:
 public Q_SLOTS:
     // Runs the query again from the top: a reset.
     void reload();
-    // Follows ConnectionService::connectionsChanged.
-    void refreshConnections(const QStringList &ids);
+    // One ConnectionService::changed() event.
+    void applyChanges(const keystead::ChangeSet &changes);
     // The durations of live rows move on; called every second by the model's timer.
     void tick();
 
@@ -116,8 +121,14 @@ private:
     bool loadPageFor(int row) const;
     void evictPages() const;
     void shiftPages(int from, int delta);
+    // The records of `ids` that match the current search; false when the read failed.
+    bool readMatching(const QStringList &ids, QHash<QString, ConnectionRecord> &found);
     void refreshLoaded(const QStringList &ids);
     void addNew(const QStringList &ids);
+    // Whether `a` comes before `b` in the current order; nullopt when the
+    // model cannot tell (durations of live connections move on).
+    std::optional<bool> sortsBefore(const ConnectionRecord &a, const ConnectionRecord &b) const;
+    void insertRecord(ConnectionRecord record);
     void removeLoadedRow(int row);
     // The rows held are no longer where the service puts them: drop them all, keep the view where it is.
     void invalidate(qint64 newCount);

@@ -3,8 +3,8 @@
 #include "common/Clock.h"
 #include "connections/ConnectionService.h"
 #include "ui/common/EmptyStatePanel.h"
-#include "ui/common/ErrorLabel.h"
 #include "ui/common/Icons.h"
+#include "ui/common/ListArea.h"
 #include "ui/connections/ActivityChart.h"
 #include "ui/connections/ConnectionDetail.h"
 #include "ui/connections/ConnectionsModel.h"
@@ -171,14 +171,7 @@ QWidget *ConnectionsPanel::createTableArea()
     connect(m_model, &ConnectionsModel::rowsReread, this, &ConnectionsPanel::followModel);
     connect(m_model, &ConnectionsModel::queryFailed, this, &ConnectionsPanel::showError);
 
-    m_error = makeErrorLabel(u"connectionsError"_s, area);
-    showError(m_model->lastError());
-
-    auto *layout = new QVBoxLayout(area);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addLayout(bar);
-    layout->addWidget(m_view, 1);
-    layout->addWidget(m_error);
+    m_error = stackListArea(area, bar, m_view, u"connectionsError"_s, m_model->lastError());
     return area;
 }
 

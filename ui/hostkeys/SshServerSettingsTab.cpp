@@ -1,11 +1,12 @@
 #include "ui/hostkeys/SshServerSettingsTab.h"
 
 #include "audit/AuditLog.h"
-#include "settings/PolicyLint.h"
 #include "settings/SshSettingsService.h"
 #include "ui/common/ErrorLabel.h"
+#include "ui/common/OpenDialog.h"
 #include "ui/hostkeys/HostKeyTexts.h"
 #include "ui/hostkeys/HostKeysPanel.h"
+#include "ui/hostkeys/SettingsPoliciesModel.h"
 #include "ui/hostkeys/SettingsPolicyDialog.h"
 
 #include <QCheckBox>
@@ -16,7 +17,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QTreeWidget>
+#include <QTreeView>
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
@@ -30,18 +31,26 @@ SshServerSettingsTab::SshServerSettingsTab(SshSettingsService &sshSettings, QWid
     , m_sshSettings(&sshSettings)
 {
     QWidget *page = this;
-    m_policies = new QTreeWidget(page);
+    m_model = new SettingsPoliciesModel(sshSettings, this);
+    m_policies = new QTreeView(page);
     m_policies->setObjectName(u"policies"_s);
-    m_policies->setHeaderLabels(
-        {HostKeysPanel::tr("Name"), HostKeysPanel::tr("Key"), HostKeysPanel::tr("Active"), HostKeysPanel::tr("Lint")});
+    m_policies->setModel(m_model);
     m_policies->setRootIsDecorated(false);
-    m_policies->setColumnWidth(0, 260);
-    m_policies->setColumnWidth(1, 300);
-    m_policies->setColumnWidth(2, 100);
-    connect(m_policies, &QTreeWidget::itemSelectionChanged, this, &SshServerSettingsTab::updateActions);
-    connect(m_policies, &QTreeWidget::itemDoubleClicked, this, [this] {
-        if (SettingsPolicyDialog *dialog = createEditPolicyDialog())
-            openDialog(dialog);
+    m_policies->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_policies->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_policies->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_policies->setColumnWidth(SettingsPoliciesModel::Name, 260);
+    m_policies->setColumnWidth(SettingsPoliciesModel::Key, 300);
+    m_policies->setColumnWidth(SettingsPoliciesModel::Active, 100);
+    connect(m_policies->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &SshServerSettingsTab::updateActions);
+    connect(m_policies, &QTreeView::doubleClicked, this, [this] { openDialog(createEditPolicyDialog()); });
+    // A row left, or the active policy moved: what the buttons may do follows.
+    connect(m_model, &SettingsPoliciesModel::rowsRemoved, this, &SshServerSettingsTab::updateActions);
+    connect(m_model, &SettingsPoliciesModel::dataChanged, this, &SshServerSettingsTab::updateActions);
+    connect(m_model, &SettingsPoliciesModel::lastErrorChanged, this, [this](const QString &message) {
+        if (!message.isEmpty())
+            showSettingsError(message);
     });
 
     auto *newPolicy = new QPushButton(HostKeysPanel::tr("New…"), page);
@@ -49,10 +58,7 @@ SshServerSettingsTab::SshServerSettingsTab(SshSettingsService &sshSettings, QWid
     connect(newPolicy, &QPushButton::clicked, this, [this] { openDialog(createPolicyDialog()); });
     m_editPolicy = new QPushButton(HostKeysPanel::tr("Edit…"), page);
     m_editPolicy->setObjectName(u"editPolicy"_s);
-    connect(m_editPolicy, &QPushButton::clicked, this, [this] {
-        if (SettingsPolicyDialog *dialog = createEditPolicyDialog())
-            openDialog(dialog);
-    });
+    connect(m_editPolicy, &QPushButton::clicked, this, [this] { openDialog(createEditPolicyDialog()); });
     m_deletePolicy = new QPushButton(HostKeysPanel::tr("Delete"), page);
     m_deletePolicy->setObjectName(u"deletePolicy"_s);
     connect(m_deletePolicy, &QPushButton::clicked, this, [this] { (void)deleteSelectedPolicy(); });
@@ -112,57 +118,10 @@ SshServerSettingsTab::SshServerSettingsTab(SshSettingsService &sshSettings, QWid
     layout->addWidget(m_settingsError);
     layout->addWidget(m_settingsNotice);
 
-    connect(&sshSettings, &SshSettingsService::policiesChanged, this, &SshServerSettingsTab::refreshPolicies);
-    connect(&sshSettings, &SshSettingsService::optionsChanged, this, &SshServerSettingsTab::refreshPolicies);
     connect(&sshSettings, &SshSettingsService::optionsChanged, this, &SshServerSettingsTab::refreshOptions);
-    refreshPolicies();
+    if (!m_model->lastError().isEmpty())
+        showSettingsError(m_model->lastError());
     refreshOptions();
-    updateActions();
-}
-
-void SshServerSettingsTab::refreshPolicies()
-{
-    const QString current = selectedPolicy();
-    Result<QList<SettingsPolicy>> policies = m_sshSettings->policies();
-    Result<SshOptions> options = m_sshSettings->options();
-    if (!policies || !options) {
-        showSettingsError(HostKeyTexts::error(!policies ? policies.error() : options.error()));
-        return;
-    }
-    const QSignalBlocker blocker(m_policies);
-    m_policies->clear();
-    for (const SettingsPolicy &policy : policies.value()) {
-        const bool active = policy.key == options->settingsPolicy;
-        // The linter's word on each policy, so a weak one stands out before it is opened.
-        const QList<PolicyWarning> warnings = lintPolicy(policy);
-        QStringList lines;
-        int errors = 0;
-        for (const PolicyWarning &warning : warnings) {
-            lines.append(HostKeyTexts::warning(warning));
-            if (warning.severity == PolicyWarning::Severity::Error)
-                ++errors;
-        }
-        const QString lint = warnings.isEmpty()
-            ? HostKeysPanel::tr("no warnings")
-            : (errors > 0 ? HostKeysPanel::tr("%1 errors, %2 warnings").arg(errors).arg(warnings.size() - errors)
-                          : HostKeysPanel::tr("%1 warnings").arg(warnings.size()));
-        auto *item = new QTreeWidgetItem(
-            m_policies, {policy.name, policy.key, active ? HostKeysPanel::tr("● active") : QString(), lint});
-        item->setData(0, Qt::UserRole, policy.key);
-        item->setToolTip(3, lines.join(u'\n'));
-        if (!warnings.isEmpty())
-            item->setForeground(3, errors > 0 ? QColor(0xb0, 0x1c, 0x1c) : QColor(0x8a, 0x4b, 0x00));
-        if (policy.key == SshSettingsService::kDefaultPolicyKey)
-            item->setToolTip(0, HostKeysPanel::tr("Built in: the server's defaults; it cannot be deleted"));
-        if (active) {
-            QFont bold = item->font(0);
-            bold.setBold(true);
-            for (int column = 0; column < 4; ++column)
-                item->setFont(column, bold);
-        }
-    }
-    if (!current.isEmpty())
-        selectPolicy(current);
     updateActions();
 }
 
@@ -203,30 +162,27 @@ void SshServerSettingsTab::applyOptions(const std::function<void(SshOptions &)> 
 
 bool SshServerSettingsTab::selectPolicy(const QString &key)
 {
-    for (int row = 0; row < m_policies->topLevelItemCount(); ++row) {
-        QTreeWidgetItem *item = m_policies->topLevelItem(row);
-        if (item->data(0, Qt::UserRole).toString() == key) {
-            m_policies->setCurrentItem(item);
-            item->setSelected(true);
-            return true;
-        }
-    }
-    return false;
+    const QModelIndex index = m_model->indexOf(key);
+    if (!index.isValid())
+        return false;
+    m_policies->selectionModel()->setCurrentIndex(index,
+                                                  QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    return true;
 }
 
 QString SshServerSettingsTab::selectedPolicy() const
 {
-    const QList<QTreeWidgetItem *> items = m_policies->selectedItems();
-    return items.isEmpty() ? QString() : items.constFirst()->data(0, Qt::UserRole).toString();
+    const QModelIndexList rows = m_policies->selectionModel()->selectedRows();
+    return rows.isEmpty() ? QString() : rows.constFirst().data(SettingsPoliciesModel::KeyRole).toString();
 }
 
 QStringList SshServerSettingsTab::policyRows() const
 {
     QStringList rows;
-    for (int row = 0; row < m_policies->topLevelItemCount(); ++row) {
-        const QTreeWidgetItem *item = m_policies->topLevelItem(row);
-        rows.append(u"%1 (%2)"_s.arg(item->text(0), item->text(1))
-                    + (item->text(2).isEmpty() ? QString() : u" [active]"_s));
+    for (int row = 0; row < m_model->rowCount(); ++row) {
+        const SettingsPolicy &policy = m_model->policyAt(row);
+        rows.append(u"%1 (%2)"_s.arg(policy.name, policy.key)
+                    + (policy.key == m_model->activeKey() ? u" [active]"_s : QString()));
     }
     return rows;
 }
@@ -234,12 +190,7 @@ QStringList SshServerSettingsTab::policyRows() const
 SettingsPolicyDialog *SshServerSettingsTab::createPolicyDialog()
 {
     auto *dialog = new SettingsPolicyDialog(*m_sshSettings, this);
-    connect(dialog, &SettingsPolicyDialog::policySaved, this, [this](const SettingsPolicy &policy) {
-        refreshPolicies();
-        selectPolicy(policy.key);
-        m_settingsNotice->setText(HostKeysPanel::tr("Saved the policy \"%1\".").arg(policy.name));
-        m_settingsNotice->show();
-    });
+    connect(dialog, &SettingsPolicyDialog::policySaved, this, &SshServerSettingsTab::policySaved);
     return dialog;
 }
 
@@ -254,13 +205,16 @@ SettingsPolicyDialog *SshServerSettingsTab::createEditPolicyDialog()
         return nullptr;
     }
     auto *dialog = new SettingsPolicyDialog(*m_sshSettings, policy.value(), this);
-    connect(dialog, &SettingsPolicyDialog::policySaved, this, [this](const SettingsPolicy &saved) {
-        refreshPolicies();
-        selectPolicy(saved.key);
-        m_settingsNotice->setText(HostKeysPanel::tr("Saved the policy \"%1\".").arg(saved.name));
-        m_settingsNotice->show();
-    });
+    connect(dialog, &SettingsPolicyDialog::policySaved, this, &SshServerSettingsTab::policySaved);
     return dialog;
+}
+
+void SshServerSettingsTab::policySaved(const SettingsPolicy &policy)
+{
+    // Its row is in the model already: the service's ChangeSet came on this thread.
+    selectPolicy(policy.key);
+    m_settingsNotice->setText(HostKeysPanel::tr("Saved the policy \"%1\".").arg(policy.name));
+    m_settingsNotice->show();
 }
 
 Status SshServerSettingsTab::deleteSelectedPolicy()
@@ -268,7 +222,7 @@ Status SshServerSettingsTab::deleteSelectedPolicy()
     const QString key = selectedPolicy();
     if (key.isEmpty())
         return Error::invalid(HostKeysPanel::tr("Select a policy to delete."));
-    const QString name = m_policies->selectedItems().constFirst()->text(0);
+    const QString name = m_model->policyAt(m_model->rowOf(key)).name;
     QMessageBox question(QMessageBox::Question, HostKeysPanel::tr("Delete settings policy"),
                          HostKeysPanel::tr("Delete the settings policy \"%1\"?").arg(name),
                          QMessageBox::Yes | QMessageBox::Cancel, this);
@@ -282,7 +236,6 @@ Status SshServerSettingsTab::deleteSelectedPolicy()
         return deleted;
     }
     showSettingsError({});
-    refreshPolicies();
     return {};
 }
 
@@ -304,7 +257,6 @@ Status SshServerSettingsTab::activateSelectedPolicy()
         return saved;
     }
     showSettingsError({});
-    refreshPolicies();
     m_settingsNotice->setText(HostKeysPanel::tr("Keystead's SSH server uses this policy for new connections."));
     m_settingsNotice->show();
     return {};
@@ -331,13 +283,6 @@ void SshServerSettingsTab::updateActions()
     m_editPolicy->setEnabled(!key.isEmpty());
     m_deletePolicy->setEnabled(!key.isEmpty() && !active && key != SshSettingsService::kDefaultPolicyKey);
     m_activatePolicy->setEnabled(!key.isEmpty() && !active);
-}
-
-void SshServerSettingsTab::openDialog(QWidget *dialog)
-{
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    if (auto *modal = qobject_cast<QDialog *>(dialog))
-        modal->open();
 }
 
 } // namespace keystead::ui

@@ -12,7 +12,7 @@ class QCheckBox;
 class QLabel;
 class QPushButton;
 class QSpinBox;
-class QTreeWidget;
+class QTreeView;
 QT_END_NAMESPACE
 
 namespace keystead {
@@ -21,12 +21,14 @@ class SshSettingsService;
 
 namespace keystead::ui {
 
+class SettingsPoliciesModel;
 class SettingsPolicyDialog;
 
 // HostKeysPanel's "SSH server settings" tab: the settings policies of
 // Keystead's own SSH server (the collect server), which one is active, and
 // the global options. Every edit applies at once through SshSettingsService;
-// the panel forwards its public operations here.
+// the panel forwards its public operations here. The policy list is a
+// SettingsPoliciesModel: it follows the service's ChangeSets row by row.
 class SshServerSettingsTab final : public QWidget
 {
     Q_OBJECT
@@ -44,15 +46,15 @@ public:
     QString settingsErrorText() const;
 
 private:
-    void refreshPolicies();
     void refreshOptions();
     void updateActions();
     void applyOptions(const std::function<void(SshOptions &)> &change);
     void showSettingsError(const QString &message);
-    void openDialog(QWidget *dialog);
+    void policySaved(const SettingsPolicy &policy);
 
     SshSettingsService *m_sshSettings = nullptr;
-    QTreeWidget *m_policies = nullptr;
+    SettingsPoliciesModel *m_model = nullptr;
+    QTreeView *m_policies = nullptr;
     QPushButton *m_editPolicy = nullptr;
     QPushButton *m_deletePolicy = nullptr;
     QPushButton *m_activatePolicy = nullptr;

@@ -119,12 +119,6 @@ QVariant TrustedHostKeysModel::headerData(int section, Qt::Orientation orientati
     }
 }
 
-QModelIndex TrustedHostKeysModel::indexOf(const QString &key, int column) const
-{
-    const int row = rowOf(key);
-    return row < 0 ? QModelIndex() : index(row, column);
-}
-
 QString TrustedHostKeysModel::seenFingerprint(const QString &key) const
 {
     const int row = rowOf(key);
@@ -176,15 +170,6 @@ void TrustedHostKeysModel::applyChanges(const ChangeSet &changes)
         return TrustedHostKeyRow{std::move(key).value(), seen->value(id)};
     });
     setLastError(problem);
-}
-
-void TrustedHostKeysModel::setLastError(const QString &message)
-{
-    // A failure is told every time; a recovery once.
-    if (message.isEmpty() && m_lastError.isEmpty())
-        return;
-    m_lastError = message;
-    Q_EMIT lastErrorChanged(m_lastError);
 }
 
 } // namespace keystead::ui

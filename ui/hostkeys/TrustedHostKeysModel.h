@@ -42,28 +42,20 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     const TrustedHostKey &keyAt(int row) const { return rowAt(row).key; }
-    int rowOf(const QString &key) const { return indexOfId(key); }
-    QModelIndex indexOf(const QString &key, int column = Address) const;
     // The fingerprint a scan saw instead of the trusted one; empty when none.
     QString seenFingerprint(const QString &key) const;
-    QString lastError() const { return m_lastError; }
 
 public Q_SLOTS:
     // Reads every key again (the first load).
     void refresh();
-
-Q_SIGNALS:
-    void lastErrorChanged(const QString &message);
 
 protected:
     QString idOf(const TrustedHostKeyRow &row) const override { return row.key.key; }
 
 private:
     void applyChanges(const keystead::ChangeSet &changes);
-    void setLastError(const QString &message);
 
     HostKeyStore &m_store;
-    QString m_lastError;
 };
 
 } // namespace keystead::ui

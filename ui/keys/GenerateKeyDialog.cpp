@@ -2,18 +2,12 @@
 
 #include "audit/AuditLog.h"
 #include "inventory/InventoryService.h"
-#include "ui/common/ErrorLabel.h"
 #include "ui/keys/KeyTexts.h"
 
 #include <QComboBox>
-#include <QDialogButtonBox>
 #include <QFormLayout>
-#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QProgressBar>
-#include <QPushButton>
-#include <QVBoxLayout>
 
 #include <optional>
 
@@ -31,21 +25,21 @@ std::optional<QString> unlessEmpty(const QString &text)
 } // namespace
 
 GenerateKeyDialog::GenerateKeyDialog(InventoryService &service, QWidget *parent)
-    : QDialog(parent)
+    : BackgroundDialog(u"keystead-keygen"_s, parent)
     , m_service(service)
 {
     setObjectName(u"generateKeyDialog"_s);
     setWindowTitle(tr("Generate SSH key pair"));
 
-    m_form = new QWidget(this);
-    const auto line = [this](const QString &objectName, const QString &placeholder = {}) {
-        auto *edit = new QLineEdit(m_form);
+    QWidget *page = form();
+    const auto line = [page](const QString &objectName, const QString &placeholder = {}) {
+        auto *edit = new QLineEdit(page);
         edit->setObjectName(objectName);
         edit->setPlaceholderText(placeholder);
         return edit;
     };
 
-    m_type = new QComboBox(m_form);
+    m_type = new QComboBox(page);
     m_type->setObjectName(u"keyType"_s);
     for (const GeneratedKeyType type :
          {GeneratedKeyType::Ed25519, GeneratedKeyType::EcdsaP256, GeneratedKeyType::EcdsaP384,
@@ -70,57 +64,31 @@ GenerateKeyDialog::GenerateKeyDialog(InventoryService &service, QWidget *parent)
     auto *passphraseHint
         = new QLabel(tr("With a passphrase the private key is stored encrypted, as ssh-keygen -N writes it; "
                         "the passphrase is sealed in the vault beside it."),
-                     m_form);
+                     page);
     passphraseHint->setWordWrap(true);
     passphraseHint->setForegroundRole(QPalette::PlaceholderText);
 
-    auto *form = new QFormLayout(m_form);
-    form->setContentsMargins(0, 0, 0, 0);
-    form->addRow(tr("Type:"), m_type);
-    form->addRow(tr("Passphrase:"), m_passphrase);
-    form->addRow(tr("Passphrase again:"), m_passphraseAgain);
-    form->addRow(QString(), passphraseHint);
-    form->addRow(tr("Identifier:"), m_identifier);
-    form->addRow(tr("Name:"), m_keyName);
-    form->addRow(tr("User name:"), m_username);
-    form->addRow(tr("Hostname:"), m_hostname);
-    form->addRow(tr("IP address:"), m_ip);
-    form->addRow(tr("Additional devices:"), m_devices);
-    form->addRow(tr("Tags:"), m_tags);
+    auto *fields = new QFormLayout(page);
+    fields->setContentsMargins(0, 0, 0, 0);
+    fields->addRow(tr("Type:"), m_type);
+    fields->addRow(tr("Passphrase:"), m_passphrase);
+    fields->addRow(tr("Passphrase again:"), m_passphraseAgain);
+    fields->addRow(QString(), passphraseHint);
+    fields->addRow(tr("Identifier:"), m_identifier);
+    fields->addRow(tr("Name:"), m_keyName);
+    fields->addRow(tr("User name:"), m_username);
+    fields->addRow(tr("Hostname:"), m_hostname);
+    fields->addRow(tr("IP address:"), m_ip);
+    fields->addRow(tr("Additional devices:"), m_devices);
+    fields->addRow(tr("Tags:"), m_tags);
 
-    m_busy = new QProgressBar(this);
-    m_busy->setObjectName(u"busy"_s);
-    m_busy->setRange(0, 0); // no steps to count: it moves while the work goes on
-    m_busy->setTextVisible(false);
-    m_busy->setMaximumHeight(m_busy->fontMetrics().height());
-    m_busyText = new QLabel(this);
-    m_busyText->setObjectName(u"busyText"_s);
-    auto *busyRow = new QHBoxLayout;
-    busyRow->addWidget(m_busyText);
-    busyRow->addWidget(m_busy, 1);
-
-    m_error = makeErrorLabel(u"error"_s, this);
-
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    m_generate = buttons->button(QDialogButtonBox::Ok);
-    m_generate->setObjectName(u"generate"_s);
-    m_generate->setText(tr("Generate and save"));
-    m_cancel = buttons->button(QDialogButtonBox::Cancel);
-    connect(buttons, &QDialogButtonBox::accepted, this, &GenerateKeyDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, this, &GenerateKeyDialog::reject);
-
-    auto *layout = new QVBoxLayout(this);
-    layout->addWidget(m_form);
-    layout->addLayout(busyRow);
-    layout->addWidget(m_error);
-    layout->addWidget(buttons);
-    setBusy(false);
+    addButtons(u"generate"_s, tr("Generate and save"));
     resize(520, sizeHint().height());
 }
 
 GenerateKeyDialog::~GenerateKeyDialog()
 {
-    m_task.wait();
+    waitForWork();
     m_passphrase->clear();
     m_passphraseAgain->clear();
 }
@@ -176,10 +144,9 @@ bool GenerateKeyDialog::start()
     const GeneratedKeyType type = keyType();
     const QByteArray passphrase = m_passphrase->text().toUtf8();
     const QString comment = keyComment();
-    m_busyText->setText(tr("Generating a %1 key pair…").arg(KeyTexts::keyType(type)));
-    setBusy(true);
-    m_task.start(
-        this, [type, passphrase, comment] { return generateKeyPair(type, passphrase, comment); },
+    run(
+        tr("Generating a %1 key pair…").arg(KeyTexts::keyType(type)),
+        [type, passphrase, comment] { return generateKeyPair(type, passphrase, comment); },
         [this](Result<GeneratedKeyPair> pair) { generated(std::move(pair)); });
     return true;
 }
@@ -189,7 +156,7 @@ void GenerateKeyDialog::generated(Result<GeneratedKeyPair> pair)
     setBusy(false);
     if (!pair) {
         showError(tr("The key pair could not be made: %1").arg(pair.error().message));
-        m_closeWhenSaved = false;
+        finish(false);
         Q_EMIT generationDone(false);
         return;
     }
@@ -216,50 +183,14 @@ void GenerateKeyDialog::generated(Result<GeneratedKeyPair> pair)
     input.privateKey->fill('\0');
     if (!result) {
         showError(KeyTexts::error(result.error()));
-        m_closeWhenSaved = false;
+        finish(false);
         Q_EMIT generationDone(false);
         return;
     }
     m_saved = result.value();
     Q_EMIT keySaved(m_saved);
     Q_EMIT generationDone(true);
-    if (m_closeWhenSaved)
-        QDialog::accept();
-}
-
-QString GenerateKeyDialog::errorText() const
-{
-    return m_error->isHidden() ? QString() : m_error->text();
-}
-
-void GenerateKeyDialog::accept()
-{
-    m_closeWhenSaved = start();
-}
-
-void GenerateKeyDialog::reject()
-{
-    if (!isBusy())
-        QDialog::reject();
-}
-
-void GenerateKeyDialog::setBusy(bool busy)
-{
-    m_form->setEnabled(!busy);
-    m_generate->setEnabled(!busy);
-    m_cancel->setEnabled(!busy);
-    m_busy->setVisible(busy);
-    m_busyText->setVisible(busy);
-    if (busy)
-        setCursor(Qt::BusyCursor);
-    else
-        unsetCursor();
-}
-
-void GenerateKeyDialog::showError(const QString &message)
-{
-    m_error->setText(message);
-    m_error->setVisible(!message.isEmpty());
+    finish(true);
 }
 
 } // namespace keystead::ui

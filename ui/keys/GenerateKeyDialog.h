@@ -3,18 +3,13 @@
 #include "common/Result.h"
 #include "inventory/SshKeyRecord.h"
 #include "ssh/SshPrivateKey.h"
-#include "ui/common/BackgroundTask.h"
-
-#include <QDialog>
+#include "ui/common/BackgroundDialog.h"
 
 #include <memory>
 
 QT_BEGIN_NAMESPACE
 class QComboBox;
-class QLabel;
 class QLineEdit;
-class QProgressBar;
-class QPushButton;
 QT_END_NAMESPACE
 
 namespace keystead {
@@ -27,7 +22,7 @@ namespace keystead::ui {
 // 3072/4096, optionally encrypted with a passphrase) and saves it to the
 // inventory with origin "generated". Generation runs in a thread of its own:
 // RSA 4096 takes seconds, and the window keeps answering meanwhile.
-class GenerateKeyDialog final : public QDialog
+class GenerateKeyDialog final : public BackgroundDialog
 {
     Q_OBJECT
 
@@ -42,16 +37,8 @@ public:
     // What the Generate button does: checks the form, then generates in the
     // background and saves when the pair is made (generationDone tells how it went).
     // False, with the message shown, when the form is not ready.
-    bool start();
-    bool isBusy() const { return m_task.isRunning(); }
+    bool start() override;
     const SshKeySaved &saved() const { return m_saved; }
-    // What the dialog shows under the form; empty when all went well.
-    QString errorText() const;
-
-    // start(); the dialog closes once the key is saved.
-    void accept() override;
-    // Nothing to cancel into while a pair is being made: ignored until it is done.
-    void reject() override;
 
 Q_SIGNALS:
     void keySaved(const keystead::SshKeySaved &saved);
@@ -59,16 +46,11 @@ Q_SIGNALS:
 
 private:
     void generated(Result<GeneratedKeyPair> pair);
-    void setBusy(bool busy);
-    void showError(const QString &message);
     QString keyComment() const;
 
     InventoryService &m_service;
     SshKeySaved m_saved;
-    BackgroundTask m_task{QStringLiteral("keystead-keygen")};
-    bool m_closeWhenSaved = false;
 
-    QWidget *m_form = nullptr;
     QComboBox *m_type = nullptr;
     QLineEdit *m_passphrase = nullptr;
     QLineEdit *m_passphraseAgain = nullptr;
@@ -79,11 +61,6 @@ private:
     QLineEdit *m_ip = nullptr;
     QLineEdit *m_devices = nullptr;
     QLineEdit *m_tags = nullptr;
-    QProgressBar *m_busy = nullptr;
-    QLabel *m_busyText = nullptr;
-    QLabel *m_error = nullptr;
-    QPushButton *m_generate = nullptr;
-    QPushButton *m_cancel = nullptr;
 };
 
 } // namespace keystead::ui

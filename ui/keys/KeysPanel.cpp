@@ -6,6 +6,8 @@
 #include "ui/common/EmptyStatePanel.h"
 #include "ui/common/ErrorLabel.h"
 #include "ui/common/Icons.h"
+#include "ui/common/ListArea.h"
+#include "ui/common/OpenDialog.h"
 #include "ui/keys/AuthorizedKeysDialog.h"
 #include "ui/keys/GenerateKeyDialog.h"
 #include "ui/keys/KeyEditDialog.h"
@@ -214,18 +216,12 @@ void KeysPanel::fitColumns()
 
 bool KeysPanel::selectKey(const QString &id)
 {
-    const QModelIndex index = m_filter->mapFromSource(m_model->indexOf(id, 0));
-    if (!index.isValid())
-        return false;
-    m_view->selectRow(index.row());
-    m_view->scrollTo(index);
-    return true;
+    return selectRowAt(m_view, m_filter->mapFromSource(m_model->indexOf(id)));
 }
 
 QString KeysPanel::selectedKeyId() const
 {
-    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
-    return rows.isEmpty() ? QString() : rows.constFirst().data(SshKeysModel::IdRole).toString();
+    return selectedRowId(m_view, SshKeysModel::IdRole);
 }
 
 std::optional<SshKeyRecord> KeysPanel::selectedKey() const
@@ -444,32 +440,22 @@ void KeysPanel::showNotice(const QString &message)
 
 void KeysPanel::askToAdd()
 {
-    KeyEditDialog *dialog = createAddDialog();
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->open();
+    openDialog(createAddDialog());
 }
 
 void KeysPanel::askToEdit()
 {
-    KeyEditDialog *dialog = createEditDialog();
-    if (!dialog)
-        return;
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->open();
+    openDialog(createEditDialog());
 }
 
 void KeysPanel::askToGenerate()
 {
-    GenerateKeyDialog *dialog = createGenerateDialog();
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->open();
+    openDialog(createGenerateDialog());
 }
 
 void KeysPanel::askToExport()
 {
-    AuthorizedKeysDialog *dialog = createExportDialog();
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->open();
+    openDialog(createExportDialog());
 }
 
 } // namespace keystead::ui

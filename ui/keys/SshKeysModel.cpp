@@ -43,25 +43,19 @@ int privateKeyRank(const SshKeyRecord &key)
 } // namespace
 
 SshKeysModel::SshKeysModel(InventoryService &service, QObject *parent)
-    : ChangeTableModel<SshKeyRecord>(parent)
+    : ChangeTableModel<SshKeyRecord>(ColumnCount, parent)
     , m_service(service)
 {
-    // Automatic connection: a change made through the HTTP endpoint arrives queued, on this thread.
-    connect(&m_service, &InventoryService::changed, this, &SshKeysModel::applyChanges);
-    refresh();
-}
-
-int SshKeysModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
+    // A change made through the HTTP endpoint arrives queued, on this thread.
+    follow(m_service, &SshKeysModel::refresh, &SshKeysModel::applyChanges);
 }
 
 QVariant SshKeysModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const SshKeyRecord &key = rowAt(index.row());
     const auto column = static_cast<Column>(index.column());
+    const SshKeyRecord &key = rowAt(index.row());
 
     switch (role) {
     case Qt::DisplayRole:
@@ -172,53 +166,16 @@ QVariant SshKeysModel::headerData(int section, Qt::Orientation orientation, int 
     }
 }
 
-QModelIndex SshKeysModel::indexOf(const QString &id, int column) const
-{
-    const int row = rowOf(id);
-    return row < 0 ? QModelIndex() : index(row, column);
-}
-
 void SshKeysModel::refresh()
 {
-    Result<QList<SshKeyRecord>> listed = m_service.list();
-    if (!listed) {
-        setLastError(listed.error().message);
-        return;
-    }
-    m_loaded = true;
-    resetRows(std::move(listed).value());
-    setLastError(QString());
+    load(m_service.list());
 }
 
 void SshKeysModel::applyChanges(const ChangeSet &changes)
 {
-    if (changes.topic != InventoryService::kChangeTopic)
-        return;
-    if (!m_loaded) {
+    if (changes.topic == InventoryService::kChangeTopic
+        && !applyReads(changes, [this](const QString &id) { return m_service.find(id); }))
         refresh();
-        return;
-    }
-    QString failure;
-    apply(changes, [this, &failure](const QString &id) -> std::optional<SshKeyRecord> {
-        Result<SshKeyRecord> key = m_service.find(id);
-        if (key)
-            return std::move(key).value();
-        if (key.error().kind == Error::Kind::NotFound)
-            return std::nullopt;
-        // Not read: the row stays as it was, the panel shows why.
-        failure = key.error().message;
-        const int row = rowOf(id);
-        return row < 0 ? std::nullopt : std::optional<SshKeyRecord>(rowAt(row));
-    });
-    setLastError(failure);
-}
-
-void SshKeysModel::setLastError(const QString &message)
-{
-    if (message.isEmpty() && m_lastError.isEmpty())
-        return;
-    m_lastError = message;
-    Q_EMIT lastErrorChanged(m_lastError);
 }
 
 } // namespace keystead::ui

@@ -43,15 +43,10 @@ public:
 
     explicit SshKeysModel(InventoryService &service, QObject *parent = nullptr);
 
-    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     const SshKeyRecord &keyAt(int row) const { return rowAt(row); }
-    int rowOf(const QString &id) const { return indexOfId(id); }
-    QModelIndex indexOf(const QString &id, int column = Identifier) const;
-    // Empty while the last read worked.
-    QString lastError() const { return m_lastError; }
 
 public Q_SLOTS:
     // Reads every key (the first load, or again after a failed read).
@@ -59,19 +54,11 @@ public Q_SLOTS:
     // Reads the keys the service named and changes, adds or removes their rows.
     void applyChanges(const keystead::ChangeSet &changes);
 
-Q_SIGNALS:
-    // A read failed (the message), or works again after failing (empty).
-    void lastErrorChanged(const QString &message);
-
 protected:
     QString idOf(const SshKeyRecord &row) const override { return row.id; }
 
 private:
-    void setLastError(const QString &message);
-
     InventoryService &m_service;
-    bool m_loaded = false;
-    QString m_lastError;
 };
 
 } // namespace keystead::ui

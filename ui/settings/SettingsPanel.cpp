@@ -30,6 +30,8 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <functional>
+
 using namespace Qt::StringLiterals;
 
 namespace keystead::ui {
@@ -42,6 +44,24 @@ QLabel *hintLabel(const QString &text, QWidget *parent)
     label->setWordWrap(true);
     label->setForegroundRole(QPalette::PlaceholderText);
     return label;
+}
+
+// A group's last rows: `lead` stretched beside an Apply button (named `objectName`)
+// that runs `apply`, and under them the group's inline error (returned).
+QLabel *addApplyRow(QVBoxLayout *layout, QWidget *lead, const QString &objectName, const QString &errorName,
+                    const std::function<void()> &apply)
+{
+    QWidget *group = layout->parentWidget();
+    auto *button = new QPushButton(SettingsPanel::tr("Apply"), group);
+    button->setObjectName(objectName);
+    QObject::connect(button, &QPushButton::clicked, group, apply);
+    auto *row = new QHBoxLayout;
+    row->addWidget(lead, 1);
+    row->addWidget(button);
+    layout->addLayout(row);
+    QLabel *error = makeErrorLabel(errorName, group);
+    layout->addWidget(error);
+    return error;
 }
 
 } // namespace
@@ -256,16 +276,6 @@ QWidget *SettingsPanel::createEndpointGroup()
     m_endpointState->setObjectName(u"endpointState"_s);
     m_endpointState->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
-    auto *apply = new QPushButton(tr("Apply"), group);
-    apply->setObjectName(u"applyEndpoint"_s);
-    connect(apply, &QPushButton::clicked, this, [this] { (void)applyEndpointSettings(); });
-
-    auto *stateRow = new QHBoxLayout;
-    stateRow->addWidget(m_endpointState, 1);
-    stateRow->addWidget(apply);
-
-    m_endpointError = makeErrorLabel(u"endpointError"_s, group);
-
     auto *layout = new QVBoxLayout(group);
     layout->addWidget(m_endpointEnabled);
     layout->addWidget(hintLabel(tr("Scripts and other tools reach the same operations as this window over HTTP, "
@@ -275,8 +285,8 @@ QWidget *SettingsPanel::createEndpointGroup()
     layout->addWidget(hintLabel(tr("The address is HOST:PORT; port 0 picks a free port. An address other than "
                                    "127.0.0.1 opens the API to your network: give it a TLS certificate and key then."),
                                 group));
-    layout->addLayout(stateRow);
-    layout->addWidget(m_endpointError);
+    m_endpointError = addApplyRow(layout, m_endpointState, u"applyEndpoint"_s, u"endpointError"_s,
+                                  [this] { (void)applyEndpointSettings(); });
     return group;
 }
 
@@ -306,10 +316,6 @@ QWidget *SettingsPanel::createCollectGroup()
                 Qt::QueuedConnection);
     }
 
-    auto *apply = new QPushButton(tr("Apply"), group);
-    apply->setObjectName(u"applyCollect"_s);
-    connect(apply, &QPushButton::clicked, this, [this] { (void)applyCollectSettings(); });
-
     auto *form = new QFormLayout;
     form->addRow(tr("Collect server listen address:"), m_collectListen);
     auto *cleanupRow = new QHBoxLayout;
@@ -317,19 +323,14 @@ QWidget *SettingsPanel::createCollectGroup()
     cleanupRow->addWidget(m_trailRetention);
     cleanupRow->addStretch(1);
     form->addRow(tr("Connection trails:"), cleanupRow);
-    auto *notifyRow = new QHBoxLayout;
-    notifyRow->addWidget(m_collectNotify, 1);
-    notifyRow->addWidget(apply);
-
-    m_collectError = makeErrorLabel(u"collectError"_s, group);
 
     auto *layout = new QVBoxLayout(group);
     layout->addLayout(form);
     layout->addWidget(hintLabel(tr("Users run ssh against this HOST:PORT; the toolbar starts and stops the server. "
                                    "127.0.0.1 lets in this machine only; 0.0.0.0:2222 opens it to your network."),
                                 group));
-    layout->addLayout(notifyRow);
-    layout->addWidget(m_collectError);
+    m_collectError = addApplyRow(layout, m_collectNotify, u"applyCollect"_s, u"collectError"_s,
+                                 [this] { (void)applyCollectSettings(); });
     return group;
 }
 
