@@ -122,7 +122,7 @@ bool InventoryApiTest::start(const QString &backend)
     return !m_revealer.isEmpty();
 }
 
-QJsonObject InventoryApiTest::keyBody(const KeyPair &pair, const QString &hostname)
+QJsonObject InventoryApiTest::keyBody(const KeyPair &pair, const QString &hostname, const QJsonObject &fields)
 {
     QJsonObject body{{u"ip"_s, u"10.66.33.120"_s},
                      {u"hostname"_s, hostname},
@@ -130,7 +130,19 @@ QJsonObject InventoryApiTest::keyBody(const KeyPair &pair, const QString &hostna
                      {u"public_key"_s, pair.publicKey}};
     if (!pair.password.isEmpty())
         body.insert(u"password"_s, QString::fromUtf8(pair.password));
+    for (auto it = fields.constBegin(); it != fields.constEnd(); ++it)
+        body.insert(it.key(), it.value());
     return body;
+}
+
+QString InventoryApiTest::saveKey(const QJsonObject &body) const
+{
+    const HttpReply created = call("POST", u"/api/pam/key"_s, body);
+    if (created.status != 201) {
+        qWarning("the key was not saved: %d %s", created.status, created.body.constData());
+        return {};
+    }
+    return created.json().object().value(u"key"_s).toObject().value(u"id"_s).toString();
 }
 
 QMap<QString, int> InventoryApiTest::counts()

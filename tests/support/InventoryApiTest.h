@@ -39,8 +39,11 @@ private Q_SLOTS:
 
 protected:
     bool start(const QString &backend = QStringLiteral("sqlite"));
-    // A complete create request for `pair`.
-    static QJsonObject keyBody(const KeyPair &pair, const QString &hostname = QStringLiteral("w2016"));
+    // A complete create request for `pair`, with `fields` added.
+    static QJsonObject keyBody(const KeyPair &pair, const QString &hostname = QStringLiteral("w2016"),
+                               const QJsonObject &fields = {});
+    // Saves a key with `body` as the writer: its id, or empty (with a warning) when not answered 201.
+    QString saveKey(const QJsonObject &body) const;
     // The rows of the inventory's tables, the vault's and the audit log's.
     QMap<QString, int> counts();
     // Every name is made by makePairs(); an unknown one is a mistake in the test.
