@@ -1,21 +1,11 @@
-#include "HttpTestClient.h"
-#include "TestDatabase.h"
+#include "ApiTestSupport.h"
+#include "TestTools.h"
 
-#include "api/ApiEndpoint.h"
-#include "api/ApiRouter.h"
-#include "api/CollectController.h"
-#include "api/SystemController.h"
-#include "api/TokenService.h"
 #include "collect/CollectJson.h"
-#include "collect/CollectService.h"
-#include "collect/WebhookHeaderSeal.h"
-#include "collect/WebhookOutbox.h"
-#include "collect/WebhookSigner.h"
 #include "ssh/SshPublicKey.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -25,19 +15,9 @@ using namespace keystead::test;
 
 namespace {
 
-// ssh-keygen's output; nothing when it failed.
-std::optional<QByteArray> keygen(const QStringList &arguments)
-{
-    QProcess process;
-    process.start(u"ssh-keygen"_s, arguments);
-    if (!process.waitForFinished(60'000) || process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0)
-        return std::nullopt;
-    return process.readAllStandardOutput();
-}
-
 QByteArray runKeygen(const QStringList &arguments)
 {
-    return keygen(arguments).value_or(QByteArray());
+    return runOk(u"ssh-keygen"_s, arguments).value_or(QByteArray());
 }
 
 QStringList locationsOf(const QJsonObject &problem)
@@ -52,14 +32,13 @@ QStringList locationsOf(const QJsonObject &problem)
 
 // Seed 000's collect sessions over real HTTP: a listener on 127.0.0.1 in its
 // own thread, a real client, the seed's paths, fields and error shape.
-class TestCollectApi final : public QObject
+class TestCollectApi final : public ApiTestCase
 {
     Q_OBJECT
 
 private Q_SLOTS:
     void initTestCase();
     void init();
-    void cleanup();
     void createsWithDefaults();
     void createsWithEveryField();
     void takenIdentifierIs409();
@@ -77,18 +56,8 @@ private Q_SLOTS:
     void openApiDescribesTheRoutes();
 
 private:
-    QUrl url(const QString &path) const { return QUrl(m_endpoint->url() + path); }
     // The clock's time `seconds` from now, as the API writes times.
-    QString at(qint64 seconds) const { return collectjson::timeToJson(m_clock.now().addSecs(seconds)); }
-    HeaderList auth() const { return {{"Authorization", "Bearer " + m_secret}, {"Content-Type", "application/json"}}; }
-    HttpReply call(const QByteArray &method, const QString &path, const QJsonObject &body)
-    {
-        return httpRequest(method, url(path), QJsonDocument(body).toJson(QJsonDocument::Compact), auth());
-    }
-    HttpReply call(const QByteArray &method, const QString &path, const QByteArray &body = {})
-    {
-        return httpRequest(method, url(path), body, auth());
-    }
+    QString at(qint64 seconds) const { return collectjson::timeToJson(m_core->clock.now().addSecs(seconds)); }
     QJsonObject createSession(const QJsonObject &body = {})
     {
         const HttpReply reply = call("POST", kSessions, body);
@@ -98,63 +67,22 @@ private:
     }
 
     inline static const QString kSessions = u"/api/v1/ssh/collect/sessions"_s;
-    ManualClock m_clock;
     QTemporaryDir m_keys;
-    std::unique_ptr<TestDatabase> m_store;
-    std::unique_ptr<TokenService> m_tokens;
-    std::unique_ptr<ApiRouter> m_router;
-    std::unique_ptr<SystemController> m_system;
-    std::unique_ptr<WebhookOutbox> m_outbox;
-    std::unique_ptr<WebhookSigner> m_signer;
-    std::unique_ptr<WebhookHeaderSeal> m_seal;
-    std::unique_ptr<CollectService> m_service;
-    std::unique_ptr<CollectController> m_controller;
-    std::unique_ptr<ApiEndpoint> m_endpoint;
-    QByteArray m_secret;
 };
 
 void TestCollectApi::initTestCase()
 {
     QVERIFY(m_keys.isValid());
     for (const QString &type : {u"ed25519"_s, u"ecdsa"_s}) {
-        QVERIFY(keygen(
+        QVERIFY(runOk(
+            u"ssh-keygen"_s,
             {u"-q"_s, u"-t"_s, type, u"-N"_s, QString(), u"-C"_s, u"user@laptop"_s, u"-f"_s, m_keys.filePath(type)}));
     }
 }
 
 void TestCollectApi::init()
 {
-    m_store = TestDatabase::create(m_clock);
-    QVERIFY(m_store);
-    m_tokens = std::make_unique<TokenService>(m_store->database());
-    m_router = std::make_unique<ApiRouter>(*m_tokens, m_clock);
-    m_system = std::make_unique<SystemController>(*m_router);
-    m_outbox = std::make_unique<WebhookOutbox>(m_store->database(), m_clock);
-    m_signer = std::make_unique<WebhookSigner>(m_store->dataDir(), m_store->database(), m_clock);
-    m_seal = std::make_unique<WebhookHeaderSeal>(*m_signer);
-    m_service = std::make_unique<CollectService>(m_store->database(), m_clock, *m_outbox, *m_seal);
-    m_controller = std::make_unique<CollectController>(*m_router, *m_service);
-    m_endpoint = std::make_unique<ApiEndpoint>(*m_router, m_store->database());
-    const Result<NewApiToken> made = m_tokens->create(u"tester"_s);
-    KEYSTEAD_VERIFY_OK(made);
-    m_secret = made->secret.toLatin1();
-    EndpointConfig config;
-    config.listen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
-    KEYSTEAD_VERIFY_OK(m_endpoint->start(config));
-}
-
-void TestCollectApi::cleanup()
-{
-    m_endpoint.reset();
-    m_controller.reset();
-    m_service.reset();
-    m_seal.reset();
-    m_signer.reset();
-    m_outbox.reset();
-    m_system.reset();
-    m_router.reset();
-    m_tokens.reset();
-    m_store.reset();
+    QVERIFY(start());
 }
 
 void TestCollectApi::createsWithDefaults()
@@ -237,7 +165,7 @@ void TestCollectApi::createsWithEveryField()
     QCOMPARE(given.value(u"backoff_multiplier"_s).toDouble(), 1.5);
 
     // An expiry as a date-time with an offset is stored in UTC.
-    const QDateTime tomorrow = m_clock.now().addDays(1);
+    const QDateTime tomorrow = m_core->clock.now().addDays(1);
     const QString withOffset = tomorrow.toOffsetFromUtc(2 * 3600).toString(Qt::ISODate);
     QVERIFY(withOffset.endsWith(u"+02:00"_s));
     const QJsonObject dated = createSession(QJsonObject{{u"expired_at"_s, withOffset}});
@@ -343,7 +271,7 @@ void TestCollectApi::getPatchDelete()
     QCOMPARE(got.json().object(), created);
     QCOMPARE(call("GET", path + u'/').json().object(), created);
 
-    m_clock.advanceSeconds(30);
+    m_core->clock.advanceSeconds(30);
     const HttpReply patched = call(
         "PATCH", path + u'/',
         QJsonObject{{u"ssh_banner"_s, u"new"_s}, {u"external_id"_s, QJsonValue::Null}, {u"must_confirm"_s, true}});
@@ -402,7 +330,7 @@ void TestCollectApi::listIsPaged()
     for (int i = 0; i < 5; ++i) {
         ids.prepend(
             createSession(QJsonObject{{u"external_id"_s, i < 2 ? u"two"_s : u"three"_s}}).value(u"id"_s).toString());
-        m_clock.advanceSeconds(1);
+        m_core->clock.advanceSeconds(1);
     }
     HttpReply first = call("GET", kSessions + u"?page=1&page_size=2"_s);
     QCOMPARE(first.status, 200);
@@ -454,7 +382,7 @@ void TestCollectApi::completeEndsAMultiConnectionSession()
     QCOMPARE(call("POST", path + u"/complete"_s).status, 200);
 
     const QJsonObject expiring = createSession(QJsonObject{{u"timeout"_s, 5}});
-    m_clock.advanceSeconds(5);
+    m_core->clock.advanceSeconds(5);
     const QString expiredPath = kSessions + u'/' + expiring.value(u"id"_s).toString();
     QCOMPARE(call("GET", expiredPath).json().object().value(u"status"_s).toString(), u"expired"_s);
     const HttpReply refused = call("POST", expiredPath + u"/complete"_s);
@@ -469,14 +397,14 @@ void TestCollectApi::keysShowEveryForm()
     const QJsonObject created = createSession(QJsonObject{{u"multi_key"_s, true}});
     const QString id = created.value(u"id"_s).toString();
     const Result<QString> connection
-        = m_service->connectionOpened(id, u"127.0.0.1"_s, u"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"_s);
+        = m_core->collect->connectionOpened(id, u"127.0.0.1"_s, u"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"_s);
     KEYSTEAD_VERIFY_OK(connection);
     for (const QString &type : {u"ed25519"_s, u"ecdsa"_s}) {
         QFile file(m_keys.filePath(type + u".pub"_s));
         QVERIFY(file.open(QIODevice::ReadOnly));
         const Result<SshPublicKey> key = SshPublicKey::fromOpenSshLine(QString::fromLatin1(file.readAll()));
         KEYSTEAD_VERIFY_OK(key);
-        KEYSTEAD_VERIFY_OK(m_service->keyProven(connection.value(), key.value()));
+        KEYSTEAD_VERIFY_OK(m_core->collect->keyProven(connection.value(), key.value()));
     }
 
     const QJsonObject session = call("GET", kSessions + u'/' + id).json().object();
@@ -538,7 +466,7 @@ void TestCollectApi::webhookCredentialsAreNotShown()
     QVERIFY(!call("GET", kSessions + u'/' + id).body.contains("s3cr3t"));
     QVERIFY(!call("GET", kSessions).body.contains("s3cr3t"));
     // Nor does the service: only the webhook dispatcher opens the sealed value (tst_webhooks).
-    QCOMPARE(m_service->get(id)->webhooks.first().headers.value(u"Authorization"_s),
+    QCOMPARE(m_core->collect->get(id)->webhooks.first().headers.value(u"Authorization"_s),
              QStringList{QString(collectjson::kRedacted)});
 }
 
@@ -571,9 +499,7 @@ void TestCollectApi::everyRouteNeedsAToken()
 
 void TestCollectApi::openApiDescribesTheRoutes()
 {
-    const HttpReply reply = call("GET", u"/api/openapi.json"_s);
-    QCOMPARE(reply.status, 200);
-    const QJsonObject document = reply.json().object();
+    const QJsonObject document = openApi();
     const QJsonObject paths = document.value(u"paths"_s).toObject();
     const QJsonObject sessions = paths.value(kSessions).toObject();
     QVERIFY(sessions.contains(u"get"_s));

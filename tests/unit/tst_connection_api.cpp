@@ -1,85 +1,26 @@
-#include "HttpTestClient.h"
-#include "TestDatabase.h"
+#include "ConnectionApiTest.h"
 
-#include "api/ApiEndpoint.h"
-#include "api/ApiRouter.h"
-#include "api/ConnectionController.h"
-#include "api/SystemController.h"
-#include "api/TokenService.h"
-#include "audit/AuditLog.h"
-#include "collect/CollectService.h"
-#include "collect/WebhookHeaderSeal.h"
-#include "collect/WebhookOutbox.h"
-#include "collect/WebhookSigner.h"
 #include "connections/ConnectionService.h"
-#include "connections/TrailTimestamper.h"
-#include "secrets/MasterKeyStore.h"
-#include "secrets/Vault.h"
-#include "sshserver/CollectServer.h"
-#include "store/SettingsStore.h"
-#include "store/Sql.h"
 
-#include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QJsonObject>
-#include <QProcess>
-#include <QScopeGuard>
-#include <QTemporaryDir>
 #include <QUuid>
 #include <QtTest>
-
-#include <memory>
 
 using namespace Qt::StringLiterals;
 using namespace keystead;
 using namespace keystead::test;
 
-namespace {
-
-// What one generated connection looks like; the recorder is told exactly this.
-struct Generated
-{
-    QString address;
-    QString user;
-    QString collectSessionId;
-    QStringList methods{u"PUBLICKEY"_s};
-    QByteArray typed = "y";
-    qint64 bytesIn = 100;
-    qint64 bytesOut = 1000;
-    qint64 seconds = 60; // how long it lasts
-    bool close = true;
-};
-
-QStringList idsOf(const QJsonObject &page)
-{
-    QStringList ids;
-    for (const QJsonValue &item : page.value(u"items"_s).toArray())
-        ids.append(item.toObject().value(u"id"_s).toString());
-    return ids;
-}
-
-QStringList jsonlTypes(const QByteArray &body)
-{
-    QStringList types;
-    for (const QByteArray &line : body.split('\n')) {
-        if (line.trimmed().isEmpty())
-            continue;
-        types.append(QJsonDocument::fromJson(line).object().value(u"type"_s).toString());
-    }
-    return types;
-}
-
-} // namespace
-
 // Seed 003's connections over real HTTP: a listener on 127.0.0.1 in its own
 // thread, a real client, records made through the recorder calls the SSH
-// server makes (so trails and their hash chain are real), on every store backend.
-class TestConnectionApi final : public QObject
+// server makes, on every store backend. Lists, search, tags, access roles,
+// tokens and the family's errors; trails, logs and terminate are in
+// tst_connection_api_trails.
+class TestConnectionApi final : public ConnectionApiTest
 {
     Q_OBJECT
 
 private Q_SLOTS:
-    void cleanup();
     void listCarriesTheSeedsFields_data() { backends(); }
     void listCarriesTheSeedsFields();
     void listPagesAndSorts_data() { backends(); }
@@ -93,151 +34,18 @@ private Q_SLOTS:
     void tagsAreListedAndReplaced();
     void accessRolesAreGrantedAndRevoked_data() { backends(); }
     void accessRolesAreGrantedAndRevoked();
-    void logDownloadsInBothFormats_data() { backends(); }
-    void logDownloadsInBothFormats();
-    void trailFilesAreNotFound();
     void unknownIdsAre404_data();
     void unknownIdsAre404();
-    void terminateOfAFinishedConnectionIs409_data() { backends(); }
-    void terminateOfAFinishedConnectionIs409();
-    void terminateEndsALiveClient_data() { backends(); }
-    void terminateEndsALiveClient();
-    void trailVerifies_data() { backends(); }
-    void trailVerifies();
-    void verifyCarriesSignedCheckpoints_data() { backends(); }
-    void verifyCarriesSignedCheckpoints();
     void readOnlyTokenMayReadButNotWrite();
     void frameErrorsHaveTheFamilysShape();
     void openApiDescribesTheRoutes();
-
-private:
-    static void backends()
-    {
-        QTest::addColumn<QString>("backend");
-        for (const QString &backend : keystead::test::storeBackends())
-            QTest::newRow(qPrintable(backend)) << backend;
-    }
-    bool start(const QString &backend = u"sqlite"_s);
-    QUrl url(const QString &path) const { return QUrl(m_endpoint->url() + path); }
-    HttpReply call(const QByteArray &method, const QString &path, const QByteArray &body = {},
-                   const QByteArray &token = {})
-    {
-        return httpRequest(method, url(path), body,
-                           {{"Authorization", "Bearer " + (token.isEmpty() ? m_writer : token)},
-                            {"Content-Type", "application/json"}});
-    }
-    HttpReply call(const QByteArray &method, const QString &path, const QJsonValue &body, const QByteArray &token = {})
-    {
-        const QJsonDocument document = body.isArray() ? QJsonDocument(body.toArray()) : QJsonDocument(body.toObject());
-        return call(method, path, document.toJson(QJsonDocument::Compact), token);
-    }
-    // A connection as Keystead's SSH server reports one; the clock moves by its duration.
-    QString generate(const Generated &spec);
-    // The family's error body, checked for its shape; returns details.parameter.
-    static QString errorParameter(const HttpReply &reply, int status);
-
-    inline static const QString kConnections = u"/connection-manager/api/v1/connections"_s;
-    inline static const QString kTimestampingKey = u"/connection-manager/api/v1/timestamping/public_key"_s;
-    ManualClock m_clock;
-    std::unique_ptr<TestDatabase> m_store;
-    std::unique_ptr<TokenService> m_tokens;
-    std::unique_ptr<ApiRouter> m_router;
-    std::unique_ptr<SystemController> m_system;
-    std::unique_ptr<SettingsStore> m_settings;
-    std::unique_ptr<AuditLog> m_audit;
-    std::unique_ptr<ConnectionService> m_service;
-    std::unique_ptr<ConnectionController> m_controller;
-    std::unique_ptr<ApiEndpoint> m_endpoint;
-    QByteArray m_writer; // read, write (the default)
-    QByteArray m_reader; // read only
-    QString m_writerId;
 };
-
-bool TestConnectionApi::start(const QString &backend)
-{
-    m_store = TestDatabase::create(backend, m_clock);
-    if (!m_store)
-        return false;
-    Database &database = m_store->database();
-    m_tokens = std::make_unique<TokenService>(database);
-    m_router = std::make_unique<ApiRouter>(*m_tokens, m_clock);
-    m_system = std::make_unique<SystemController>(*m_router);
-    m_settings = std::make_unique<SettingsStore>(database);
-    m_audit = std::make_unique<AuditLog>(database, m_clock);
-    m_service = std::make_unique<ConnectionService>(database, m_clock, *m_settings, *m_audit);
-    m_controller = std::make_unique<ConnectionController>(*m_router, *m_service, m_clock);
-    m_endpoint = std::make_unique<ApiEndpoint>(*m_router, database);
-    const Result<NewApiToken> writer = m_tokens->create(u"writer"_s);
-    const Result<NewApiToken> reader = m_tokens->create(u"reader"_s, TokenScope::Read);
-    if (!writer || !reader)
-        return false;
-    m_writer = writer->secret.toLatin1();
-    m_writerId = writer->token.id;
-    m_reader = reader->secret.toLatin1();
-    EndpointConfig config;
-    config.listen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
-    return m_endpoint->start(config).ok();
-}
-
-void TestConnectionApi::cleanup()
-{
-    m_endpoint.reset();
-    m_controller.reset();
-    m_service.reset();
-    m_audit.reset();
-    m_settings.reset();
-    m_system.reset();
-    m_router.reset();
-    m_tokens.reset();
-    m_store.reset();
-}
-
-QString TestConnectionApi::generate(const Generated &spec)
-{
-    const QString id = m_service->opened(spec.address);
-    m_service->event(id, u"connection"_s, u"client-version"_s, "SSH-2.0-OpenSSH_9.2p1 Debian-2");
-    m_service->event(id, u"connection"_s, u"key-offered"_s, "ssh-ed25519",
-                     QJsonObject{{u"fingerprint"_s, u"SHA256:abc"_s}, {u"proven"_s, true}});
-    m_service->authenticated(id, spec.user, spec.collectSessionId, spec.methods);
-    m_service->event(id, u"0"_s, u"channel-open"_s, "session");
-    m_service->event(id, u"0"_s, u"banner"_s, "Welcome to Keystead");
-    m_service->event(id, u"0"_s, u"stdout"_s, "Send your keys? [y/N] ");
-    m_clock.advanceSeconds(spec.seconds / 2);
-    m_service->event(id, u"0"_s, u"stdin"_s, spec.typed);
-    m_service->channelTraffic(id, u"0"_s, u"session"_s, spec.typed.size(), 22);
-    m_service->traffic(id, spec.bytesIn, spec.bytesOut);
-    m_clock.advanceSeconds(spec.seconds - spec.seconds / 2);
-    if (spec.close) {
-        m_service->event(id, u"0"_s, u"channel-close"_s, {});
-        m_service->event(id, u"connection"_s, u"disconnect"_s, "client disconnected");
-        m_service->closed(id, u"client disconnected"_s);
-    }
-    if (Status flushed = m_service->flush(); !flushed)
-        qWarning("flush failed: %s", qPrintable(flushed.error().message));
-    m_clock.advanceSeconds(1);
-    return id;
-}
-
-QString TestConnectionApi::errorParameter(const HttpReply &reply, int status)
-{
-    if (reply.status != status) {
-        qWarning("expected %d, got %d: %s", status, reply.status, reply.body.constData());
-        return u"<status %1>"_s.arg(reply.status);
-    }
-    if (reply.header("content-type") != "application/json")
-        return u"<content type %1>"_s.arg(QString::fromLatin1(reply.header("content-type")));
-    const QJsonObject body = reply.json().object();
-    if (body.value(u"code"_s).toInt() != status || body.value(u"message"_s).toString().isEmpty()
-        || body.value(u"error"_s).toString().isEmpty() || !body.value(u"details"_s).isObject())
-        return u"<shape %1>"_s.arg(QString::fromUtf8(reply.body));
-    return body.value(u"details"_s).toObject().value(u"parameter"_s).toString();
-}
 
 void TestConnectionApi::listCarriesTheSeedsFields()
 {
     QFETCH(QString, backend);
     QVERIFY(start(backend));
-    const QDateTime connectedAt = m_clock.now();
+    const QDateTime connectedAt = m_core->clock.now();
     const QString sessionId = QUuid::createUuid().toString(QUuid::WithoutBraces);
     const QString id = generate({.address = u"127.0.0.1"_s,
                                  .user = u"alice-laptop"_s,
@@ -254,7 +62,7 @@ void TestConnectionApi::listCarriesTheSeedsFields()
     const QJsonObject item = page.value(u"items"_s).toArray().at(0).toObject();
 
     QCOMPARE(item.value(u"id"_s).toString(), id);
-    QCOMPARE(item.value(u"proxy_id"_s).toString(), m_service->proxyId());
+    QCOMPARE(item.value(u"proxy_id"_s).toString(), m_core->connections->proxyId());
     QCOMPARE(item.value(u"type"_s).toString(), u"SSH"_s);
     QCOMPARE(item.value(u"authentication_method"_s).toArray(), QJsonArray{u"PUBLICKEY"_s});
     QCOMPARE(item.value(u"user_data"_s).toObject(),
@@ -303,7 +111,7 @@ void TestConnectionApi::listCarriesTheSeedsFields()
 
     // A live connection's duration runs to now.
     const QString live = generate({.address = u"127.0.0.2"_s, .user = u"bob"_s, .seconds = 10, .close = false});
-    m_clock.advanceSeconds(3600);
+    m_core->clock.advanceSeconds(3600);
     const QJsonObject running = call("GET", kConnections + u'/' + live).json().object();
     QCOMPARE(running.value(u"status"_s).toString(), u"CONNECTED"_s);
     QVERIFY(running.value(u"disconnected"_s).isNull());
@@ -359,18 +167,18 @@ void TestConnectionApi::searchFilters()
 {
     QFETCH(QString, backend);
     QVERIFY(start(backend));
-    const QDateTime t0 = m_clock.now();
+    const QDateTime t0 = m_core->clock.now();
     const QString sessionA = QUuid::createUuid().toString(QUuid::WithoutBraces);
     const QString alice = generate(
         {.address = u"192.0.2.10"_s, .user = u"alice-laptop"_s, .collectSessionId = sessionA, .seconds = 100});
-    m_clock.advanceSeconds(1000);
-    const QDateTime t1 = m_clock.now();
+    m_core->clock.advanceSeconds(1000);
+    const QDateTime t1 = m_core->clock.now();
     const QString bob = generate({.address = u"198.51.100.7"_s,
                                   .user = u"bob-desktop"_s,
                                   .methods = {u"KEYBOARD_INTERACTIVE"_s},
                                   .seconds = 100});
-    m_clock.advanceSeconds(1000);
-    const QDateTime t2 = m_clock.now();
+    m_core->clock.advanceSeconds(1000);
+    const QDateTime t2 = m_core->clock.now();
     const QString carol = generate({.address = u"192.0.2.99"_s, .user = u"carol"_s, .seconds = 10, .close = false});
     QVERIFY(call("PUT", kConnections + u'/' + bob + u"/tags"_s, QJsonArray{u"incident-7"_s}).status == 200);
 
@@ -393,7 +201,7 @@ void TestConnectionApi::searchFilters()
     QCOMPARE(found({{u"status"_s, QJsonArray{u"connected"_s}}}), QStringList{carol});
     QCOMPARE(found({{u"status"_s, QJsonArray{u"DISCONNECTED"_s}}}), (QStringList{alice, bob}));
     QCOMPARE(found({{u"type"_s, QJsonArray{u"SSH"_s}}}), (QStringList{alice, bob, carol}));
-    QCOMPARE(found({{u"proxy_id"_s, QJsonArray{m_service->proxyId()}}}), (QStringList{alice, bob, carol}));
+    QCOMPARE(found({{u"proxy_id"_s, QJsonArray{m_core->connections->proxyId()}}}), (QStringList{alice, bob, carol}));
     QCOMPARE(found({{u"proxy_id"_s, QJsonArray{QUuid::createUuid().toString(QUuid::WithoutBraces)}}}), QStringList());
     QCOMPARE(found({{u"tags"_s, QJsonArray{u"incident-7"_s}}}), QStringList{bob});
     // Time ranges are {"from", "to"}, either end open.
@@ -556,11 +364,11 @@ void TestConnectionApi::tagsAreListedAndReplaced()
     QCOMPARE(shown, QJsonArray());
 
     // The change is audited with the token that made it.
-    const Result<QList<AuditEvent>> events = m_audit->list();
+    const Result<QList<AuditEvent>> events = m_core->audit->list();
     KEYSTEAD_VERIFY_OK(events);
     bool audited = false;
     for (const AuditEvent &event : events.value()) {
-        if (event.subjectId == a && event.actor.kind == u"token"_s && event.actor.id == m_writerId
+        if (event.subjectId == a && event.actor.kind == u"token"_s && event.actor.id == m_core->writerId
             && event.actor.name == u"writer"_s && event.actor.address == u"127.0.0.1"_s)
             audited = true;
     }
@@ -581,15 +389,15 @@ void TestConnectionApi::accessRolesAreGrantedAndRevoked()
     QVERIFY(start(backend));
     const QString a = generate({.address = u"127.0.0.1"_s, .user = u"alice"_s});
     const QString b = generate({.address = u"127.0.0.2"_s, .user = u"bob"_s});
-    const Result<AccessRole> auditors = m_service->createRole(u"auditors"_s);
-    const Result<AccessRole> admins = m_service->createRole(u"admins"_s);
+    const Result<AccessRole> auditors = m_core->connections->createRole(u"auditors"_s);
+    const Result<AccessRole> admins = m_core->connections->createRole(u"admins"_s);
     KEYSTEAD_VERIFY_OK(auditors);
     KEYSTEAD_VERIFY_OK(admins);
     const QString rolesOfA = kConnections + u'/' + a + u"/access_roles"_s;
     const QString rolesOfB = kConnections + u'/' + b + u"/access_roles"_s;
 
     QCOMPARE(call("GET", rolesOfA).json().array(), QJsonArray());
-    const QDateTime grantedAt = m_clock.now();
+    const QDateTime grantedAt = m_core->clock.now();
     const HttpReply granted = call("POST", rolesOfA + u'/' + auditors->id);
     QCOMPARE(granted.status, 200);
     QVERIFY(granted.body.isEmpty());
@@ -639,96 +447,6 @@ void TestConnectionApi::accessRolesAreGrantedAndRevoked()
              u"connection_id"_s);
 }
 
-void TestConnectionApi::logDownloadsInBothFormats()
-{
-    QFETCH(QString, backend);
-    QVERIFY(start(backend));
-    const QString id = generate({.address = u"127.0.0.1"_s, .user = u"alice"_s, .typed = "y"});
-    const QString channel = kConnections + u'/' + id + u"/channel/0"_s;
-
-    const HttpReply created = call("POST", channel + u"/log"_s);
-    QCOMPARE(created.status, 201);
-    const QString session = created.json().object().value(u"session_id"_s).toString();
-    QVERIFY(!QUuid::fromString(session).isNull());
-
-    // jsonl: one event per line, in order, every type of the channel's trail.
-    const HttpReply jsonl = call("GET", channel + u"/log/"_s + session + u"?format=jsonl"_s);
-    QCOMPARE(jsonl.status, 200);
-    QCOMPARE(jsonl.header("content-type"), QByteArray("application/x-ndjson"));
-    QCOMPARE(jsonl.header("cache-control"), QByteArray("no-store"));
-    QVERIFY(jsonl.header("content-disposition").startsWith("attachment"));
-    const QStringList types = jsonlTypes(jsonl.body);
-    QVERIFY2(types.contains(u"stdout"_s) && types.contains(u"stdin"_s) && types.contains(u"banner"_s),
-             jsonl.body.constData());
-    QVERIFY(types.indexOf(u"stdout"_s) < types.indexOf(u"stdin"_s));
-
-    // The filter keeps only the named types (any case, spaces allowed).
-    const HttpReply typed = call("GET", channel + u"/log/"_s + session + u"?format=JSONL&filter=stdin,%20STDOUT"_s);
-    QCOMPARE(typed.status, 200);
-    QCOMPARE(jsonlTypes(typed.body), (QStringList{u"stdout"_s, u"stdin"_s}));
-
-    // hex is the default, as plain text, and holds the same bytes.
-    const HttpReply hex = call("GET", channel + u"/log/"_s + session + u"?filter=stdin"_s);
-    QCOMPARE(hex.status, 200);
-    QCOMPARE(hex.header("content-type"), QByteArray("text/plain; charset=utf-8"));
-    // One line per event: time, type, the data in hex.
-    const QList<QByteArray> hexLines = hex.body.trimmed().split('\n');
-    QCOMPARE(hexLines.size(), 1);
-    QVERIFY2(hexLines.first().endsWith(QByteArray(QByteArray(" stdin ") + QByteArray("y").toHex())),
-             hex.body.constData());
-    const HttpReply allHex = call("GET", channel + u"/log/"_s + session + u"?format=hex"_s);
-    QCOMPARE(allHex.status, 200);
-    QVERIFY2(allHex.body.toLower().contains(QByteArray("Send your keys").toHex()), allHex.body.constData());
-
-    // Bad format, unknown filter types and unknown sessions.
-    QCOMPARE(errorParameter(call("GET", channel + u"/log/"_s + session + u"?format=pdf"_s), 400), u"format"_s);
-    const HttpReply unknownType = call("GET", channel + u"/log/"_s + session + u"?filter=stdin,keystrokes"_s);
-    QCOMPARE(errorParameter(unknownType, 400), u"filter"_s);
-    QCOMPARE(unknownType.json().object().value(u"details"_s).toObject().value(u"value"_s).toString(), u"keystrokes"_s);
-    QCOMPARE(call("GET", channel + u"/log/not-a-session"_s).status, 404);
-    QCOMPARE(
-        errorParameter(call("GET", channel + u"/log/"_s + QUuid::createUuid().toString(QUuid::WithoutBraces)), 404),
-        u"session_id"_s);
-    QCOMPARE(errorParameter(call("POST", kConnections + u'/' + id + u"/channel/77/log"_s), 404), u"channel_id"_s);
-    // A session belongs to its channel.
-    QCOMPARE(call("GET", kConnections + u'/' + id + u"/channel/connection/log/"_s + session).status, 404);
-    const HttpReply outside = call("POST", kConnections + u'/' + id + u"/channel/connection/log"_s);
-    QCOMPARE(outside.status, 201);
-    const QStringList outsideTypes
-        = jsonlTypes(call("GET",
-                          kConnections + u'/' + id + u"/channel/connection/log/"_s
-                              + outside.json().object().value(u"session_id"_s).toString() + u"?format=jsonl"_s)
-                         .body);
-    QVERIFY(outsideTypes.contains(u"client-version"_s));
-    QVERIFY(!outsideTypes.contains(u"stdin"_s));
-
-    // A session serves for five minutes.
-    m_clock.advanceSeconds(4 * 60 + 59);
-    QCOMPARE(call("GET", channel + u"/log/"_s + session).status, 200);
-    m_clock.advanceSeconds(2);
-    QCOMPARE(errorParameter(call("GET", channel + u"/log/"_s + session), 404), u"session_id"_s);
-}
-
-void TestConnectionApi::trailFilesAreNotFound()
-{
-    QVERIFY(start());
-    const QString id = generate({.address = u"127.0.0.1"_s, .user = u"alice"_s});
-    const QString file = QUuid::createUuid().toString(QUuid::WithoutBraces);
-    const QString channel = kConnections + u'/' + id + u"/channel/0/file/"_s + file;
-    QCOMPARE(errorParameter(call("POST", channel), 404), u"file_id"_s);
-    QCOMPARE(errorParameter(call("GET", channel + u'/' + QUuid::createUuid().toString(QUuid::WithoutBraces)), 404),
-             u"file_id"_s);
-    // The connection shows no files in any channel.
-    for (const QJsonValue &value : call("GET", kConnections + u'/' + id)
-                                       .json()
-                                       .object()
-                                       .value(u"trail"_s)
-                                       .toObject()
-                                       .value(u"channels"_s)
-                                       .toArray())
-        QCOMPARE(value.toObject().value(u"transferred_files"_s).toArray(), QJsonArray());
-}
-
 void TestConnectionApi::unknownIdsAre404_data()
 {
     QTest::addColumn<QByteArray>("method");
@@ -765,263 +483,34 @@ void TestConnectionApi::unknownIdsAre404()
     }
 }
 
-void TestConnectionApi::terminateOfAFinishedConnectionIs409()
-{
-    QFETCH(QString, backend);
-    QVERIFY(start(backend));
-    const QString id = generate({.address = u"127.0.0.1"_s, .user = u"alice"_s});
-    const HttpReply reply = call("POST", kConnections + u'/' + id + u"/terminate"_s);
-    QCOMPARE(errorParameter(reply, 409), QString());
-    QCOMPARE(reply.json().object().value(u"error"_s).toString(), u"CONFLICT"_s);
-    // Nothing changed: it was not marked as forced.
-    QVERIFY(call("GET", kConnections + u'/' + id).json().object().value(u"force_disconnect"_s).isNull());
-}
-
-// The real thing: OpenSSH's client at the collect server's confirmation prompt,
-// ended over HTTP by a token; the client sees it, the record and trail say who.
-void TestConnectionApi::terminateEndsALiveClient()
-{
-    QFETCH(QString, backend);
-    QVERIFY(start(backend));
-    QTemporaryDir home;
-    QTemporaryDir hostKeys;
-    QVERIFY(home.isValid() && hostKeys.isValid());
-    const QString keyPath = home.filePath(u"id_ed25519"_s);
-    QProcess keygen;
-    keygen.start(u"ssh-keygen"_s, {u"-q"_s, u"-t"_s, u"ed25519"_s, u"-N"_s, QString(), u"-f"_s, keyPath});
-    QVERIFY(keygen.waitForFinished(60'000) && keygen.exitStatus() == QProcess::NormalExit && keygen.exitCode() == 0);
-
-    Database &database = m_store->database();
-    WebhookOutbox outbox(database, m_clock);
-    WebhookSigner signer(m_store->dataDir(), database, m_clock);
-    WebhookHeaderSeal seal(signer);
-    CollectService collect(database, m_clock, outbox, seal);
-    CollectServer server(collect, &database);
-    server.setRecorder(m_service.get());
-    m_service->setTerminator(&server);
-    auto unwire = qScopeGuard([this, &server] {
-        server.stop();
-        m_service->setTerminator(nullptr);
-    });
-    CollectSessionInput input;
-    input.mustConfirm = true;
-    const Result<CollectSession> session = collect.create(input);
-    KEYSTEAD_VERIFY_OK(session);
-    CollectServerConfig config;
-    config.listen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
-    config.dataDir = hostKeys.path();
-    KEYSTEAD_VERIFY_OK(server.start(config));
-
-    QProcess client;
-    auto stopClient = qScopeGuard([&client] {
-        client.kill();
-        client.waitForFinished(10'000);
-    });
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(u"HOME"_s, home.path());
-    environment.remove(u"SSH_AUTH_SOCK"_s);
-    client.setProcessEnvironment(environment);
-    client.start(u"ssh"_s,
-                 {u"-F"_s, u"none"_s, u"-p"_s, QString::number(server.boundPort()), u"-o"_s,
-                  u"StrictHostKeyChecking=no"_s, u"-o"_s, u"UserKnownHostsFile=/dev/null"_s, u"-o"_s,
-                  u"BatchMode=yes"_s, u"-o"_s, u"IdentitiesOnly=yes"_s, u"-i"_s, keyPath,
-                  session->connectionIdentifier + u"@127.0.0.1"_s});
-    QVERIFY(client.waitForStarted(10'000));
-    QByteArray shown;
-    const QDeadlineTimer deadline(30'000);
-    while (!shown.contains("Type y and press Enter") && !deadline.hasExpired()) {
-        client.waitForReadyRead(100);
-        shown += client.readAllStandardOutput();
-    }
-    QVERIFY2(shown.contains("Type y and press Enter"), shown.constData());
-
-    KEYSTEAD_VERIFY_OK(m_service->flush());
-    const QJsonObject live
-        = call("POST", kConnections + u"/search"_s, QJsonObject{{u"status"_s, QJsonArray{u"CONNECTED"_s}}})
-              .json()
-              .object();
-    QCOMPARE(live.value(u"count"_s).toInt(), 1);
-    const QString id = idsOf(live).constFirst();
-
-    const HttpReply ended = call("POST", kConnections + u'/' + id + u"/terminate"_s);
-    QCOMPARE(ended.status, 204);
-    QVERIFY(ended.body.isEmpty());
-    // The HTTP call ran an event loop: the client may have been seen ending already.
-    QVERIFY(client.state() == QProcess::NotRunning || client.waitForFinished(30'000));
-    QCOMPARE(client.exitStatus(), QProcess::NormalExit);
-    QCOMPARE(client.exitCode(), 255);
-    stopClient.dismiss();
-    QTRY_VERIFY_WITH_TIMEOUT(server.connectionCount() == 0, 30'000);
-    KEYSTEAD_VERIFY_OK(m_service->flush());
-
-    const QJsonObject record = call("GET", kConnections + u'/' + id).json().object();
-    QCOMPARE(record.value(u"status"_s).toString(), u"DISCONNECTED"_s);
-    QCOMPARE(record.value(u"force_disconnect"_s).toString(), m_clock.now().toString(Qt::ISODate));
-    QCOMPARE(record.value(u"updated_by"_s).toString(), m_writerId);
-    // Searchable by it: "true" finds the terminated connection, "false" does not.
-    const auto forced = [&](const QString &value) {
-        return idsOf(
-            call("POST", kConnections + u"/search"_s, QJsonObject{{u"force_disconnect"_s, value}}).json().object());
-    };
-    QCOMPARE(forced(u"true"_s), QStringList{id});
-    QVERIFY(!forced(u"false"_s).contains(id));
-    // Ended already: nothing left to terminate.
-    QCOMPARE(errorParameter(call("POST", kConnections + u'/' + id + u"/terminate"_s), 409), QString());
-
-    // The trail names the token that asked.
-    const QString outside = kConnections + u'/' + id + u"/channel/connection/log"_s;
-    const QString logSession = call("POST", outside).json().object().value(u"session_id"_s).toString();
-    const HttpReply log = call("GET", outside + u'/' + logSession + u"?format=jsonl&filter=terminate"_s);
-    QCOMPARE(log.status, 200);
-    const QList<QByteArray> lines = log.body.trimmed().split('\n');
-    QCOMPARE(lines.size(), 1);
-    const QJsonObject event = QJsonDocument::fromJson(lines.first()).object();
-    QVERIFY2(event.value(u"data"_s).toString().contains(u"writer"_s), lines.first().constData());
-    QCOMPARE(event.value(u"detail"_s).toObject().value(u"actor"_s).toObject().value(u"id"_s).toString(), m_writerId);
-    QCOMPARE(call("GET", kConnections + u'/' + id + u"/trail/verify"_s).json().object().value(u"intact"_s),
-             QJsonValue(true));
-}
-
-void TestConnectionApi::trailVerifies()
-{
-    QFETCH(QString, backend);
-    QVERIFY(start(backend));
-    const QString id = generate({.address = u"127.0.0.1"_s, .user = u"alice"_s});
-    const HttpReply reply = call("GET", kConnections + u'/' + id + u"/trail/verify"_s);
-    QCOMPARE(reply.status, 200);
-    const QJsonObject verified = reply.json().object();
-    QCOMPARE(verified.value(u"connection_id"_s).toString(), id);
-    QCOMPARE(verified.value(u"intact"_s), QJsonValue(true));
-    // client-version, key-offered, channel-open, banner, stdout, stdin, channel-close, disconnect.
-    QCOMPARE(verified.value(u"event_count"_s).toInteger(), 8);
-    QVERIFY(verified.value(u"broken_at_sequence"_s).isNull());
-
-    // What was typed, changed by hand in the store: found at that event.
-    KEYSTEAD_VERIFY_OK(sql::exec(m_store->database().connection(),
-                                 u"UPDATE trail_events SET data = ? WHERE connection_id = ? AND type = 'stdin'"_s,
-                                 {QByteArray("n"), id}));
-    const QJsonObject broken = call("GET", kConnections + u'/' + id + u"/trail/verify"_s).json().object();
-    QCOMPARE(broken.value(u"intact"_s), QJsonValue(false));
-    QCOMPARE(broken.value(u"broken_at_sequence"_s).toInteger(), 6);
-    QVERIFY(!broken.value(u"message"_s).toString().isEmpty());
-}
-
-void TestConnectionApi::verifyCarriesSignedCheckpoints()
-{
-    QFETCH(QString, backend);
-    QVERIFY(start(backend));
-    const QString id = generate({.address = u"127.0.0.1"_s, .user = u"alice"_s});
-    const QString verifyPath = kConnections + u'/' + id + u"/trail/verify"_s;
-    // No checkpoint yet: the answer says so.
-    QJsonObject checkpoints = call("GET", verifyPath).json().object().value(u"checkpoints"_s).toObject();
-    QCOMPARE(checkpoints.value(u"count"_s).toInteger(), 0);
-    QCOMPARE(checkpoints.value(u"verified"_s).toInteger(), 0);
-    QVERIFY(checkpoints.value(u"last_signed_at"_s).isNull());
-    QVERIFY(checkpoints.value(u"first_failure"_s).isNull());
-    // No timestamper on this instance: the key route says so in the family's shape.
-    QCOMPARE(errorParameter(call("GET", kTimestampingKey), 503), QString());
-
-    QTemporaryDir keyDir;
-    QVERIFY(keyDir.isValid());
-    FileMasterKeyStore masterKeys(keyDir.filePath(u"master.key"_s));
-    Vault vault(m_store->database(), m_clock, masterKeys);
-    TrailTimestamper timestamper(m_store->database(), m_clock, vault, *m_service);
-    m_controller->setTimestamper(&timestamper);
-    auto unwire = qScopeGuard([this] { m_controller->setTimestamper(nullptr); });
-
-    // The public key, readable with a read-only token, fingerprinted as ssh-keygen does.
-    const HttpReply keyReply = call("GET", kTimestampingKey, QByteArray(), m_reader);
-    QCOMPARE(keyReply.status, 200);
-    const QJsonObject key = keyReply.json().object();
-    const QString publicKey = key.value(u"public_key"_s).toString();
-    const QString fingerprint = key.value(u"fingerprint"_s).toString();
-    QVERIFY2(publicKey.startsWith(u"ssh-ed25519 AAAA"_s), qPrintable(publicKey));
-    QFile keyFile(keyDir.filePath(u"timestamping.pub"_s));
-    QVERIFY(keyFile.open(QIODevice::WriteOnly));
-    keyFile.write(publicKey.toUtf8() + '\n');
-    keyFile.close();
-    QProcess keygen;
-    keygen.start(u"ssh-keygen"_s, {u"-l"_s, u"-E"_s, u"sha256"_s, u"-f"_s, keyFile.fileName()});
-    QVERIFY(keygen.waitForFinished(60'000) && keygen.exitStatus() == QProcess::NormalExit && keygen.exitCode() == 0);
-    QCOMPARE(QString::fromUtf8(keygen.readAllStandardOutput()).split(u' ').value(1), fingerprint);
-
-    m_clock.advanceSeconds(5);
-    const Result<int> made = timestamper.signNow();
-    KEYSTEAD_VERIFY_OK(made);
-    QCOMPARE(made.value(), 1);
-    QJsonObject verified = call("GET", verifyPath).json().object();
-    QCOMPARE(verified.value(u"intact"_s), QJsonValue(true));
-    checkpoints = verified.value(u"checkpoints"_s).toObject();
-    QCOMPARE(checkpoints.value(u"count"_s).toInteger(), 1);
-    QCOMPARE(checkpoints.value(u"verified"_s).toInteger(), 1);
-    QCOMPARE(checkpoints.value(u"last_signed_at"_s).toString(), m_clock.now().toString(Qt::ISODate));
-    QVERIFY(checkpoints.value(u"first_failure"_s).isNull());
-    QCOMPARE(checkpoints.value(u"key_fingerprints"_s).toArray(), QJsonArray{fingerprint});
-
-    // A checkpoint whose signature was tampered with fails, named by its sequence.
-    Database &database = m_store->database();
-    qint64 sequence = 0;
-    QString head, signedAt, signature;
-    {
-        Result<QSqlQuery> row = sql::exec(database.connection(),
-                                          u"SELECT sequence, trail_head, signed_at, signature FROM trail_checkpoints"
-                                          " WHERE connection_id = ?"_s,
-                                          {id});
-        KEYSTEAD_VERIFY_OK(row);
-        QVERIFY(row->next());
-        sequence = row->value(0).toLongLong();
-        head = row->value(1).toString();
-        signedAt = row->value(2).toString();
-        signature = row->value(3).toString();
-    }
-    QByteArray forged = QByteArray::fromBase64(signature.toLatin1());
-    forged[0] = static_cast<char>(forged.at(0) ^ 0x80);
-    KEYSTEAD_VERIFY_OK(
-        sql::exec(database.connection(), u"DELETE FROM trail_checkpoints WHERE connection_id = ?"_s, {id}));
-    KEYSTEAD_VERIFY_OK(sql::exec(database.connection(),
-                                 u"INSERT INTO trail_checkpoints (connection_id, sequence, trail_head, signed_at,"
-                                 " key_fingerprint, signature) VALUES (?, ?, ?, ?, ?, ?)"_s,
-                                 {id, sequence, head, signedAt, fingerprint, QString::fromLatin1(forged.toBase64())}));
-    verified = call("GET", verifyPath).json().object();
-    QCOMPARE(verified.value(u"intact"_s), QJsonValue(false));
-    QCOMPARE(verified.value(u"broken_at_sequence"_s).toInteger(), sequence);
-    checkpoints = verified.value(u"checkpoints"_s).toObject();
-    QCOMPARE(checkpoints.value(u"count"_s).toInteger(), 1);
-    QCOMPARE(checkpoints.value(u"verified"_s).toInteger(), 0);
-    const QJsonObject failure = checkpoints.value(u"first_failure"_s).toObject();
-    QCOMPARE(failure.value(u"sequence"_s).toInteger(), sequence);
-    QVERIFY2(failure.value(u"message"_s).toString().contains(u"does not verify"_s),
-             qPrintable(failure.value(u"message"_s).toString()));
-}
-
 void TestConnectionApi::readOnlyTokenMayReadButNotWrite()
 {
     QVERIFY(start());
     const QString id = generate({.address = u"127.0.0.1"_s, .user = u"alice"_s});
     const QString one = kConnections + u'/' + id;
-    QCOMPARE(call("GET", kConnections, QByteArray(), m_reader).status, 200);
-    QCOMPARE(call("GET", one, QByteArray(), m_reader).status, 200);
-    QCOMPARE(call("GET", kConnections + u"/tags"_s, QByteArray(), m_reader).status, 200);
-    QCOMPARE(call("GET", one + u"/access_roles"_s, QByteArray(), m_reader).status, 200);
+    QCOMPARE(call("GET", kConnections, QByteArray(), m_core->reader).status, 200);
+    QCOMPARE(call("GET", one, QByteArray(), m_core->reader).status, 200);
+    QCOMPARE(call("GET", kConnections + u"/tags"_s, QByteArray(), m_core->reader).status, 200);
+    QCOMPARE(call("GET", one + u"/access_roles"_s, QByteArray(), m_core->reader).status, 200);
     const HttpReply searched
-        = call("POST", kConnections + u"/search"_s, QByteArray(R"({"keywords": "alice"})"), m_reader);
+        = call("POST", kConnections + u"/search"_s, QByteArray(R"({"keywords": "alice"})"), m_core->reader);
     QCOMPARE(searched.status, 200);
     QCOMPARE(idsOf(searched.json().object()), QStringList{id});
-    const HttpReply logSession = call("POST", one + u"/channel/0/log"_s, QByteArray(), m_reader);
+    const HttpReply logSession = call("POST", one + u"/channel/0/log"_s, QByteArray(), m_core->reader);
     QCOMPARE(logSession.status, 201);
     const QString session = logSession.json().object().value(u"session_id"_s).toString();
-    QCOMPARE(call("GET", one + u"/channel/0/log/"_s + session, QByteArray(), m_reader).status, 200);
+    QCOMPARE(call("GET", one + u"/channel/0/log/"_s + session, QByteArray(), m_core->reader).status, 200);
 
-    const HttpReply put = call("PUT", one + u"/tags"_s, QByteArray(R"(["mine"])"), m_reader);
+    const HttpReply put = call("PUT", one + u"/tags"_s, QByteArray(R"(["mine"])"), m_core->reader);
     QCOMPARE(errorParameter(put, 403), QString());
     QCOMPARE(put.json().object().value(u"error"_s).toString(), u"FORBIDDEN"_s);
     QCOMPARE(put.json().object().value(u"details"_s).toObject().value(u"required_scope"_s).toString(), u"write"_s);
-    QCOMPARE(call("GET", one, QByteArray(), m_reader).json().object().value(u"tags"_s).toArray(), QJsonArray());
-    const Result<AccessRole> role = m_service->createRole(u"auditors"_s);
+    QCOMPARE(call("GET", one, QByteArray(), m_core->reader).json().object().value(u"tags"_s).toArray(), QJsonArray());
+    const Result<AccessRole> role = m_core->connections->createRole(u"auditors"_s);
     KEYSTEAD_VERIFY_OK(role);
-    QCOMPARE(call("POST", one + u"/access_roles/"_s + role->id, QByteArray(), m_reader).status, 403);
-    QCOMPARE(call("DELETE", kConnections + u"/access_roles/"_s + role->id, QByteArray(), m_reader).status, 403);
-    QCOMPARE(call("POST", one + u"/terminate"_s, QByteArray(), m_reader).status, 403);
+    QCOMPARE(call("POST", one + u"/access_roles/"_s + role->id, QByteArray(), m_core->reader).status, 403);
+    QCOMPARE(call("DELETE", kConnections + u"/access_roles/"_s + role->id, QByteArray(), m_core->reader).status, 403);
+    QCOMPARE(call("POST", one + u"/terminate"_s, QByteArray(), m_core->reader).status, 403);
 }
 
 void TestConnectionApi::frameErrorsHaveTheFamilysShape()
@@ -1044,9 +533,7 @@ void TestConnectionApi::frameErrorsHaveTheFamilysShape()
 void TestConnectionApi::openApiDescribesTheRoutes()
 {
     QVERIFY(start());
-    const HttpReply reply = call("GET", u"/api/openapi.json"_s);
-    QCOMPARE(reply.status, 200);
-    const QJsonObject document = reply.json().object();
+    const QJsonObject document = openApi();
     QVERIFY(!document.isEmpty());
     const QJsonObject paths = document.value(u"paths"_s).toObject();
     const QString one = kConnections + u"/{connection_id}"_s;

@@ -1,10 +1,4 @@
-#include "HttpTestClient.h"
-#include "TestDatabase.h"
-
-#include "api/ApiEndpoint.h"
-#include "api/ApiRouter.h"
-#include "api/SystemController.h"
-#include "api/TokenService.h"
+#include "ApiTestSupport.h"
 
 #include <QJsonObject>
 #include <QProcess>
@@ -43,59 +37,41 @@ private Q_SLOTS:
 private:
     Status start(EndpointConfig config = {})
     {
-        config.listen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
         config.requestTimeoutMs = 400;
-        return m_endpoint->start(config);
+        return m_core->startEndpoint(config);
     }
-    QUrl url(const QString &path) const { return QUrl(m_endpoint->url() + path); }
-    HeaderList auth() const { return {{"Authorization", "Bearer " + m_secret}}; }
+    QUrl url(const QString &path) const { return m_core->url(path); }
+    HeaderList auth() const { return {{"Authorization", "Bearer " + m_core->writer}}; }
 
-    ManualClock m_clock;
-    std::unique_ptr<TestDatabase> m_store;
-    std::unique_ptr<TokenService> m_tokens;
-    std::unique_ptr<ApiRouter> m_router;
-    std::unique_ptr<SystemController> m_system;
-    std::unique_ptr<ApiEndpoint> m_endpoint;
-    QByteArray m_secret;
+    std::unique_ptr<ApiTestCore> m_core;
     Qt::HANDLE m_handlerThread = nullptr;
 };
 
 void TestEndpoint::init()
 {
-    m_store = TestDatabase::create(m_clock);
-    QVERIFY(m_store);
-    m_tokens = std::make_unique<TokenService>(m_store->database());
-    m_router = std::make_unique<ApiRouter>(*m_tokens, m_clock);
-    m_system = std::make_unique<SystemController>(*m_router);
-    m_router->addRoute(
+    m_core = ApiTestCore::create();
+    QVERIFY(m_core);
+    m_core->router->addRoute(
         "POST", u"/api/echo"_s,
         [this](const HttpRequest &request) {
             m_handlerThread = QThread::currentThreadId();
             return HttpResponse::json(200, QJsonDocument(QJsonObject{{u"bytes"_s, request.body.size()}}));
         },
         {.body = RouteBody::JsonRequired});
-    m_endpoint = std::make_unique<ApiEndpoint>(*m_router, m_store->database());
-    const Result<NewApiToken> made = m_tokens->create(u"tester"_s);
-    KEYSTEAD_VERIFY_OK(made);
-    m_secret = made->secret.toLatin1();
 }
 
 void TestEndpoint::cleanup()
 {
-    m_endpoint.reset();
-    m_system.reset();
-    m_router.reset();
-    m_tokens.reset();
-    m_store.reset();
+    m_core.reset();
 }
 
 void TestEndpoint::servesHealthAndOpenApi()
 {
-    QSignalSpy states(m_endpoint.get(), &ApiEndpoint::stateChanged);
+    QSignalSpy states(m_core->endpoint.get(), &ApiEndpoint::stateChanged);
     KEYSTEAD_VERIFY_OK(start());
-    QCOMPARE(m_endpoint->state(), ApiEndpoint::State::Running);
+    QCOMPARE(m_core->endpoint->state(), ApiEndpoint::State::Running);
     QCOMPARE(states.count(), 1);
-    QVERIFY(m_endpoint->url().startsWith(u"http://127.0.0.1:"_s));
+    QVERIFY(m_core->endpoint->url().startsWith(u"http://127.0.0.1:"_s));
 
     const HttpReply health = httpRequest("GET", url(u"/api/health"_s));
     QCOMPARE(health.status, 200);
@@ -135,8 +111,8 @@ void TestEndpoint::oversizedBodyRefusedBeforeItArrives()
     KEYSTEAD_VERIFY_OK(start());
     // Only the headers are sent: the answer must come without waiting for 2 MB.
     const QByteArray answer
-        = rawExchange(m_endpoint->port(),
-                      "POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + m_secret
+        = rawExchange(m_core->endpoint->port(),
+                      "POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + m_core->writer
                           + "\r\nContent-Type: application/json\r\nContent-Length: 2097152\r\n\r\n{\"a\":");
     QVERIFY2(answer.startsWith("HTTP/1.1 413"), answer.constData());
     QVERIFY(answer.contains("application/problem+json"));
@@ -153,19 +129,19 @@ void TestEndpoint::oversizedBodyRefusedBeforeItArrives()
 void TestEndpoint::oversizedChunkedBodyIs413()
 {
     KEYSTEAD_VERIFY_OK(start());
-    QByteArray request = "POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + m_secret
+    QByteArray request = "POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + m_core->writer
         + "\r\nTransfer-Encoding: chunked\r\n\r\n";
     const QByteArray chunk(256 * 1024, 'x');
     for (int i = 0; i < 5; ++i)
         request += QByteArray::number(chunk.size(), 16) + "\r\n" + chunk + "\r\n";
     request += "0\r\n\r\n";
-    const QByteArray answer = rawExchange(m_endpoint->port(), request);
+    const QByteArray answer = rawExchange(m_core->endpoint->port(), request);
     QVERIFY2(answer.startsWith("HTTP/1.1 413"), answer.left(200).constData());
 
     // A small chunked body passes the guard and reaches the handler whole.
-    const QByteArray small = "POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + m_secret
+    const QByteArray small = "POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + m_core->writer
         + "\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n";
-    const QByteArray ok = rawExchange(m_endpoint->port(), small);
+    const QByteArray ok = rawExchange(m_core->endpoint->port(), small);
     QVERIFY2(ok.startsWith("HTTP/1.1 200"), ok.constData());
 }
 
@@ -173,9 +149,9 @@ void TestEndpoint::answersExpectContinue()
 {
     KEYSTEAD_VERIFY_OK(start());
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, m_endpoint->port());
+    socket.connectToHost(QHostAddress::LocalHost, m_core->endpoint->port());
     QVERIFY(socket.waitForConnected(5000));
-    socket.write("POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + m_secret
+    socket.write("POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + m_core->writer
                  + "\r\nContent-Length: 7\r\nExpect: 100-continue\r\n\r\n");
     QVERIFY(socket.waitForReadyRead(5000));
     QCOMPARE(socket.readAll(), QByteArray("HTTP/1.1 100 Continue\r\n\r\n"));
@@ -194,7 +170,7 @@ void TestEndpoint::stalledRequestIsCutOff()
     QElapsedTimer elapsed;
     elapsed.start();
     // Headers never finish: the 400 ms request timeout must end the exchange.
-    const QByteArray answer = rawExchange(m_endpoint->port(), "GET /api/health HTTP/1.1\r\nHost: x\r\n", 10'000);
+    const QByteArray answer = rawExchange(m_core->endpoint->port(), "GET /api/health HTTP/1.1\r\nHost: x\r\n", 10'000);
     QVERIFY2(answer.startsWith("HTTP/1.1 408"), answer.constData());
     QVERIFY2(elapsed.elapsed() < 9000, "the server must close the stalled connection itself");
 }
@@ -203,10 +179,10 @@ void TestEndpoint::keepAliveServesSeveralRequests()
 {
     KEYSTEAD_VERIFY_OK(start());
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, m_endpoint->port());
+    socket.connectToHost(QHostAddress::LocalHost, m_core->endpoint->port());
     QVERIFY(socket.waitForConnected(5000));
     for (int round = 0; round < 3; ++round) {
-        socket.write("POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + m_secret
+        socket.write("POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + m_core->writer
                      + "\r\nContent-Length: 7\r\n\r\n{\"a\":1}");
         QByteArray answer;
         for (int i = 0; i < 50 && !answer.contains("{\"bytes\":7}"); ++i) {
@@ -228,10 +204,10 @@ void TestEndpoint::handlersRunOffTheCallerThread()
 void TestEndpoint::stopClosesThePort()
 {
     KEYSTEAD_VERIFY_OK(start());
-    const quint16 port = m_endpoint->port();
-    QSignalSpy states(m_endpoint.get(), &ApiEndpoint::stateChanged);
-    m_endpoint->stop();
-    QCOMPARE(m_endpoint->state(), ApiEndpoint::State::Stopped);
+    const quint16 port = m_core->endpoint->port();
+    QSignalSpy states(m_core->endpoint.get(), &ApiEndpoint::stateChanged);
+    m_core->endpoint->stop();
+    QCOMPARE(m_core->endpoint->state(), ApiEndpoint::State::Stopped);
     QCOMPARE(states.count(), 1);
     QTcpSocket socket;
     socket.connectToHost(QHostAddress::LocalHost, port);
@@ -256,11 +232,11 @@ void TestEndpoint::servesTls()
     config.tlsCertificateFile = dir.filePath(u"cert.pem"_s);
     config.tlsKeyFile = dir.filePath(u"key.pem"_s);
     KEYSTEAD_VERIFY_OK(start(config));
-    QVERIFY(m_endpoint->url().startsWith(u"https://"_s));
+    QVERIFY(m_core->endpoint->url().startsWith(u"https://"_s));
     const HttpReply reply = httpRequest("GET", url(u"/api/openapi.json"_s), {}, auth());
     QCOMPARE(reply.status, 200);
     // Plain HTTP on the TLS port gets no answer.
-    const QByteArray plain = rawExchange(m_endpoint->port(), "GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n", 3000);
+    const QByteArray plain = rawExchange(m_core->endpoint->port(), "GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n", 3000);
     QVERIFY(!plain.startsWith("HTTP/1.1 200"));
 }
 
@@ -277,8 +253,8 @@ void TestEndpoint::badTlsFilesFailToStart()
     const Status started = start(config);
     QVERIFY(!started.ok());
     QVERIFY2(started.error().message.contains(u"certificate"_s), qPrintable(started.error().message));
-    QCOMPARE(m_endpoint->state(), ApiEndpoint::State::Failed);
-    QCOMPARE(m_endpoint->lastError(), started.error().message);
+    QCOMPARE(m_core->endpoint->state(), ApiEndpoint::State::Failed);
+    QCOMPARE(m_core->endpoint->lastError(), started.error().message);
 }
 
 void TestEndpoint::busyPortFailsClearly()
@@ -287,10 +263,10 @@ void TestEndpoint::busyPortFailsClearly()
     QVERIFY(occupier.listen(QHostAddress::LocalHost, 0));
     EndpointConfig config;
     config.listen = ListenAddress{QHostAddress(QHostAddress::LocalHost), occupier.serverPort()};
-    const Status started = m_endpoint->start(config);
+    const Status started = m_core->endpoint->start(config);
     QVERIFY(!started.ok());
     QVERIFY2(started.error().message.contains(u"cannot listen on 127.0.0.1:"_s), qPrintable(started.error().message));
-    QCOMPARE(m_endpoint->state(), ApiEndpoint::State::Failed);
+    QCOMPARE(m_core->endpoint->state(), ApiEndpoint::State::Failed);
 }
 
 QTEST_GUILESS_MAIN(TestEndpoint)

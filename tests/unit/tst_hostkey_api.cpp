@@ -1,46 +1,21 @@
-#include "HttpTestClient.h"
-#include "TestDatabase.h"
+#include "ApiTestSupport.h"
+#include "TestTools.h"
 
-#include "api/ApiEndpoint.h"
-#include "api/ApiRouter.h"
-#include "api/HostKeyController.h"
-#include "api/SystemController.h"
-#include "api/TokenService.h"
-#include "audit/AuditLog.h"
 #include "hostkeys/HostKeyStore.h"
-#include "store/Sql.h"
 
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <map>
-#include <memory>
 
 using namespace Qt::StringLiterals;
 using namespace keystead;
 using namespace keystead::test;
 
 namespace {
-
-std::optional<QByteArray> run(const QString &program, const QStringList &arguments)
-{
-    QProcess process;
-    process.start(program, arguments);
-    if (!process.waitForFinished(120'000) || process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0)
-        return std::nullopt;
-    return process.readAllStandardOutput();
-}
-
-QByteArray readFile(const QString &path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-}
 
 struct MadeKey
 {
@@ -49,24 +24,18 @@ struct MadeKey
     QString fingerprint;
 };
 
-QString errorCode(const HttpReply &reply)
-{
-    return reply.json().object().value(u"error"_s).toObject().value(u"code"_s).toString();
-}
-
 } // namespace
 
 // Seed 004's /api/ssh-host-keys over real HTTP: the seed's answers (key, meta,
 // items, the object under its id), its filters and errors (InvalidQuery,
 // NotFound, Unauthenticated), canonical IPv6 ids, values checked per type with
 // nothing stored on a refusal, and Keystead's scan, drift and known_hosts routes.
-class TestHostKeyApi final : public QObject
+class TestHostKeyApi final : public ApiTestCase
 {
     Q_OBJECT
 
 private Q_SLOTS:
     void initTestCase();
-    void cleanup();
     void uploadShowListDelete_data() { backends(); }
     void uploadShowListDelete();
     void filtersCombine_data() { backends(); }
@@ -90,26 +59,6 @@ private Q_SLOTS:
     void openApiDescribesTheRoutes();
 
 private:
-    static void backends()
-    {
-        QTest::addColumn<QString>("backend");
-        for (const QString &backend : keystead::test::storeBackends())
-            QTest::newRow(qPrintable(backend)) << backend;
-    }
-    bool start(const QString &backend = u"sqlite"_s);
-    QUrl url(const QString &path) const { return QUrl(m_endpoint->url() + path); }
-    HttpReply call(const QByteArray &method, const QString &path, const QByteArray &body = {},
-                   const QByteArray &token = {}, const QByteArray &contentType = "application/json")
-    {
-        HeaderList headers{{"Content-Type", contentType}};
-        if (token != "none")
-            headers.append({"Authorization", "Bearer " + (token.isEmpty() ? m_writer : token)});
-        return httpRequest(method, url(path), body, headers, 60'000);
-    }
-    HttpReply call(const QByteArray &method, const QString &path, const QJsonObject &body)
-    {
-        return call(method, path, QJsonDocument(body).toJson(QJsonDocument::Compact));
-    }
     QJsonObject upload(const QString &address, const QJsonValue &port, const QString &type, const QString &value) const
     {
         return QJsonObject{{u"address"_s, address},
@@ -119,11 +68,6 @@ private:
     QJsonObject upload(const QString &address, int port, const QString &name) const
     {
         return upload(address, port, key(name).type, key(name).value);
-    }
-    int rows(const QString &table)
-    {
-        Result<QSqlQuery> count = sql::exec(m_store->database().connection(), u"SELECT COUNT(*) FROM "_s + table);
-        return count && count.value().next() ? count.value().value(0).toInt() : -1;
     }
     QStringList listed(const QString &query)
     {
@@ -139,18 +83,7 @@ private:
     const MadeKey &key(const QString &name) const { return m_keys.at(name); }
 
     QTemporaryDir m_dir;
-    ManualClock m_clock;
     std::map<QString, MadeKey> m_keys;
-    std::unique_ptr<TestDatabase> m_store;
-    std::unique_ptr<TokenService> m_tokens;
-    std::unique_ptr<ApiRouter> m_router;
-    std::unique_ptr<SystemController> m_system;
-    std::unique_ptr<AuditLog> m_audit;
-    std::unique_ptr<HostKeyStore> m_hostKeys;
-    std::unique_ptr<HostKeyController> m_controller;
-    std::unique_ptr<ApiEndpoint> m_endpoint;
-    QByteArray m_writer;
-    QByteArray m_reader;
 };
 
 void TestHostKeyApi::initTestCase()
@@ -166,63 +99,27 @@ void TestHostKeyApi::initTestCase()
     };
     for (const auto &[name, arguments] : kinds) {
         const QString path = m_dir.filePath(name);
-        QVERIFY2(run(u"ssh-keygen"_s, QStringList{u"-q"_s, u"-N"_s, u""_s, u"-f"_s, path} + arguments),
+        QVERIFY2(runOk(u"ssh-keygen"_s, QStringList{u"-q"_s, u"-N"_s, u""_s, u"-f"_s, path} + arguments),
                  qPrintable(name));
         const QStringList fields = QString::fromLatin1(readFile(path + u".pub"_s)).trimmed().split(u' ');
-        const std::optional<QByteArray> listedKey = run(u"ssh-keygen"_s, {u"-l"_s, u"-f"_s, path + u".pub"_s});
+        const std::optional<QByteArray> listedKey = runOk(u"ssh-keygen"_s, {u"-l"_s, u"-f"_s, path + u".pub"_s});
         QVERIFY(listedKey && fields.size() >= 2);
         m_keys[name] = MadeKey{fields.at(0), fields.at(1), QString::fromLatin1(*listedKey).split(u' ').value(1)};
     }
     const QString rsaKey = m_dir.filePath(u"x509rsa.key"_s);
     const QString dsaParams = m_dir.filePath(u"dsa.params"_s);
     const QString dsaKey = m_dir.filePath(u"x509dsa.key"_s);
-    QVERIFY(run(u"openssl"_s, {u"genpkey"_s, u"-algorithm"_s, u"RSA"_s, u"-out"_s, rsaKey}));
-    QVERIFY(run(u"openssl"_s, {u"dsaparam"_s, u"-out"_s, dsaParams, u"2048"_s}));
-    QVERIFY(run(u"openssl"_s, {u"gendsa"_s, u"-out"_s, dsaKey, dsaParams}));
+    QVERIFY(runOk(u"openssl"_s, {u"genpkey"_s, u"-algorithm"_s, u"RSA"_s, u"-out"_s, rsaKey}));
+    QVERIFY(runOk(u"openssl"_s, {u"dsaparam"_s, u"-out"_s, dsaParams, u"2048"_s}));
+    QVERIFY(runOk(u"openssl"_s, {u"gendsa"_s, u"-out"_s, dsaKey, dsaParams}));
     for (const auto &[name, keyFile] : {std::pair{u"x509rsa"_s, rsaKey}, std::pair{u"x509dsa"_s, dsaKey}}) {
         const QString der = m_dir.filePath(name + u".der"_s);
-        QVERIFY(run(u"openssl"_s,
-                    {u"req"_s, u"-x509"_s, u"-key"_s, keyFile, u"-subj"_s, u"/CN=host.example"_s, u"-days"_s, u"30"_s,
-                     u"-outform"_s, u"DER"_s, u"-out"_s, der}));
+        QVERIFY(runOk(u"openssl"_s,
+                      {u"req"_s, u"-x509"_s, u"-key"_s, keyFile, u"-subj"_s, u"/CN=host.example"_s, u"-days"_s, u"30"_s,
+                       u"-outform"_s, u"DER"_s, u"-out"_s, der}));
         m_keys[name] = MadeKey{name == u"x509rsa"_s ? u"x509v3-sign-rsa"_s : u"x509v3-sign-dss"_s,
                                QString::fromLatin1(readFile(der).toBase64()), QString()};
     }
-}
-
-bool TestHostKeyApi::start(const QString &backend)
-{
-    m_store = TestDatabase::create(backend, m_clock);
-    if (!m_store)
-        return false;
-    Database &database = m_store->database();
-    m_tokens = std::make_unique<TokenService>(database);
-    m_router = std::make_unique<ApiRouter>(*m_tokens, m_clock);
-    m_system = std::make_unique<SystemController>(*m_router);
-    m_audit = std::make_unique<AuditLog>(database, m_clock);
-    m_hostKeys = std::make_unique<HostKeyStore>(database, m_clock, *m_audit);
-    m_controller = std::make_unique<HostKeyController>(*m_router, *m_hostKeys);
-    m_endpoint = std::make_unique<ApiEndpoint>(*m_router, database);
-    const Result<NewApiToken> writer = m_tokens->create(u"writer"_s);
-    const Result<NewApiToken> reader = m_tokens->create(u"reader"_s, TokenScope::Read);
-    if (!writer || !reader)
-        return false;
-    m_writer = writer->secret.toLatin1();
-    m_reader = reader->secret.toLatin1();
-    EndpointConfig config;
-    config.listen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
-    return m_endpoint->start(config).ok();
-}
-
-void TestHostKeyApi::cleanup()
-{
-    m_endpoint.reset();
-    m_controller.reset();
-    m_hostKeys.reset();
-    m_audit.reset();
-    m_system.reset();
-    m_router.reset();
-    m_tokens.reset();
-    m_store.reset();
 }
 
 void TestHostKeyApi::uploadShowListDelete()
@@ -274,7 +171,7 @@ void TestHostKeyApi::uploadShowListDelete()
              (QJsonObject{{u"meta"_s, QJsonObject{{u"href"_s, href}, {u"parent"_s, u"/api/ssh-host-keys"_s}}}}));
     QCOMPARE(call("GET", href).status, 404);
     QCOMPARE(listed({}), QStringList{u"ssh-dss-10.110.0.2:2222"_s});
-    QCOMPARE(rows(u"host_keys"_s), 1);
+    QCOMPARE(m_core->rows(u"host_keys"_s), 1);
 }
 
 void TestHostKeyApi::filtersCombine()
@@ -324,7 +221,7 @@ void TestHostKeyApi::badFiltersAreInvalidQuery()
         const HttpReply reply = call("GET", path + query);
         QCOMPARE(reply.status, 400);
         const QJsonObject body = reply.json().object();
-        QCOMPARE(errorCode(reply), u"InvalidQuery"_s);
+        QCOMPARE(spsErrorCode(reply), u"InvalidQuery"_s);
         QVERIFY(!body.value(u"error"_s).toObject().value(u"message"_s).toString().isEmpty());
         QCOMPARE(body.value(u"error"_s).toObject().value(u"details"_s).toObject().value(u"location"_s).toString(),
                  location);
@@ -346,7 +243,7 @@ void TestHostKeyApi::ipv6IsStoredCanonical()
     // The same host written another way is the same id.
     const HttpReply again = call("POST", u"/api/ssh-host-keys"_s, upload(u"2001:db8:0000::0001"_s, 22, u"ed25519b"_s));
     QCOMPARE(again.status, 409);
-    QCOMPARE(rows(u"host_keys"_s), 1);
+    QCOMPARE(m_core->rows(u"host_keys"_s), 1);
 }
 
 void TestHostKeyApi::refusedUploadsStoreNothing_data()
@@ -420,15 +317,15 @@ void TestHostKeyApi::refusedUploadsStoreNothing()
     QFETCH(QByteArray, body);
     QFETCH(QString, location);
     QVERIFY(start(backend));
-    const int auditBefore = rows(u"audit_log"_s);
+    const int auditBefore = m_core->rows(u"audit_log"_s);
     const HttpReply reply = call("POST", u"/api/ssh-host-keys"_s, body);
     QCOMPARE(reply.status, 400);
-    QCOMPARE(errorCode(reply), u"InvalidQuery"_s);
+    QCOMPARE(spsErrorCode(reply), u"InvalidQuery"_s);
     const QJsonObject details = reply.json().object().value(u"error"_s).toObject().value(u"details"_s).toObject();
     QCOMPARE(details.value(u"location"_s).toString(), location);
     QCOMPARE(details.value(u"path"_s).toString(), u"/api/ssh-host-keys"_s);
-    QCOMPARE(rows(u"host_keys"_s), 0);
-    QCOMPARE(rows(u"audit_log"_s), auditBefore);
+    QCOMPARE(m_core->rows(u"host_keys"_s), 0);
+    QCOMPARE(m_core->rows(u"audit_log"_s), auditBefore);
 }
 
 void TestHostKeyApi::takenIdIsConflict()
@@ -438,7 +335,7 @@ void TestHostKeyApi::takenIdIsConflict()
     QCOMPARE(call("POST", u"/api/ssh-host-keys"_s, upload(u"Host.Example"_s, 22, u"ed25519"_s)).status, 201);
     const HttpReply again = call("POST", u"/api/ssh-host-keys"_s, upload(u"host.example"_s, 22, u"ed25519b"_s));
     QCOMPARE(again.status, 409);
-    QCOMPARE(errorCode(again), u"Conflict"_s);
+    QCOMPARE(spsErrorCode(again), u"Conflict"_s);
     QCOMPARE(again.json().object().value(u"error"_s).toObject().value(u"details"_s).toObject().value(u"id"_s),
              QJsonValue(u"ssh-ed25519-host.example:22"_s));
     const HttpReply kept = call("GET", u"/api/ssh-host-keys/ssh-ed25519-host.example:22"_s);
@@ -460,7 +357,7 @@ void TestHostKeyApi::unknownIdIsNotFound()
     for (const QByteArray &method : {QByteArray("GET"), QByteArray("DELETE")}) {
         const HttpReply reply = call(method, u"/api/ssh-host-keys/ssh-rsa-10.9.9.9:22"_s);
         QCOMPARE(reply.status, 404);
-        QCOMPARE(errorCode(reply), u"NotFound"_s);
+        QCOMPARE(spsErrorCode(reply), u"NotFound"_s);
         QCOMPARE(reply.json().object().value(u"meta"_s).toObject(),
                  (QJsonObject{{u"href"_s, u"/api/ssh-host-keys/ssh-rsa-10.9.9.9:22"_s},
                               {u"parent"_s, u"/api/ssh-host-keys"_s}}));
@@ -470,17 +367,17 @@ void TestHostKeyApi::unknownIdIsNotFound()
 void TestHostKeyApi::authenticationAndScopes()
 {
     QVERIFY(start());
-    const HttpReply anonymous = call("GET", u"/api/ssh-host-keys"_s, {}, "none");
+    const HttpReply anonymous = m_core->api.anonymous("GET", u"/api/ssh-host-keys"_s);
     QCOMPARE(anonymous.status, 401);
-    QCOMPARE(errorCode(anonymous), u"Unauthenticated"_s);
+    QCOMPARE(spsErrorCode(anonymous), u"Unauthenticated"_s);
     QCOMPARE(anonymous.json().object().value(u"error"_s).toObject().value(u"details"_s).toObject().value(u"path"_s),
              QJsonValue(u"/api/ssh-host-keys"_s));
-    QCOMPARE(call("GET", u"/api/ssh-host-keys"_s, {}, m_reader).status, 200);
+    QCOMPARE(call("GET", u"/api/ssh-host-keys"_s, QByteArray(), m_core->reader).status, 200);
     const HttpReply readOnly = call("POST", u"/api/ssh-host-keys"_s,
-                                    QJsonDocument(upload(u"10.0.0.1"_s, 22, u"ed25519"_s)).toJson(), m_reader);
+                                    QJsonDocument(upload(u"10.0.0.1"_s, 22, u"ed25519"_s)).toJson(), m_core->reader);
     QCOMPARE(readOnly.status, 403);
-    QCOMPARE(errorCode(readOnly), u"Forbidden"_s);
-    QCOMPARE(rows(u"host_keys"_s), 0);
+    QCOMPARE(spsErrorCode(readOnly), u"Forbidden"_s);
+    QCOMPARE(m_core->rows(u"host_keys"_s), 0);
 }
 
 void TestHostKeyApi::scanRefusals()
@@ -489,7 +386,7 @@ void TestHostKeyApi::scanRefusals()
     const HttpReply badAddress
         = call("POST", u"/api/ssh-host-keys/scan"_s, QJsonObject{{u"address"_s, u"10.0.0.300"_s}, {u"port"_s, 22}});
     QCOMPARE(badAddress.status, 400);
-    QCOMPARE(errorCode(badAddress), u"InvalidQuery"_s);
+    QCOMPARE(spsErrorCode(badAddress), u"InvalidQuery"_s);
     const HttpReply badPort
         = call("POST", u"/api/ssh-host-keys/scan"_s, QJsonObject{{u"address"_s, u"127.0.0.1"_s}, {u"port"_s, 0}});
     QCOMPARE(badPort.status, 400);
@@ -503,8 +400,8 @@ void TestHostKeyApi::scanRefusals()
     const HttpReply refused = call("POST", u"/api/ssh-host-keys/scan"_s,
                                    QJsonObject{{u"address"_s, u"127.0.0.1"_s}, {u"port"_s, closedPort}});
     QCOMPARE(refused.status, 502);
-    QCOMPARE(errorCode(refused), u"ScanFailed"_s);
-    QCOMPARE(rows(u"host_key_drifts"_s), 0);
+    QCOMPARE(spsErrorCode(refused), u"ScanFailed"_s);
+    QCOMPARE(m_core->rows(u"host_key_drifts"_s), 0);
 }
 
 void TestHostKeyApi::driftListAndAcknowledge()
@@ -521,7 +418,7 @@ void TestHostKeyApi::driftListAndAcknowledge()
                                 256,
                                 ScannedHostKey::Trust::New,
                                 {}}};
-    KEYSTEAD_VERIFY_OK(m_hostKeys->compareScan(scan, Actor::console()));
+    KEYSTEAD_VERIFY_OK(m_core->hostKeys->compareScan(scan, Actor::console()));
 
     const HttpReply open = call("GET", u"/api/ssh-host-keys/drift"_s);
     QCOMPARE(open.status, 200);
@@ -546,7 +443,7 @@ void TestHostKeyApi::driftListAndAcknowledge()
     for (const QString &unknown : {u"999999"_s, u"abc"_s}) {
         const HttpReply reply = call("POST", u"/api/ssh-host-keys/drift/"_s + unknown + u"/acknowledge"_s);
         QCOMPARE(reply.status, 404);
-        QCOMPARE(errorCode(reply), u"NotFound"_s);
+        QCOMPARE(spsErrorCode(reply), u"NotFound"_s);
     }
     QCOMPARE(call("GET", u"/api/ssh-host-keys/drift?all=maybe"_s).status, 400);
 }
@@ -571,7 +468,7 @@ void TestHostKeyApi::knownHostsExportAndImport()
         + "\n10.7.7.7 ecdsa-sha2-nistp256 " + key(u"ecdsa256"_s).value.toLatin1()
         + "\n|1|c2FsdHNhbHRzYWx0c2FsdHNhbHQ=|aGFzaGhhc2hoYXNoaGFzaGhhc2g= ssh-rsa " + key(u"rsa"_s).value.toLatin1()
         + "\n@revoked * ssh-rsa " + key(u"rsa"_s).value.toLatin1() + "\nnonsense\n";
-    const HttpReply imported = call("POST", u"/api/ssh-host-keys/known_hosts"_s, text, {}, "text/plain");
+    const HttpReply imported = m_core->api.call("POST", u"/api/ssh-host-keys/known_hosts"_s, text, {}, "text/plain");
     QCOMPARE(imported.status, 200);
     const QJsonObject report = imported.json().object();
     QCOMPARE(report.value(u"added"_s).toInt(), 1);
@@ -582,30 +479,25 @@ void TestHostKeyApi::knownHostsExportAndImport()
     QCOMPARE(report.value(u"problems"_s).toArray().size(), 1);
     QCOMPARE(listed(u"?address=10.7.7.7"_s), QStringList{u"ecdsa-sha2-nistp256-10.7.7.7:22"_s});
 
-    const HttpReply empty = call("POST", u"/api/ssh-host-keys/known_hosts"_s, QByteArray(), {}, "text/plain");
+    const HttpReply empty
+        = m_core->api.call("POST", u"/api/ssh-host-keys/known_hosts"_s, QByteArray(), {}, "text/plain");
     QCOMPARE(empty.status, 400);
-    QCOMPARE(errorCode(empty), u"InvalidQuery"_s);
+    QCOMPARE(spsErrorCode(empty), u"InvalidQuery"_s);
 }
 
 void TestHostKeyApi::openApiDescribesTheRoutes()
 {
     QVERIFY(start());
-    const HttpReply reply = call("GET", u"/api/openapi.json"_s);
-    QCOMPARE(reply.status, 200);
-    const QJsonObject paths = reply.json().object().value(u"paths"_s).toObject();
-    const QJsonObject list = paths.value(u"/api/ssh-host-keys"_s).toObject();
-    QVERIFY(list.contains(u"get"_s));
-    QVERIFY(list.contains(u"post"_s));
-    const QJsonObject one = paths.value(u"/api/ssh-host-keys/{id}"_s).toObject();
-    QVERIFY(one.contains(u"get"_s));
-    QVERIFY(one.contains(u"delete"_s));
-    QVERIFY(paths.value(u"/api/ssh-host-keys/scan"_s).toObject().contains(u"post"_s));
-    QVERIFY(paths.value(u"/api/ssh-host-keys/drift"_s).toObject().contains(u"get"_s));
-    QVERIFY(paths.value(u"/api/ssh-host-keys/drift/{id}/acknowledge"_s).toObject().contains(u"post"_s));
-    const QJsonObject knownHosts = paths.value(u"/api/ssh-host-keys/known_hosts"_s).toObject();
-    QVERIFY(knownHosts.contains(u"get"_s));
-    QVERIFY(knownHosts.contains(u"post"_s));
-    const QJsonObject schemas = reply.json().object().value(u"components"_s).toObject().value(u"schemas"_s).toObject();
+    const QJsonObject document = openApi();
+    const QJsonObject paths = document.value(u"paths"_s).toObject();
+    const QString base = u"/api/ssh-host-keys"_s;
+    QCOMPARE(missingMethods(paths, base, {u"get"_s, u"post"_s}), QStringList());
+    QCOMPARE(missingMethods(paths, base + u"/{id}"_s, {u"get"_s, u"delete"_s}), QStringList());
+    QCOMPARE(missingMethods(paths, base + u"/scan"_s, {u"post"_s}), QStringList());
+    QCOMPARE(missingMethods(paths, base + u"/drift"_s, {u"get"_s}), QStringList());
+    QCOMPARE(missingMethods(paths, base + u"/drift/{id}/acknowledge"_s, {u"post"_s}), QStringList());
+    QCOMPARE(missingMethods(paths, base + u"/known_hosts"_s, {u"get"_s, u"post"_s}), QStringList());
+    const QJsonObject schemas = document.value(u"components"_s).toObject().value(u"schemas"_s).toObject();
     QVERIFY(schemas.contains(u"SpsError"_s));
     QVERIFY(schemas.contains(u"SshHostKey"_s));
 }

@@ -1,4 +1,4 @@
-#include "TestDatabase.h"
+#include "TestCore.h"
 
 #include "api/ApiRouter.h"
 #include "api/ApiSessions.h"
@@ -11,7 +11,7 @@
 
 using namespace Qt::StringLiterals;
 using namespace keystead;
-using keystead::test::TestDatabase;
+using keystead::test::TestCore;
 
 namespace {
 
@@ -85,20 +85,18 @@ private:
     }
     static QJsonObject body(const HttpResponse &response) { return QJsonDocument::fromJson(response.body).object(); }
 
-    ManualClock m_clock;
-    std::unique_ptr<TestDatabase> m_store;
-    std::unique_ptr<TokenService> m_tokens;
+    std::unique_ptr<TestCore> m_core;
+    // The router under test: bare, on the composition's tokens and clock, with only this test's routes.
     std::unique_ptr<ApiRouter> m_router;
     QByteArray m_secret;
 };
 
 void TestRouter::init()
 {
-    m_store = TestDatabase::create(m_clock);
-    QVERIFY(m_store);
-    m_tokens = std::make_unique<TokenService>(m_store->database());
-    m_router = std::make_unique<ApiRouter>(*m_tokens, m_clock);
-    const Result<NewApiToken> made = m_tokens->create(u"tester"_s);
+    m_core = TestCore::create();
+    QVERIFY(m_core);
+    m_router = std::make_unique<ApiRouter>(*m_core->tokens, m_core->clock);
+    const Result<NewApiToken> made = m_core->tokens->create(u"tester"_s);
     KEYSTEAD_VERIFY_OK(made);
     m_secret = made->secret.toLatin1();
     m_router->addRoute("GET", u"/api/things"_s, echoArguments);
@@ -113,8 +111,7 @@ void TestRouter::init()
 void TestRouter::cleanup()
 {
     m_router.reset();
-    m_tokens.reset();
-    m_store.reset();
+    m_core.reset();
 }
 
 void TestRouter::missingTokenIs401()
@@ -256,14 +253,14 @@ void TestRouter::failedLoginsAreSlowedDown()
     QCOMPARE(withToken(m_secret, u"198.51.100.8"_s).status, 200);
 
     // Each further failure doubles the wait.
-    m_clock.advanceMs(1001);
+    m_core->clock.advanceMs(1001);
     QCOMPARE(withToken("kst_guess", u"198.51.100.7"_s).status, 401);
     waiting = withToken(m_secret, u"198.51.100.7"_s);
     QCOMPARE(waiting.status, 429);
     QCOMPARE(waiting.header("Retry-After"), QByteArray("2"));
 
     // After the wait the right token works and clears the record.
-    m_clock.advanceMs(2001);
+    m_core->clock.advanceMs(2001);
     QCOMPARE(withToken(m_secret, u"198.51.100.7"_s).status, 200);
     QCOMPARE(withToken("kst_guess", u"198.51.100.7"_s).status, 401);
     QCOMPARE(withToken(m_secret, u"198.51.100.7"_s).status, 200);
@@ -322,8 +319,9 @@ void TestRouter::scopesGuardRoutes()
     QFETCH(QString, path);
     QFETCH(int, status);
     QFETCH(QString, requiredScope);
-    const Result<NewApiToken> made = m_tokens->create(u"scoped %1"_s.arg(QString::fromLatin1(QTest::currentDataTag())),
-                                                      TokenScopes::fromInt(static_cast<unsigned>(scopes)));
+    const Result<NewApiToken> made
+        = m_core->tokens->create(u"scoped %1"_s.arg(QString::fromLatin1(QTest::currentDataTag())),
+                                 TokenScopes::fromInt(static_cast<unsigned>(scopes)));
     KEYSTEAD_VERIFY_OK(made);
     HttpRequest sent = request(method, path, method == "POST" ? QByteArray("{}") : QByteArray());
     sent.headers.insert("authorization", "Bearer " + made->secret.toLatin1());
@@ -340,14 +338,14 @@ void TestRouter::scopesGuardRoutes()
 
 void TestRouter::sessionCookieCountsOnlyWhereAccepted()
 {
-    ApiSessions sessions(*m_tokens, m_clock);
+    ApiSessions sessions(*m_core->tokens, m_core->clock);
     m_router->addRoute("GET", u"/api/family"_s, echoArguments);
     m_router->addRoute("GET", u"/api/family/{id}"_s, echoArguments);
     m_router->addRoute("GET", u"/api/familyother"_s, echoArguments);
     // Without any prefix registered, a cookie is never looked at.
     QVERIFY(!m_router->acceptsSessionCookies(u"/api/family"_s));
     m_router->acceptSessionCookies(u"/api/family"_s, sessions);
-    const Result<QList<ApiToken>> tokens = m_tokens->list();
+    const Result<QList<ApiToken>> tokens = m_core->tokens->list();
     KEYSTEAD_VERIFY_OK(tokens);
     const Result<QByteArray> session = sessions.create(tokens->first());
     KEYSTEAD_VERIFY_OK(session);
@@ -374,9 +372,9 @@ void TestRouter::sessionCookieCountsOnlyWhereAccepted()
 
 void TestRouter::tokenHeaderWinsOverCookie()
 {
-    ApiSessions sessions(*m_tokens, m_clock);
+    ApiSessions sessions(*m_core->tokens, m_core->clock);
     m_router->acceptSessionCookies(u"/api/things"_s, sessions);
-    const Result<NewApiToken> other = m_tokens->create(u"other"_s);
+    const Result<NewApiToken> other = m_core->tokens->create(u"other"_s);
     KEYSTEAD_VERIFY_OK(other);
     const Result<QByteArray> session = sessions.create(other->token);
     KEYSTEAD_VERIFY_OK(session);
