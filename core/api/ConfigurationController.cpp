@@ -7,6 +7,7 @@
 #include "api/ConfigTransactions.h"
 #include "api/SpsErrorShape.h"
 #include "api/TokenService.h"
+#include "common/JsonTime.h"
 #include "settings/SshSettingsService.h"
 
 #include <QJsonArray>
@@ -270,7 +271,7 @@ HttpResponse ConfigurationController::transactionAnswer(const QString &owner)
     const ConfigTransactions::State state = m_transactions.state(owner);
     QJsonObject status{{u"status"_s, state.open ? u"open"_s : u"closed"_s}};
     if (state.open) {
-        status.insert(u"opened_at"_s, state.openedAt.toUTC().toString(Qt::ISODateWithMs));
+        status.insert(u"opened_at"_s, timeToJson(state.openedAt));
         status.insert(u"changes"_s, state.pendingChanges);
     }
     // "transaction" is what SPS's own clients read; "body" matches the other answers here.

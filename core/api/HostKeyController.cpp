@@ -5,6 +5,7 @@
 #include "api/ApiRouter.h"
 #include "api/SpsErrorShape.h"
 #include "audit/AuditLog.h"
+#include "common/JsonTime.h"
 #include "hostkeys/HostKeyScanner.h"
 #include "hostkeys/HostKeyStore.h"
 
@@ -29,11 +30,6 @@ Error invalid(const QString &message, const QString &location, const QVariant &v
     if (value.isValid())
         error.details.insert(u"value"_s, value);
     return error;
-}
-
-QString timeToJson(const QDateTime &time)
-{
-    return time.toUTC().toString(Qt::ISODateWithMs);
 }
 
 QString trustName(ScannedHostKey::Trust trust)

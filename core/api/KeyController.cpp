@@ -4,6 +4,7 @@
 
 #include "api/ApiRouter.h"
 #include "api/PamErrorShape.h"
+#include "common/JsonTime.h"
 #include "inventory/InventoryErrors.h"
 #include "inventory/InventoryService.h"
 
@@ -18,11 +19,6 @@ namespace keystead {
 namespace {
 
 const QString kKeysPath = u"/api/pam/key"_s;
-
-QString timeToJson(const QDateTime &time)
-{
-    return time.toUTC().toString(Qt::ISODateWithMs);
-}
 
 QJsonValue textOrNull(const QString &value)
 {

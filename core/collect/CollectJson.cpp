@@ -20,11 +20,6 @@ QJsonValue optionalTime(const QDateTime &time)
 
 } // namespace
 
-QString timeToJson(const QDateTime &time)
-{
-    return time.toUTC().toString(Qt::ISODateWithMs);
-}
-
 bool isCredentialHeader(const QString &name)
 {
     const QString lower = name.toLower();

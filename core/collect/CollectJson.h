@@ -1,12 +1,15 @@
 #pragma once
 
 #include "collect/CollectSession.h"
+#include "common/JsonTime.h"
 
 #include <QJsonObject>
 
 // The one mapping between collect sessions and the seed's JSON, shared by the
 // HTTP controller, the webhook payloads and the panel (copy as JSON).
 namespace keystead::collectjson {
+
+using keystead::timeToJson; // common/JsonTime.h
 
 QJsonObject sessionToJson(const CollectSession &session);
 QJsonObject connectionToJson(const CollectSessionConnection &connection);
@@ -22,8 +25,6 @@ inline constexpr QLatin1StringView kRedacted{"[redacted]"};
 // Cookie, x-api-key, and names containing "token", "secret" or "password", in any case):
 // their values are masked in every JSON answer and stored sealed (WebhookHeaderSeal).
 bool isCredentialHeader(const QString &name);
-
-QString timeToJson(const QDateTime &time); // RFC 3339 UTC with milliseconds
 
 // The request bodies are read in core/api (CollectSessionPatch.h).
 
