@@ -16,15 +16,6 @@ namespace keystead::test {
 
 using namespace Qt::StringLiterals;
 
-// One store, its outbox, the seal of webhook credentials and the service under test.
-struct CollectFixture : StoreFixture
-{
-    std::unique_ptr<WebhookOutbox> outbox;
-    std::unique_ptr<WebhookSigner> signer;
-    std::unique_ptr<WebhookHeaderSeal> seal;
-    std::unique_ptr<CollectService> service;
-};
-
 inline QString storedStatus(Database &database, const QString &id)
 {
     Result<QSqlQuery> row
@@ -42,6 +33,15 @@ inline QStringList errorLocations(const Error &error)
         locations.append(error.location);
     return locations;
 }
+
+// One store, its outbox, the seal of webhook credentials and the service under test.
+struct CollectFixture : StoreFixture
+{
+    std::unique_ptr<WebhookOutbox> outbox;
+    std::unique_ptr<WebhookSigner> signer;
+    std::unique_ptr<WebhookHeaderSeal> seal;
+    std::unique_ptr<CollectService> service;
+};
 
 class CollectServiceTest : public QObject
 {
