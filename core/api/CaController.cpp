@@ -379,6 +379,15 @@ Result<QString> reasonOf(const HttpRequest &request, const QStringList &allowed,
     return reason->value_or(QString());
 }
 
+// `status` with the JSON `toJson` makes of what the service answered, or the failure `fail` makes of its error.
+template <typename Output, typename ToJson, typename Fail>
+HttpResponse answer(const Result<Output> &output, int status, ToJson &&toJson, Fail &&fail)
+{
+    if (!output)
+        return fail(output.error());
+    return HttpResponse::json(status, QJsonDocument(toJson(output.value())));
+}
+
 } // namespace
 
 CaController::CaController(ApiRouter &router, CertificateAuthorityService &service)
@@ -431,10 +440,8 @@ HttpResponse CaController::createAuthority(const HttpRequest &request)
     Result<CaCreateInput> input = authorityInputOf(request);
     if (!input)
         return fail(input.error(), request);
-    Result<CertificateAuthority> ca = m_service.createAuthority(input.value(), requestActor(request));
-    if (!ca)
-        return fail(ca.error(), request);
-    return HttpResponse::json(201, QJsonDocument(authorityToJson(ca.value())));
+    return answer(m_service.createAuthority(input.value(), requestActor(request)), 201, authorityToJson,
+                  [&](const Error &error) { return fail(error, request); });
 }
 
 HttpResponse CaController::listAuthorities(const HttpRequest &request)
@@ -468,10 +475,8 @@ HttpResponse CaController::listAuthorities(const HttpRequest &request)
 
 HttpResponse CaController::showAuthority(const HttpRequest &request)
 {
-    Result<CertificateAuthority> ca = m_service.authority(request.argument(u"id"_s));
-    if (!ca)
-        return fail(ca.error(), request);
-    return HttpResponse::json(200, QJsonDocument(authorityToJson(ca.value())));
+    return answer(m_service.authority(request.argument(u"id"_s)), 200, authorityToJson,
+                  [&](const Error &error) { return fail(error, request); });
 }
 
 HttpResponse CaController::updateAuthority(const HttpRequest &request)
@@ -479,11 +484,8 @@ HttpResponse CaController::updateAuthority(const HttpRequest &request)
     Result<RecordUpdate> update = updateOf(request);
     if (!update)
         return fail(update.error(), request);
-    Result<CertificateAuthority> ca
-        = m_service.updateAuthority(request.argument(u"id"_s), update.value(), requestActor(request));
-    if (!ca)
-        return fail(ca.error(), request);
-    return HttpResponse::json(200, QJsonDocument(authorityToJson(ca.value())));
+    return answer(m_service.updateAuthority(request.argument(u"id"_s), update.value(), requestActor(request)), 200,
+                  authorityToJson, [&](const Error &error) { return fail(error, request); });
 }
 
 HttpResponse CaController::deleteAuthority(const HttpRequest &request)
@@ -565,10 +567,10 @@ HttpResponse CaController::listCertificates(CertificateKind kind, const HttpRequ
 
 HttpResponse CaController::showCertificate(CertificateKind kind, const HttpRequest &request)
 {
-    Result<IssuedCertificate> certificate = m_service.certificate(request.argument(u"id"_s), kind);
-    if (!certificate)
-        return fail(certificate.error(), request);
-    return HttpResponse::json(200, QJsonDocument(certificateToJson(certificate.value(), m_service.clock().now())));
+    return answer(
+        m_service.certificate(request.argument(u"id"_s), kind), 200,
+        [&](const IssuedCertificate &found) { return certificateToJson(found, m_service.clock().now()); },
+        [&](const Error &error) { return fail(error, request); });
 }
 
 HttpResponse CaController::updateCertificate(CertificateKind kind, const HttpRequest &request)
@@ -576,11 +578,10 @@ HttpResponse CaController::updateCertificate(CertificateKind kind, const HttpReq
     Result<RecordUpdate> update = updateOf(request);
     if (!update)
         return fail(update.error(), request);
-    Result<IssuedCertificate> certificate
-        = m_service.updateCertificate(request.argument(u"id"_s), kind, update.value(), requestActor(request));
-    if (!certificate)
-        return fail(certificate.error(), request);
-    return HttpResponse::json(200, QJsonDocument(certificateToJson(certificate.value(), m_service.clock().now())));
+    return answer(
+        m_service.updateCertificate(request.argument(u"id"_s), kind, update.value(), requestActor(request)), 200,
+        [&](const IssuedCertificate &updated) { return certificateToJson(updated, m_service.clock().now()); },
+        [&](const Error &error) { return fail(error, request); });
 }
 
 HttpResponse CaController::deleteCertificate(CertificateKind kind, const HttpRequest &request)

@@ -574,23 +574,24 @@ HttpResponse ConnectionController::accessRoles(const HttpRequest &request)
 
 HttpResponse ConnectionController::grantRole(const HttpRequest &request)
 {
-    if (std::optional<HttpResponse> refused = refuseUnknownConnection(request, nullptr))
-        return *refused;
-    if (Status granted = m_connections.grantRole(request.argument(u"connection_id"_s), request.argument(u"role_id"_s),
-                                                 requestActor(request));
-        !granted)
-        return failure(about(granted.error(), u"role_id"_s), request);
-    return HttpResponse::empty(200);
+    return changeRole(request, true);
 }
 
 HttpResponse ConnectionController::revokeRole(const HttpRequest &request)
 {
+    return changeRole(request, false);
+}
+
+HttpResponse ConnectionController::changeRole(const HttpRequest &request, bool grant)
+{
     if (std::optional<HttpResponse> refused = refuseUnknownConnection(request, nullptr))
         return *refused;
-    if (Status revoked = m_connections.revokeRole(request.argument(u"connection_id"_s), request.argument(u"role_id"_s),
-                                                  requestActor(request));
-        !revoked)
-        return failure(about(revoked.error(), u"role_id"_s), request);
+    const QString connectionId = request.argument(u"connection_id"_s);
+    const QString roleId = request.argument(u"role_id"_s);
+    const Status changed = grant ? m_connections.grantRole(connectionId, roleId, requestActor(request))
+                                 : m_connections.revokeRole(connectionId, roleId, requestActor(request));
+    if (!changed)
+        return failure(about(changed.error(), u"role_id"_s), request);
     return HttpResponse::empty(200);
 }
 

@@ -48,6 +48,7 @@ private:
     HttpResponse accessRoles(const HttpRequest &request);
     HttpResponse grantRole(const HttpRequest &request);
     HttpResponse revokeRole(const HttpRequest &request);
+    HttpResponse changeRole(const HttpRequest &request, bool grant);
     HttpResponse revokeRoleEverywhere(const HttpRequest &request);
     HttpResponse tags(const HttpRequest &request);
     HttpResponse setTags(const HttpRequest &request);

@@ -109,7 +109,7 @@ Result<NewApiToken> TokenService::create(const QString &name, TokenScopes scopes
     made.secret = secret;
 
     QSqlDatabase db = m_database.connection();
-    const Status stored = sql::inTransaction(db, [&]() -> Status {
+    const Status stored = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
         Result<QSqlQuery> clash
             = sql::exec(db, u"SELECT 1 FROM api_tokens WHERE name = ? AND revoked_at IS NULL"_s, {trimmed});
         if (!clash)

@@ -1,6 +1,7 @@
 #include "ca/CaRecords.h"
 
-#include <array>
+#include "common/ReasonNames.h"
+
 #include <utility>
 
 using namespace Qt::StringLiterals;
@@ -37,65 +38,30 @@ CertificateState IssuedCertificate::state(const QDateTime &now) const
 
 namespace {
 
-const QString kReasonKey = u"reason"_s;
-
-constexpr std::array kReasons{
-    std::pair{CaReason::Internal, "ca.internal"},
-    std::pair{CaReason::VaultUnavailable, "ca.vault_unavailable"},
-    std::pair{CaReason::SigningFailed, "ca.signing_failed"},
-    std::pair{CaReason::AuthorityNotFound, "ca.authority_not_found"},
-    std::pair{CaReason::CertificateNotFound, "ca.certificate_not_found"},
-    std::pair{CaReason::AuthorityUnknown, "ca.authority_unknown"},
-    std::pair{CaReason::KeyTypeInvalid, "ca.key_type_invalid"},
-    std::pair{CaReason::EllipticCurveInvalid, "ca.elliptic_curve_invalid"},
-    std::pair{CaReason::KeySizeInvalid, "ca.key_size_invalid"},
-    std::pair{CaReason::DescriptionTooLong, "ca.description_too_long"},
-    std::pair{CaReason::MetadataTooLong, "ca.metadata_too_long"},
-    std::pair{CaReason::PublicKeyMissing, "ca.public_key_missing"},
-    std::pair{CaReason::PublicKeyInvalid, "ca.public_key_invalid"},
-    std::pair{CaReason::PublicKeyUnsupported, "ca.public_key_unsupported"},
-    std::pair{CaReason::PrincipalsRequired, "ca.principals_required"},
-    std::pair{CaReason::PrincipalInvalid, "ca.principal_invalid"},
-    std::pair{CaReason::TooManyPrincipals, "ca.too_many_principals"},
-    std::pair{CaReason::TimeInvalid, "ca.time_invalid"},
-    std::pair{CaReason::ValidityInvalid, "ca.validity_invalid"},
-    std::pair{CaReason::CriticalOptionUnknown, "ca.critical_option_unknown"},
-    std::pair{CaReason::CriticalOptionInvalid, "ca.critical_option_invalid"},
-    std::pair{CaReason::ExtensionInvalid, "ca.extension_invalid"},
-    std::pair{CaReason::AlreadyRevoked, "ca.already_revoked"},
-    std::pair{CaReason::ReasonInvalid, "ca.reason_invalid"},
-    std::pair{CaReason::FingerprintInvalid, "ca.fingerprint_invalid"},
-    std::pair{CaReason::HostPatternInvalid, "ca.host_pattern_invalid"},
-};
+constexpr ReasonNames<CaReason, static_cast<std::size_t>(CaReason::HostPatternInvalid) + 1> kReasons{
+    "ca.",
+    "internal vault_unavailable signing_failed authority_not_found certificate_not_found authority_unknown "
+    "key_type_invalid elliptic_curve_invalid key_size_invalid description_too_long metadata_too_long "
+    "public_key_missing public_key_invalid public_key_unsupported principals_required principal_invalid "
+    "too_many_principals time_invalid validity_invalid critical_option_unknown critical_option_invalid "
+    "extension_invalid already_revoked reason_invalid fingerprint_invalid host_pattern_invalid"};
+static_assert(kReasons.complete(), "every CaReason needs its name, in the enum's order");
 
 } // namespace
 
 QString caReasonName(CaReason reason)
 {
-    for (const auto &[known, name] : kReasons) {
-        if (known == reason)
-            return QString::fromLatin1(name);
-    }
-    return {};
+    return kReasons.name(reason);
 }
 
 Error caError(CaReason reason, QString message, Error::Kind kind, QString location)
 {
-    Error error{kind, std::move(message), std::move(location), {}};
-    error.details.insert(kReasonKey, caReasonName(reason));
-    return error;
+    return kReasons.error(reason, std::move(message), kind, std::move(location));
 }
 
 std::optional<CaReason> caReason(const Error &error)
 {
-    const QString name = error.details.value(kReasonKey).toString();
-    if (name.isEmpty())
-        return std::nullopt;
-    for (const auto &[known, knownName] : kReasons) {
-        if (name == QLatin1StringView(knownName))
-            return known;
-    }
-    return std::nullopt;
+    return kReasons.of(error);
 }
 
 } // namespace keystead

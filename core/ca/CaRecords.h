@@ -94,6 +94,7 @@ struct CertificateInput
 // Why the certificate authority refused a request, in domain terms. The service
 // puts the reason's name in Error::details["reason"]; the HTTP family (core/api's
 // CaErrorShape) gives each reason its number and status, the panel shows the message.
+// Named in this order by kReasons in CaRecords.cpp: add a value there too.
 enum class CaReason {
     Internal, // a fault of Keystead, never the caller's
     VaultUnavailable, // no master key, or the key does not open the vault

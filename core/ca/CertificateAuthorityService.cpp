@@ -21,6 +21,16 @@ using namespace cadetail;
 
 namespace {
 
+// `detail` with what an update changed: the new description, the metadata's size.
+QJsonObject updateAudit(QJsonObject detail, const RecordUpdate &update)
+{
+    if (update.description)
+        detail.insert(u"description"_s, *update.description);
+    if (update.metadata)
+        detail.insert(u"metadata_bytes"_s, update.metadata->toUtf8().size());
+    return detail;
+}
+
 const QString kOwnerKind = u"ssh_ca"_s;
 const QString kPrivateKeyField = u"private_key"_s;
 
@@ -153,32 +163,35 @@ Result<CertificateAuthority> CertificateAuthorityService::authority(const QStrin
     return row->authority;
 }
 
-Result<CertificateAuthority> CertificateAuthorityService::updateAuthority(const QString &id, const RecordUpdate &update,
-                                                                          const Actor &actor)
+Status CertificateAuthorityService::updateRecord(const RecordUpdate &update, QLatin1StringView topic, const QString &id,
+                                                 const std::function<Status(QSqlDatabase &)> &write)
 {
     if (std::optional<Error> error = checkUpdate(update))
         return *error;
     QMutexLocker lock(&m_writeMutex);
     QSqlDatabase db = m_database.connection();
-    Status written = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
+    if (Status written = sql::inWriteTransaction(m_database.isPostgres(), db, [&] { return write(db); }); !written)
+        return written;
+    lock.unlock();
+    Q_EMIT changed(ChangeSet::changedOne(topic, id));
+    return {};
+}
+
+Result<CertificateAuthority> CertificateAuthorityService::updateAuthority(const QString &id, const RecordUpdate &update,
+                                                                          const Actor &actor)
+{
+    Status written = updateRecord(update, kAuthorityTopic, id, [&](QSqlDatabase &db) -> Status {
         Result<AuthorityRow> row = selectAuthority(db, id, false);
         if (!row)
             return row.error();
-        const QString description = update.description.value_or(row->authority.description);
-        const QString metadata = update.metadata.value_or(row->authority.metadata);
-        if (Status updated = updateAuthorityTexts(db, id, description, metadata); !updated)
+        if (Status updated = updateAuthorityTexts(db, id, update.description.value_or(row->authority.description),
+                                                  update.metadata.value_or(row->authority.metadata));
+            !updated)
             return updated;
-        QJsonObject detail;
-        if (update.description)
-            detail.insert(u"description"_s, description);
-        if (update.metadata)
-            detail.insert(u"metadata_bytes"_s, metadata.toUtf8().size());
-        return m_audit.record(db, actor, u"ca.update"_s, kOwnerKind, id, detail);
+        return m_audit.record(db, actor, u"ca.update"_s, kOwnerKind, id, updateAudit({}, update));
     });
     if (!written)
         return written.error();
-    lock.unlock();
-    Q_EMIT changed(ChangeSet::changedOne(kAuthorityTopic, id));
     return authority(id);
 }
 
@@ -343,11 +356,7 @@ Result<IssuedCertificate> CertificateAuthorityService::certificate(const QString
 Result<IssuedCertificate> CertificateAuthorityService::updateCertificate(const QString &id, CertificateKind kind,
                                                                          const RecordUpdate &update, const Actor &actor)
 {
-    if (std::optional<Error> error = checkUpdate(update))
-        return *error;
-    QMutexLocker lock(&m_writeMutex);
-    QSqlDatabase db = m_database.connection();
-    Status written = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
+    Status written = updateRecord(update, kCertificateTopic, id, [&](QSqlDatabase &db) -> Status {
         Result<IssuedCertificate> found = selectCertificate(db, id, kind);
         if (!found)
             return found.error();
@@ -355,17 +364,11 @@ Result<IssuedCertificate> CertificateAuthorityService::updateCertificate(const Q
                                                     update.metadata.value_or(found->metadata));
             !updated)
             return updated;
-        QJsonObject detail = certificateAudit(found.value());
-        if (update.description)
-            detail.insert(u"description"_s, *update.description);
-        if (update.metadata)
-            detail.insert(u"metadata_bytes"_s, update.metadata->toUtf8().size());
-        return m_audit.record(db, actor, u"certificate.update"_s, u"ssh_certificate"_s, id, detail);
+        return m_audit.record(db, actor, u"certificate.update"_s, u"ssh_certificate"_s, id,
+                              updateAudit(certificateAudit(found.value()), update));
     });
     if (!written)
         return written.error();
-    lock.unlock();
-    Q_EMIT changed(ChangeSet::changedOne(kCertificateTopic, id));
     return certificate(id, kind);
 }
 

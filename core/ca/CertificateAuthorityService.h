@@ -9,6 +9,7 @@
 #include <QMutex>
 #include <QObject>
 
+#include <functional>
 #include <map>
 
 namespace keystead {
@@ -106,6 +107,9 @@ private:
                                                 const Actor &actor);
     // The CA's signer: from memory, else opened from the vault (not inside a transaction).
     Result<SshCertificateSigner> signerFor(const QString &caId);
+    // Checks `update`, runs `write` in one write transaction and announces `id` changed under `topic`.
+    Status updateRecord(const RecordUpdate &update, QLatin1StringView topic, const QString &id,
+                        const std::function<Status(QSqlDatabase &)> &write);
 
     Database &m_database;
     const Clock &m_clock;

@@ -633,7 +633,7 @@ Result<QString> WebhookDispatcher::queueRedelivery(const QString &deliveryId)
 {
     QSqlDatabase db = m_database.connection();
     const QString newId = QUuid::createUuid().toString(QUuid::WithoutBraces);
-    const Status queued = sql::inTransaction(db, [&]() -> Status {
+    const Status queued = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
         Result<QSqlQuery> original = sql::exec(
             db,
             u"SELECT d.webhook_id, d.session_id, d.event, d.payload, d.trigger_time, d.status, w.id"

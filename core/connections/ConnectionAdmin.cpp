@@ -99,7 +99,7 @@ Status ConnectionAdmin::setTags(const QString &connectionId, const QStringList &
     const QString by = actor.id.isEmpty() ? actorName(actor) : actor.id;
     QMutexLocker writeLock(&m_recorder.writeMutex());
     QSqlDatabase db = m_database.connection();
-    Status done = sql::inTransaction(db, [&]() -> Status {
+    Status done = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
         Result<QSqlQuery> row
             = select(db, u"SELECT %1 FROM connections WHERE id = ?"_s.arg(kRecordColumns), {connectionId});
         if (!row)
@@ -156,7 +156,7 @@ Result<AccessRole> ConnectionAdmin::createRole(const QString &name)
         return Error::invalid(u"a role name is at most %1 characters"_s.arg(kMaxRoleNameLength), u"name"_s);
     QSqlDatabase db = m_database.connection();
     const AccessRole role{QUuid::createUuid().toString(QUuid::WithoutBraces), trimmed};
-    Status done = sql::inTransaction(db, [&]() -> Status {
+    Status done = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
         Result<qint64> taken
             = scalar(db, u"SELECT COUNT(*) FROM access_roles WHERE LOWER(name) = LOWER(?)"_s, {trimmed});
         if (!taken)
@@ -180,11 +180,8 @@ Result<QList<AccessRoleGrant>> ConnectionAdmin::accessRoles(const QString &conne
     if (Status flushed = m_recorder.writePending(); !flushed)
         return flushed.error();
     QSqlDatabase db = m_database.connection();
-    Result<bool> found = exists(db, connectionId);
-    if (!found)
-        return found.error();
-    if (!found.value())
-        return Error::notFound(u"no connection has the id %1"_s.arg(connectionId));
+    if (Status known = requireConnection(db, connectionId); !known)
+        return known.error();
     Result<QSqlQuery> rows = select(db,
                                     u"SELECT r.id, r.name, g.added FROM connection_access_roles g"
                                     " JOIN access_roles r ON r.id = g.role_id WHERE g.connection_id = ?"
@@ -201,57 +198,36 @@ Result<QList<AccessRoleGrant>> ConnectionAdmin::accessRoles(const QString &conne
 
 Status ConnectionAdmin::grantRole(const QString &connectionId, const QString &roleId, const Actor &actor)
 {
-    if (Status flushed = m_recorder.writePending(); !flushed)
-        return flushed;
-    QSqlDatabase db = m_database.connection();
-    Status done = sql::inTransaction(db, [&]() -> Status {
-        Result<bool> found = exists(db, connectionId);
-        if (!found)
-            return found.error();
-        if (!found.value())
-            return Error::notFound(u"no connection has the id %1"_s.arg(connectionId));
-        Result<AccessRole> role = findRole(db, roleId);
-        if (!role)
-            return role.error();
-        // Granting twice keeps the first grant and its time.
-        Result<QSqlQuery> granted
-            = sql::exec(db,
-                        u"INSERT INTO connection_access_roles (connection_id, role_id, added, added_by)"
-                        " VALUES (?, ?, ?, ?) ON CONFLICT (connection_id, role_id) DO NOTHING"_s,
-                        {connectionId, roleId, sql::toStoreTime(m_clock.now()), actorName(actor)});
-        if (!granted)
-            return granted.error();
-        return m_audit.record(db, actor, u"connection.role.grant"_s, u"connection"_s, connectionId,
-                              {{u"role_id"_s, roleId}, {u"role"_s, role->name}});
-    });
-    if (!done)
-        return done;
-    m_recorder.markChanged({connectionId});
-    m_announce();
-    return {};
+    return changeRole(connectionId, roleId, actor, true);
 }
 
 Status ConnectionAdmin::revokeRole(const QString &connectionId, const QString &roleId, const Actor &actor)
 {
+    return changeRole(connectionId, roleId, actor, false);
+}
+
+Status ConnectionAdmin::changeRole(const QString &connectionId, const QString &roleId, const Actor &actor, bool grant)
+{
     if (Status flushed = m_recorder.writePending(); !flushed)
         return flushed;
     QSqlDatabase db = m_database.connection();
-    Status done = sql::inTransaction(db, [&]() -> Status {
-        Result<bool> found = exists(db, connectionId);
-        if (!found)
-            return found.error();
-        if (!found.value())
-            return Error::notFound(u"no connection has the id %1"_s.arg(connectionId));
+    Status done = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
+        if (Status known = requireConnection(db, connectionId); !known)
+            return known;
         Result<AccessRole> role = findRole(db, roleId);
         if (!role)
             return role.error();
-        Result<QSqlQuery> revoked
-            = sql::exec(db, u"DELETE FROM connection_access_roles WHERE connection_id = ? AND role_id = ?"_s,
+        Result<QSqlQuery> changed = grant
+            ? sql::exec(db,
+                        u"INSERT INTO connection_access_roles (connection_id, role_id, added, added_by)"
+                        " VALUES (?, ?, ?, ?) ON CONFLICT (connection_id, role_id) DO NOTHING"_s,
+                        {connectionId, roleId, sql::toStoreTime(m_clock.now()), actorName(actor)})
+            : sql::exec(db, u"DELETE FROM connection_access_roles WHERE connection_id = ? AND role_id = ?"_s,
                         {connectionId, roleId});
-        if (!revoked)
-            return revoked.error();
-        return m_audit.record(db, actor, u"connection.role.revoke"_s, u"connection"_s, connectionId,
-                              {{u"role_id"_s, roleId}, {u"role"_s, role->name}});
+        if (!changed)
+            return changed.error();
+        return m_audit.record(db, actor, grant ? u"connection.role.grant"_s : u"connection.role.revoke"_s,
+                              u"connection"_s, connectionId, {{u"role_id"_s, roleId}, {u"role"_s, role->name}});
     });
     if (!done)
         return done;
@@ -264,7 +240,7 @@ Status ConnectionAdmin::revokeRoleEverywhere(const QString &roleId, const Actor 
 {
     QSqlDatabase db = m_database.connection();
     QStringList affected;
-    Status done = sql::inTransaction(db, [&]() -> Status {
+    Status done = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
         Result<AccessRole> role = findRole(db, roleId);
         if (!role)
             return role.error();
@@ -296,11 +272,8 @@ Status ConnectionAdmin::terminate(const QString &connectionId, const Actor &acto
     bool live = false;
     ConnectionTerminator *terminator = m_recorder.markTerminated(connectionId, reason, actor, &live);
     if (!live) {
-        Result<bool> found = exists(m_database.connection(), connectionId);
-        if (!found)
-            return found.error();
-        if (!found.value())
-            return Error::notFound(u"no connection has the id %1"_s.arg(connectionId));
+        if (Status known = requireConnection(m_database.connection(), connectionId); !known)
+            return known;
         return Error::conflict(u"the connection %1 is not live on this Keystead instance"_s.arg(connectionId));
     }
     if (!terminator)

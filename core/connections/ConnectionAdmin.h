@@ -37,6 +37,9 @@ public:
     Status terminate(const QString &connectionId, const Actor &actor);
 
 private:
+    // Grants the role (granting twice keeps the first grant and its time) or revokes it, audited.
+    Status changeRole(const QString &connectionId, const QString &roleId, const Actor &actor, bool grant);
+
     Database &m_database;
     const Clock &m_clock;
     AuditLog &m_audit;

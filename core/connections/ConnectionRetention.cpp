@@ -112,7 +112,7 @@ Result<int> ConnectionRetention::removeOlderThan(int days)
     QStringList removedIds;
     for (;;) {
         QStringList ids;
-        Status done = sql::inTransaction(db, [&]() -> Status {
+        Status done = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
             Result<QSqlQuery> rows = select(db,
                                             u"SELECT id FROM connections WHERE status = 'DISCONNECTED'"
                                             " AND disconnected < ? LIMIT ?"_s,

@@ -152,6 +152,16 @@ Result<bool> exists(const QSqlDatabase &db, const QString &id)
     return found.value() > 0;
 }
 
+Status requireConnection(const QSqlDatabase &db, const QString &id)
+{
+    Result<bool> found = exists(db, id);
+    if (!found)
+        return found.error();
+    if (!found.value())
+        return Error::notFound(u"no connection has the id %1"_s.arg(id));
+    return {};
+}
+
 Prepared::Prepared(const QSqlDatabase &db, QString statement)
     : m_query(db)
     , m_statement(std::move(statement))

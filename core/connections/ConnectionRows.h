@@ -50,6 +50,8 @@ Result<QSqlQuery> select(const QSqlDatabase &db, const QString &statement, const
 Result<qint64> scalar(const QSqlDatabase &db, const QString &statement, const QVariantList &bindings = {});
 // Whether a connection row has this id.
 Result<bool> exists(const QSqlDatabase &db, const QString &id);
+// NotFound ("no connection has the id ...") unless a connection row has this id.
+Status requireConnection(const QSqlDatabase &db, const QString &id);
 
 // One statement prepared once and run for many rows (a flush's inserts and updates).
 class Prepared final

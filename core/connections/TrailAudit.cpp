@@ -136,11 +136,8 @@ Result<QList<TrailEvent>> TrailAudit::trail(const QString &connectionId, const Q
     if (Status flushed = m_recorder.writePending(); !flushed)
         return flushed.error();
     QSqlDatabase db = m_database.connection();
-    Result<bool> found = exists(db, connectionId);
-    if (!found)
-        return found.error();
-    if (!found.value())
-        return Error::notFound(u"no connection has the id %1"_s.arg(connectionId));
+    if (Status known = requireConnection(db, connectionId); !known)
+        return known.error();
     Result<QSqlQuery> rows = trailRows(db, connectionId, channelId, wanted.value());
     if (!rows)
         return rows.error();
@@ -233,11 +230,8 @@ Status TrailAudit::checkChannel(const QString &connectionId, const QString &chan
     if (Status flushed = m_recorder.writePending(); !flushed)
         return flushed;
     QSqlDatabase db = m_database.connection();
-    Result<bool> found = exists(db, connectionId);
-    if (!found)
-        return found.error();
-    if (!found.value())
-        return Error::notFound(u"no connection has the id %1"_s.arg(connectionId));
+    if (Status known = requireConnection(db, connectionId); !known)
+        return known;
     if (channelId != kConnectionChannel) {
         Result<qint64> channel
             = scalar(db, u"SELECT COUNT(*) FROM connection_channels WHERE connection_id = ? AND channel_id = ?"_s,
@@ -259,23 +253,11 @@ Status TrailAudit::checkChannel(const QString &connectionId, const QString &chan
 Result<QByteArray> TrailAudit::trailLog(const QString &connectionId, const QString &channelId, TrailLogFormat format,
                                         const QStringList &types) const
 {
-    Result<QStringList> wanted = eventTypes(types, u"types"_s);
-    if (!wanted)
-        return wanted.error();
-    if (Status flushed = m_recorder.writePending(); !flushed)
-        return flushed.error();
-    QSqlDatabase db = m_database.connection();
-    Result<bool> found = exists(db, connectionId);
-    if (!found)
-        return found.error();
-    if (!found.value())
-        return Error::notFound(u"no connection has the id %1"_s.arg(connectionId));
-    Result<QSqlQuery> rows = trailRows(db, connectionId, channelId, wanted.value());
-    if (!rows)
-        return rows.error();
+    Result<QList<TrailEvent>> events = trail(connectionId, channelId, types);
+    if (!events)
+        return events.error();
     QByteArray out;
-    while (rows.value().next()) {
-        const TrailEvent event = eventFromRow(rows.value());
+    for (const TrailEvent &event : std::as_const(events.value())) {
         const QString time = sql::toStoreTime(event.at);
         if (format == TrailLogFormat::Hex) {
             out += time.toUtf8() + ' ' + event.type.toUtf8();

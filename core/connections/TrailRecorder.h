@@ -33,20 +33,20 @@ public:
     TrailRecorder(Database &database, const Clock &clock, SettingsStore &settings, std::function<void()> wake);
     ~TrailRecorder() override;
 
+    // ConnectionRecorder: a connection's life, then what happens on it.
+    QString opened(const QString &remoteAddress) override;
+    void authenticated(const QString &connectionId, const QString &userDisplayName, const QString &collectSessionId,
+                       const QStringList &methods) override;
+    void closed(const QString &connectionId, const QString &reason) override;
+    void event(const QString &connectionId, const QString &channelId, const QString &type, const QByteArray &data,
+               const QJsonObject &detail = {}) override;
+    void channelTraffic(const QString &connectionId, const QString &channelId, const QString &channelType,
+                        qint64 clientToServer, qint64 serverToClient) override;
+    void traffic(const QString &connectionId, qint64 bytesIn, qint64 bytesOut) override;
+
     // The instance id written as proxy_id (kept in Settings, made on first use).
     QString proxyId() const;
     void setTerminator(ConnectionTerminator *terminator);
-
-    // ConnectionRecorder
-    QString opened(const QString &remoteAddress) override;
-    void event(const QString &connectionId, const QString &channelId, const QString &type, const QByteArray &data,
-               const QJsonObject &detail = {}) override;
-    void authenticated(const QString &connectionId, const QString &userDisplayName, const QString &collectSessionId,
-                       const QStringList &methods) override;
-    void traffic(const QString &connectionId, qint64 bytesIn, qint64 bytesOut) override;
-    void channelTraffic(const QString &connectionId, const QString &channelId, const QString &channelType,
-                        qint64 clientToServer, qint64 serverToClient) override;
-    void closed(const QString &connectionId, const QString &reason) override;
 
     // Writes what is buffered now.
     Status writePending();

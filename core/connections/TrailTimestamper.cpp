@@ -229,7 +229,7 @@ Status TrailTimestamper::ensureKeyLocked()
         if (!pub)
             return pub.error();
         QSqlDatabase db = m_database.connection();
-        Status stored = sql::inTransaction(db, [&]() -> Status {
+        Status stored = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
             if (Status put = m_vault.put(db, ref, raw.bytes()); !put)
                 return put;
             Result<QSqlQuery> row = sql::exec(db,

@@ -1,6 +1,7 @@
 #include "HostKeyStore.h"
 
 #include "common/Clock.h"
+#include "hostkeys/HostKeyRepository.h"
 #include "ssh/NativeHandles.h"
 #include "ssh/SshPublicKey.h"
 #include "store/Database.h"
@@ -32,56 +33,12 @@ constexpr qsizetype kMaxValueLength = 64 * 1024; // base64 of a large certificat
 constexpr qsizetype kMaxAddressLength = 253;
 constexpr qsizetype kMaxKnownHostsLines = 100'000;
 
-const QString kColumns = u"key, address, port, type, value, fingerprint, origin, added_at"_s;
-const QString kDriftColumns = u"id, host_key, address, port, type, trusted_fingerprint, seen_fingerprint,"
-                              " seen_value, detected_at, acknowledged_at"_s;
-
-using sql::text;
-
 Error invalid(const QString &message, const QString &location, const QVariant &value = {})
 {
     Error error = Error::invalid(message, location);
     if (value.isValid())
         error.details.insert(u"value"_s, value);
     return error;
-}
-
-Error hostKeyNotFound(const QString &key)
-{
-    Error error = Error::notFound(u"There is no trusted host key %1"_s.arg(key));
-    error.details.insert(u"id"_s, key);
-    return error;
-}
-
-TrustedHostKey keyFromRow(const QSqlQuery &row)
-{
-    TrustedHostKey key;
-    key.key = row.value(0).toString();
-    key.address = row.value(1).toString();
-    key.port = row.value(2).toInt();
-    key.type = row.value(3).toString();
-    key.value = row.value(4).toString();
-    key.fingerprint = row.value(5).toString();
-    key.origin = row.value(6).toString();
-    key.addedAt = sql::fromStoreTime(row.value(7));
-    return key;
-}
-
-HostKeyDrift driftFromRow(const QSqlQuery &row)
-{
-    HostKeyDrift drift;
-    drift.id = row.value(0).toLongLong();
-    drift.hostKey = row.value(1).toString();
-    drift.address = row.value(2).toString();
-    drift.port = row.value(3).toInt();
-    drift.type = row.value(4).toString();
-    drift.trustedFingerprint = row.value(5).toString();
-    drift.seenFingerprint = row.value(6).toString();
-    drift.seenValue = row.value(7).toString();
-    drift.detectedAt = sql::fromStoreTime(row.value(8));
-    if (!row.value(9).isNull() && !row.value(9).toString().isEmpty())
-        drift.acknowledgedAt = sql::fromStoreTime(row.value(9));
-    return drift;
 }
 
 Result<QByteArray> strictBase64(const QString &value, const QString &location)
@@ -232,21 +189,12 @@ Status HostKeyStore::checkValue(const QString &type, const QString &value, QStri
 
 Result<QList<TrustedHostKey>> HostKeyStore::list(const HostKeyFilter &filter) const
 {
-    QStringList where{u"1 = 1"_s};
-    QVariantList bindings;
-    if (!filter.type.isEmpty()) {
-        if (!knownTypes().contains(filter.type))
-            return invalid(u"The type filter must be one of: %1"_s.arg(knownTypes().join(u", "_s)), u"filter.type"_s,
-                           filter.type);
-        where.append(u"type = ?"_s);
-        bindings.append(filter.type);
-    }
-    if (filter.port) {
-        if (*filter.port < 1 || *filter.port > 65535)
-            return invalid(u"The port filter must be between 1 and 65535"_s, u"filter.port"_s, *filter.port);
-        where.append(u"port = ?"_s);
-        bindings.append(*filter.port);
-    }
+    if (!filter.type.isEmpty() && !knownTypes().contains(filter.type))
+        return invalid(u"The type filter must be one of: %1"_s.arg(knownTypes().join(u", "_s)), u"filter.type"_s,
+                       filter.type);
+    if (filter.port && (*filter.port < 1 || *filter.port > 65535))
+        return invalid(u"The port filter must be between 1 and 65535"_s, u"filter.port"_s, *filter.port);
+    HostKeyFilter checked = filter;
     if (!filter.address.isEmpty()) {
         Result<QString> address = canonicalAddress(filter.address);
         if (!address) {
@@ -254,31 +202,14 @@ Result<QList<TrustedHostKey>> HostKeyStore::list(const HostKeyFilter &filter) co
             error.location = u"filter.address"_s;
             return error;
         }
-        where.append(u"address = ?"_s);
-        bindings.append(*address);
+        checked.address = *address;
     }
-    QSqlDatabase db = m_database.connection();
-    Result<QSqlQuery> rows
-        = sql::exec(db, u"SELECT "_s + kColumns + u" FROM host_keys WHERE "_s + where.join(u" AND "_s), bindings);
-    if (!rows)
-        return rows.error();
-    QList<TrustedHostKey> keys;
-    while (rows->next())
-        keys.append(keyFromRow(rows.value()));
-    // Sorted here, not by the database: PostgreSQL's locale collation would order ids unlike SQLite.
-    std::sort(keys.begin(), keys.end(), [](const TrustedHostKey &a, const TrustedHostKey &b) { return a.key < b.key; });
-    return keys;
+    return hostkeyrepo::selectKeys(m_database.connection(), checked);
 }
 
 Result<TrustedHostKey> HostKeyStore::find(const QString &key) const
 {
-    QSqlDatabase db = m_database.connection();
-    Result<QSqlQuery> rows = sql::exec(db, u"SELECT "_s + kColumns + u" FROM host_keys WHERE key = ?"_s, {key});
-    if (!rows)
-        return rows.error();
-    if (!rows->next())
-        return hostKeyNotFound(key);
-    return keyFromRow(rows.value());
+    return hostkeyrepo::selectKey(m_database.connection(), key);
 }
 
 Result<TrustedHostKey> HostKeyStore::add(const HostKeyInput &input, const Actor &actor)
@@ -306,16 +237,10 @@ Result<TrustedHostKey> HostKeyStore::add(const HostKeyInput &input, const Actor 
 
     QSqlDatabase db = m_database.connection();
     const Status written = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
-        // ON CONFLICT keeps the first key when two instances add the same id at once.
-        Result<QSqlQuery> inserted
-            = sql::exec(db,
-                        u"INSERT INTO host_keys ("_s + kColumns
-                            + u") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING key"_s,
-                        {key.key, key.address, key.port, key.type, key.value, text(key.fingerprint), key.origin,
-                         sql::toStoreTime(key.addedAt)});
+        Result<bool> inserted = hostkeyrepo::insertKey(db, key);
         if (!inserted)
             return inserted.error();
-        if (!inserted->next()) {
+        if (!*inserted) {
             Error error = Error::conflict(
                 u"A host key with the id %1 is already trusted; delete it first to replace it"_s.arg(key.key));
             error.details.insert(u"id"_s, key.key);
@@ -335,12 +260,10 @@ Result<TrustedHostKey> HostKeyStore::remove(const QString &key, const Actor &act
     std::optional<TrustedHostKey> removed;
     QSqlDatabase db = m_database.connection();
     const Status written = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
-        Result<QSqlQuery> rows = sql::exec(db, u"DELETE FROM host_keys WHERE key = ? RETURNING "_s + kColumns, {key});
-        if (!rows)
-            return rows.error();
-        if (!rows->next())
-            return hostKeyNotFound(key);
-        removed = keyFromRow(rows.value());
+        Result<TrustedHostKey> deleted = hostkeyrepo::deleteKey(db, key);
+        if (!deleted)
+            return deleted.error();
+        removed = *deleted;
         return m_audit.record(db, actor, u"hostkey.remove"_s, kSubjectKind, key,
                               QJsonObject{{u"fingerprint"_s, removed->fingerprint}});
     });
@@ -394,18 +317,12 @@ Result<ScanResult> HostKeyStore::compareScan(ScanResult scan, const Actor &actor
         recorded.clear();
         for (HostKeyDrift drift : std::as_const(candidates)) {
             // Once per distinct key seen: a server that keeps its new key is not news at every scan.
-            Result<QSqlQuery> inserted = sql::exec(
-                db,
-                u"INSERT INTO host_key_drifts (host_key, address, port, type, trusted_fingerprint, seen_fingerprint,"
-                " seen_value, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (host_key, trusted_fingerprint, seen_fingerprint) DO NOTHING RETURNING id"_s,
-                {drift.hostKey, drift.address, drift.port, drift.type, drift.trustedFingerprint, drift.seenFingerprint,
-                 drift.seenValue, sql::toStoreTime(drift.detectedAt)});
+            Result<std::optional<qint64>> inserted = hostkeyrepo::insertDrift(db, drift);
             if (!inserted)
                 return inserted.error();
-            if (!inserted->next())
+            if (!inserted->has_value())
                 continue;
-            drift.id = inserted->value(0).toLongLong();
+            drift.id = **inserted;
             if (Status audited = m_audit.record(db, actor, u"hostkey.drift"_s, kSubjectKind, drift.hostKey,
                                                 QJsonObject{{u"drift_id"_s, QString::number(drift.id)},
                                                             {u"trusted_fingerprint"_s, drift.trustedFingerprint},
@@ -435,18 +352,7 @@ Result<ScanResult> HostKeyStore::compareScan(ScanResult scan, const Actor &actor
 
 Result<QList<HostKeyDrift>> HostKeyStore::drifts(bool includeAcknowledged) const
 {
-    QSqlDatabase db = m_database.connection();
-    Result<QSqlQuery> rows = sql::exec(
-        db,
-        u"SELECT "_s + kDriftColumns + u" FROM host_key_drifts"_s
-            + (includeAcknowledged ? QString() : u" WHERE acknowledged_at IS NULL"_s)
-            + u" ORDER BY CASE WHEN acknowledged_at IS NULL THEN 0 ELSE 1 END, detected_at DESC, id DESC"_s);
-    if (!rows)
-        return rows.error();
-    QList<HostKeyDrift> all;
-    while (rows->next())
-        all.append(driftFromRow(rows.value()));
-    return all;
+    return hostkeyrepo::selectDrifts(m_database.connection(), includeAcknowledged);
 }
 
 Status HostKeyStore::acknowledgeDrift(qint64 driftId, const Actor &actor)
@@ -454,22 +360,14 @@ Status HostKeyStore::acknowledgeDrift(qint64 driftId, const Actor &actor)
     QString hostKey;
     QSqlDatabase db = m_database.connection();
     const Status written = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
-        Result<QSqlQuery> found
-            = sql::exec(db, u"SELECT host_key, acknowledged_at FROM host_key_drifts WHERE id = ?"_s, {driftId});
+        Result<std::pair<QString, bool>> found = hostkeyrepo::selectDriftState(db, driftId);
         if (!found)
             return found.error();
-        if (!found->next()) {
-            Error error = Error::notFound(u"There is no host key drift %1"_s.arg(driftId));
-            error.details.insert(u"id"_s, QString::number(driftId));
-            return error;
-        }
-        hostKey = found->value(0).toString();
-        if (!found->value(1).isNull() && !found->value(1).toString().isEmpty())
+        hostKey = found->first;
+        if (found->second)
             return {}; // acknowledging twice changes nothing
-        Result<QSqlQuery> updated = sql::exec(db, u"UPDATE host_key_drifts SET acknowledged_at = ? WHERE id = ?"_s,
-                                              {sql::toStoreTime(m_clock.now()), driftId});
-        if (!updated)
-            return updated.error();
+        if (Status updated = hostkeyrepo::markDriftAcknowledged(db, driftId, m_clock.now()); !updated)
+            return updated;
         return m_audit.record(db, actor, u"hostkey.drift.acknowledge"_s, kSubjectKind, hostKey,
                               QJsonObject{{u"drift_id"_s, QString::number(driftId)}});
     });
@@ -560,30 +458,30 @@ Result<KnownHostsImport> HostKeyStore::importKnownHosts(const QString &text, con
         QSet<QString> seenInText;
         for (const Candidate &candidate : std::as_const(candidates)) {
             const TrustedHostKey &key = candidate.key;
-            Result<QSqlQuery> existing = sql::exec(db, u"SELECT fingerprint FROM host_keys WHERE key = ?"_s, {key.key});
+            Result<std::optional<QString>> existing = hostkeyrepo::trustedFingerprint(db, key.key);
             if (!existing)
                 return existing.error();
-            if (existing->next()) {
-                if (existing->value(0).toString() == key.fingerprint) {
+            if (const std::optional<QString> &trusted = *existing) {
+                if (*trusted == key.fingerprint) {
                     ++report.alreadyTrusted;
                 } else {
                     // Never replaced by an import: a changed key is an operator's decision.
                     ++report.skippedInvalid;
                     report.problems.append(
                         u"line %1: %2 is trusted with another key (%3); not replaced"_s.arg(candidate.line)
-                            .arg(key.key, existing->value(0).toString()));
+                            .arg(key.key, *trusted));
                 }
                 continue;
             }
             if (seenInText.contains(key.key))
                 continue;
             seenInText.insert(key.key);
-            Result<QSqlQuery> inserted
-                = sql::exec(db, u"INSERT INTO host_keys ("_s + kColumns + u") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"_s,
-                            {key.key, key.address, key.port, key.type, key.value, key.fingerprint, key.origin,
-                             sql::toStoreTime(key.addedAt)});
+            Result<bool> inserted = hostkeyrepo::insertKey(db, key);
             if (!inserted)
                 return inserted.error();
+            if (!*inserted)
+                return Error::conflict(
+                    u"line %1: %2 was trusted meanwhile; import again"_s.arg(candidate.line).arg(key.key));
             ++added;
             addedIds.append(key.key);
         }

@@ -9,6 +9,7 @@ namespace keystead {
 // Why the key inventory refused a request, in domain terms. The service puts
 // the reason's name in Error::details["reason"]; the HTTP family (core/api's
 // PamErrorShape) gives each reason seed 001's number, the panel shows the message.
+// Named in this order by kReasons in InventoryErrors.cpp: add a value there too.
 enum class InventoryReason {
     DeviceHostnameMissing,
     DeviceIpMissing,

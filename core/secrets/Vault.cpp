@@ -597,8 +597,8 @@ Status Vault::createFirstKey()
         wipe(key);
         return vaultError(VaultState::Unavailable, written.error().message, keyId, m_keys.description());
     }
-    const QSqlDatabase db = m_database.connection();
-    Status recorded = sql::inTransaction(db, [&]() -> Status {
+    QSqlDatabase db = m_database.connection();
+    Status recorded = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
         Result<QSqlQuery> count = sql::exec(db, u"SELECT COUNT(*) FROM vault_secrets"_s);
         if (!count)
             return count.error();

@@ -2,11 +2,11 @@
 
 #include "common/Clock.h"
 #include "settings/SshAlgorithmSupport.h"
+#include "settings/SshSettingsRepository.h"
 #include "store/Database.h"
 #include "store/Sql.h"
 
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QSet>
 #include <QUuid>
 
@@ -141,43 +141,34 @@ Error conflictOn(const QString &object, const QString &message)
     return error;
 }
 
-QString compactJson(const QJsonObject &object)
+Result<SettingsPolicy> policyFromBody(const QString &key, const QJsonObject &body)
 {
-    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
-}
-
-Result<SettingsPolicy> policyFromRow(const QSqlQuery &row)
-{
-    const QJsonDocument document = QJsonDocument::fromJson(row.value(1).toString().toUtf8());
-    Result<SettingsPolicy> policy = SshSettingsService::policyFromJson(document.object());
+    Result<SettingsPolicy> policy = SshSettingsService::policyFromJson(body);
     if (!policy)
-        return Error::internal(
-            u"the stored policy %1 cannot be read: %2"_s.arg(row.value(0).toString(), policy.error().message));
-    policy->key = row.value(0).toString();
+        return Error::internal(u"the stored policy %1 cannot be read: %2"_s.arg(key, policy.error().message));
+    policy->key = key;
     return policy;
 }
 
 Result<SshOptions> readOptions(const QSqlDatabase &db)
 {
-    Result<QSqlQuery> query
-        = sql::exec(db, u"SELECT body FROM ssh_options WHERE id = ?"_s, {QString(SshSettingsService::kOptionsObject)});
-    if (!query)
-        return query.error();
-    if (!query.value().next())
+    Result<std::optional<QJsonObject>> body
+        = settingsrepo::selectOptions(db, QString(SshSettingsService::kOptionsObject));
+    if (!body)
+        return body.error();
+    if (!body->has_value())
         return SshOptions{};
-    const QJsonDocument document = QJsonDocument::fromJson(query.value().value(0).toString().toUtf8());
-    return SshSettingsService::optionsFromJson(document.object(), SshOptions{});
+    return SshSettingsService::optionsFromJson(**body, SshOptions{});
 }
 
 Result<std::optional<SettingsPolicy>> readPolicy(const QSqlDatabase &db, const QString &key)
 {
-    Result<QSqlQuery> query
-        = sql::exec(db, u"SELECT policy_key, body FROM ssh_settings_policies WHERE policy_key = ?"_s, {key});
-    if (!query)
-        return query.error();
-    if (!query.value().next())
+    Result<std::optional<QJsonObject>> body = settingsrepo::selectPolicy(db, key);
+    if (!body)
+        return body.error();
+    if (!body->has_value())
         return std::optional<SettingsPolicy>();
-    Result<SettingsPolicy> policy = policyFromRow(query.value());
+    Result<SettingsPolicy> policy = policyFromBody(key, **body);
     if (!policy)
         return policy.error();
     return std::optional<SettingsPolicy>(std::move(policy).value());
@@ -485,11 +476,10 @@ Status SshSettingsService::validatePolicyIn(QSqlDatabase &db, const SettingsPoli
 {
     if (Status valid = validatePolicy(policy); !valid)
         return valid;
-    Result<QSqlQuery> clash = sql::exec(db, u"SELECT 1 FROM ssh_settings_policies WHERE name = ? AND policy_key <> ?"_s,
-                                        {policy.name, policy.key});
+    Result<bool> clash = settingsrepo::policyNameTaken(db, policy.name, policy.key);
     if (!clash)
         return clash.error();
-    if (clash.value().next())
+    if (*clash)
         return invalidAt(u"name"_s, u"a settings policy named \"%1\" exists already"_s.arg(policy.name));
     return {};
 }
@@ -498,13 +488,12 @@ Status SshSettingsService::validatePolicyIn(QSqlDatabase &db, const SettingsPoli
 
 Result<QList<SettingsPolicy>> SshSettingsService::policies() const
 {
-    Result<QSqlQuery> query
-        = sql::exec(m_database.connection(), u"SELECT policy_key, body FROM ssh_settings_policies"_s);
-    if (!query)
-        return query.error();
+    Result<QList<settingsrepo::PolicyRow>> rows = settingsrepo::selectPolicies(m_database.connection());
+    if (!rows)
+        return rows.error();
     QList<SettingsPolicy> all;
-    while (query.value().next()) {
-        Result<SettingsPolicy> policy = policyFromRow(query.value());
+    for (const auto &[key, body] : rows.value()) {
+        Result<SettingsPolicy> policy = policyFromBody(key, body);
         if (!policy)
             return policy.error();
         all.append(std::move(policy).value());
@@ -547,15 +536,12 @@ SettingsPolicy SshSettingsService::activePolicy() const
 
 Result<qint64> SshSettingsService::revision(const QString &object) const
 {
-    const bool isOptions = object == kOptionsObject;
-    Result<QSqlQuery> query
-        = sql::exec(m_database.connection(),
-                    isOptions ? u"SELECT revision FROM ssh_options WHERE id = ?"_s
-                              : u"SELECT revision FROM ssh_settings_policies WHERE policy_key = ?"_s,
-                    {object});
-    if (!query)
-        return query.error();
-    return query.value().next() ? query.value().value(0).toLongLong() : qint64(0);
+    if (object == kOptionsObject)
+        return settingsrepo::optionsRevision(m_database.connection(), object);
+    Result<std::optional<qint64>> revision = settingsrepo::policyRevision(m_database.connection(), object);
+    if (!revision)
+        return revision.error();
+    return revision->value_or(0);
 }
 
 // --- writes -------------------------------------------------------------------
@@ -566,31 +552,22 @@ Status SshSettingsService::writePolicy(QSqlDatabase &db, const SettingsPolicy &p
     if (Status valid = validatePolicyIn(db, policy); !valid)
         return valid;
     const QString now = sql::toStoreTime(m_clock.now());
-    const QString body = compactJson(policyToJson(policy));
+    const QJsonObject body = policyToJson(policy);
     if (expectedRevision == 0) {
-        Result<QSqlQuery> exists
-            = sql::exec(db, u"SELECT 1 FROM ssh_settings_policies WHERE policy_key = ?"_s, {policy.key});
+        Result<std::optional<qint64>> exists = settingsrepo::policyRevision(db, policy.key);
         if (!exists)
             return exists.error();
-        if (exists.value().next())
+        if (exists->has_value())
             return conflictOn(policy.key, u"the settings policy %1 was created meanwhile"_s.arg(policy.key));
-        Result<QSqlQuery> inserted = sql::exec(db,
-                                               u"INSERT INTO ssh_settings_policies (policy_key, name, body, revision, "
-                                               "updated_at) VALUES (?, ?, ?, 1, ?)"_s,
-                                               {policy.key, policy.name, body, now});
-        if (!inserted)
-            return inserted.error();
+        if (Status inserted = settingsrepo::insertPolicy(db, policy.key, policy.name, body, now); !inserted)
+            return inserted;
         return m_audit.record(db, actor, u"ssh_settings.policy.create"_s, u"ssh_settings_policy"_s, policy.key,
                               {{u"name"_s, policy.name}});
     }
-    // The revision in the WHERE clause makes the check and the write one step, on both backends.
-    Result<QSqlQuery> updated = sql::exec(db,
-                                          u"UPDATE ssh_settings_policies SET name = ?, body = ?, revision = revision "
-                                          "+ 1, updated_at = ? WHERE policy_key = ? AND revision = ?"_s,
-                                          {policy.name, body, now, policy.key, expectedRevision});
+    Result<bool> updated = settingsrepo::updatePolicy(db, policy.key, policy.name, body, now, expectedRevision);
     if (!updated)
         return updated.error();
-    if (updated.value().numRowsAffected() != 1)
+    if (!*updated)
         return conflictOn(policy.key, u"the settings policy %1 was changed or deleted meanwhile"_s.arg(policy.key));
     return m_audit.record(db, actor, u"ssh_settings.policy.update"_s, u"ssh_settings_policy"_s, policy.key,
                           {{u"name"_s, policy.name}});
@@ -615,13 +592,10 @@ Status SshSettingsService::removePolicy(QSqlDatabase &db, const QString &key, st
             return conflictOn(key, u"the settings policy %1 was deleted meanwhile"_s.arg(key));
         return Error::notFound(u"there is no settings policy %1"_s.arg(key));
     }
-    Result<QSqlQuery> removed = expectedRevision
-        ? sql::exec(db, u"DELETE FROM ssh_settings_policies WHERE policy_key = ? AND revision = ?"_s,
-                    {key, *expectedRevision})
-        : sql::exec(db, u"DELETE FROM ssh_settings_policies WHERE policy_key = ?"_s, {key});
+    Result<bool> removed = settingsrepo::deletePolicy(db, key, expectedRevision);
     if (!removed)
         return removed.error();
-    if (removed.value().numRowsAffected() != 1)
+    if (!*removed)
         return conflictOn(key, u"the settings policy %1 was changed meanwhile"_s.arg(key));
     return m_audit.record(db, actor, u"ssh_settings.policy.delete"_s, u"ssh_settings_policy"_s, key,
                           {{u"name"_s, existing.value()->name}});
@@ -638,16 +612,11 @@ Status SshSettingsService::writeOptions(QSqlDatabase &db, const SshOptions &opti
     if (!policy.value())
         return invalidAt(u"service.settings_policy"_s, u"there is no settings policy %1"_s.arg(options.settingsPolicy));
     const QJsonObject body = optionsToJson(options);
-    Result<QSqlQuery> updated = expectedRevision
-        ? sql::exec(db,
-                    u"UPDATE ssh_options SET body = ?, revision = revision + 1, updated_at = ? WHERE id = ? AND "
-                    "revision = ?"_s,
-                    {compactJson(body), sql::toStoreTime(m_clock.now()), QString(kOptionsObject), *expectedRevision})
-        : sql::exec(db, u"UPDATE ssh_options SET body = ?, revision = revision + 1, updated_at = ? WHERE id = ?"_s,
-                    {compactJson(body), sql::toStoreTime(m_clock.now()), QString(kOptionsObject)});
+    Result<bool> updated = settingsrepo::updateOptions(db, QString(kOptionsObject), body,
+                                                       sql::toStoreTime(m_clock.now()), expectedRevision);
     if (!updated)
         return updated.error();
-    if (updated.value().numRowsAffected() != 1)
+    if (!*updated)
         return conflictOn(QString(kOptionsObject), u"the SSH options were changed meanwhile"_s);
     return m_audit.record(db, actor, u"ssh_settings.options.update"_s, u"ssh_options"_s, QString(kOptionsObject), body);
 }
@@ -683,13 +652,12 @@ Result<SettingsPolicy> SshSettingsService::updatePolicy(const QString &key, Sett
     const SettingsPolicy before = activePolicy();
     QSqlDatabase db = m_database.connection();
     const Status done = sql::inWriteTransaction(m_database.isPostgres(), db, [&]() -> Status {
-        Result<QSqlQuery> current
-            = sql::exec(db, u"SELECT revision FROM ssh_settings_policies WHERE policy_key = ?"_s, {key});
+        Result<std::optional<qint64>> current = settingsrepo::policyRevision(db, key);
         if (!current)
             return current.error();
-        if (!current.value().next())
+        if (!current->has_value())
             return Error::notFound(u"there is no settings policy %1"_s.arg(key));
-        return writePolicy(db, policy, current.value().value(0).toLongLong(), actor);
+        return writePolicy(db, policy, **current, actor);
     });
     if (!done)
         return done.error();

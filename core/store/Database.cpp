@@ -194,7 +194,7 @@ Status Database::applyMigration(QSqlDatabase &db, int version)
     const auto &migrations = allMigrations();
     const auto step = std::find_if(migrations.begin(), migrations.end(),
                                    [version](const Migration &m) { return m.version == version; });
-    return sql::inTransaction(db, [&]() -> Status {
+    return sql::inWriteTransaction(isPostgres(), db, [&]() -> Status {
         if (isPostgres()) {
             if (Result<QSqlQuery> locked = sql::exec(db, u"SELECT pg_advisory_xact_lock(?)"_s, {kMigrationLockKey});
                 !locked)

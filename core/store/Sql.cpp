@@ -43,6 +43,39 @@ Result<QSqlQuery> exec(const QSqlDatabase &db, const QString &statement, const Q
     return query;
 }
 
+void readColumn(const QVariant &value, QString &field)
+{
+    field = value.toString();
+}
+
+void readColumn(const QVariant &value, int &field)
+{
+    field = value.toInt();
+}
+
+void readColumn(const QVariant &value, qint64 &field)
+{
+    field = value.toLongLong();
+}
+
+void readColumn(const QVariant &value, bool &field)
+{
+    field = value.toInt() != 0;
+}
+
+void readColumn(const QVariant &value, QDateTime &field)
+{
+    field = fromStoreTime(value);
+}
+
+void readColumn(const QVariant &value, std::optional<QDateTime> &field)
+{
+    if (value.isNull() || value.toString().isEmpty())
+        field.reset();
+    else
+        field = fromStoreTime(value);
+}
+
 Status inWriteTransaction(bool postgres, QSqlDatabase &db, const std::function<Status()> &body)
 {
     if (postgres) {

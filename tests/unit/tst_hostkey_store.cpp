@@ -1,4 +1,5 @@
-#include "TestDatabase.h"
+#include "KeyMaterial.h"
+#include "StoreTestSupport.h"
 
 #include "audit/AuditLog.h"
 #include "hostkeys/HostKeyStore.h"
@@ -18,21 +19,6 @@ using namespace keystead;
 using namespace keystead::test;
 
 namespace {
-
-std::optional<QByteArray> run(const QString &program, const QStringList &arguments)
-{
-    QProcess process;
-    process.start(program, arguments);
-    if (!process.waitForFinished(120'000) || process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0)
-        return std::nullopt;
-    return process.readAllStandardOutput();
-}
-
-QByteArray readFile(const QString &path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-}
 
 // A public key made by ssh-keygen, with what ssh-keygen -l says of it.
 struct MadeKey
@@ -57,28 +43,22 @@ private Q_SLOTS:
     void cleanup();
     void canonicalAddress_data();
     void canonicalAddress();
-    void addFindListRemove_data() { backends(); }
+    void addFindListRemove_data() { backendRows(); }
     void addFindListRemove();
-    void filtersCombine_data() { backends(); }
+    void filtersCombine_data() { backendRows(); }
     void filtersCombine();
     void refusedInputStoresNothing_data();
     void refusedInputStoresNothing();
-    void certificatesAndDsaAreKeptAsGiven_data() { backends(); }
+    void certificatesAndDsaAreKeptAsGiven_data() { backendRows(); }
     void certificatesAndDsaAreKeptAsGiven();
-    void takenIdConflicts_data() { backends(); }
+    void takenIdConflicts_data() { backendRows(); }
     void takenIdConflicts();
-    void compareScanRecordsDriftOnce_data() { backends(); }
+    void compareScanRecordsDriftOnce_data() { backendRows(); }
     void compareScanRecordsDriftOnce();
-    void knownHostsRoundTrip_data() { backends(); }
+    void knownHostsRoundTrip_data() { backendRows(); }
     void knownHostsRoundTrip();
 
 private:
-    static void backends()
-    {
-        QTest::addColumn<QString>("backend");
-        for (const QString &backend : keystead::test::storeBackends())
-            QTest::newRow(qPrintable(backend)) << backend;
-    }
     bool open(const QString &backend);
     int rows(const QString &table)
     {
@@ -119,10 +99,10 @@ void TestHostKeyStore::initTestCase()
     };
     for (const auto &[name, arguments] : kinds) {
         const QString path = m_dir.filePath(name);
-        QVERIFY2(run(u"ssh-keygen"_s, QStringList{u"-q"_s, u"-N"_s, u""_s, u"-f"_s, path} + arguments),
+        QVERIFY2(toolOutput(u"ssh-keygen"_s, QStringList{u"-q"_s, u"-N"_s, u""_s, u"-f"_s, path} + arguments),
                  qPrintable(name));
         const QStringList fields = QString::fromLatin1(readFile(path + u".pub"_s)).trimmed().split(u' ');
-        const std::optional<QByteArray> listed = run(u"ssh-keygen"_s, {u"-l"_s, u"-f"_s, path + u".pub"_s});
+        const std::optional<QByteArray> listed = toolOutput(u"ssh-keygen"_s, {u"-l"_s, u"-f"_s, path + u".pub"_s});
         QVERIFY(listed && fields.size() >= 2);
         m_keys[name] = MadeKey{fields.at(0), fields.at(1), QString::fromLatin1(*listed).split(u' ').value(1)};
     }
@@ -130,14 +110,14 @@ void TestHostKeyStore::initTestCase()
     const QString rsaKey = m_dir.filePath(u"x509rsa.key"_s);
     const QString dsaParams = m_dir.filePath(u"dsa.params"_s);
     const QString dsaKey = m_dir.filePath(u"x509dsa.key"_s);
-    QVERIFY(run(u"openssl"_s, {u"genpkey"_s, u"-algorithm"_s, u"RSA"_s, u"-out"_s, rsaKey}));
-    QVERIFY(run(u"openssl"_s, {u"dsaparam"_s, u"-out"_s, dsaParams, u"2048"_s}));
-    QVERIFY(run(u"openssl"_s, {u"gendsa"_s, u"-out"_s, dsaKey, dsaParams}));
+    QVERIFY(toolOutput(u"openssl"_s, {u"genpkey"_s, u"-algorithm"_s, u"RSA"_s, u"-out"_s, rsaKey}));
+    QVERIFY(toolOutput(u"openssl"_s, {u"dsaparam"_s, u"-out"_s, dsaParams, u"2048"_s}));
+    QVERIFY(toolOutput(u"openssl"_s, {u"gendsa"_s, u"-out"_s, dsaKey, dsaParams}));
     for (const auto &[name, keyFile] : {std::pair{u"x509rsa"_s, rsaKey}, std::pair{u"x509dsa"_s, dsaKey}}) {
         const QString der = m_dir.filePath(name + u".der"_s);
-        QVERIFY(run(u"openssl"_s,
-                    {u"req"_s, u"-x509"_s, u"-key"_s, keyFile, u"-subj"_s, u"/CN=host.example"_s, u"-days"_s, u"30"_s,
-                     u"-outform"_s, u"DER"_s, u"-out"_s, der}));
+        QVERIFY(toolOutput(u"openssl"_s,
+                           {u"req"_s, u"-x509"_s, u"-key"_s, keyFile, u"-subj"_s, u"/CN=host.example"_s, u"-days"_s,
+                            u"30"_s, u"-outform"_s, u"DER"_s, u"-out"_s, der}));
         m_keys[name] = MadeKey{name == u"x509rsa"_s ? u"x509v3-sign-rsa"_s : u"x509v3-sign-dss"_s,
                                QString::fromLatin1(readFile(der).toBase64()), QString()};
     }

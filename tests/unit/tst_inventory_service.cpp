@@ -1,20 +1,15 @@
-#include "TestDatabase.h"
+#include "KeyMaterial.h"
+#include "StoreTestSupport.h"
+#include "VaultedStore.h"
 
 #include "api/PamErrorShape.h"
 
-#include "audit/AuditLog.h"
 #include "collect/CollectSession.h"
 #include "inventory/InventoryService.h"
-#include "secrets/MasterKeyStore.h"
-#include "secrets/Vault.h"
 #include "ssh/SshPublicKey.h"
-#include "store/Sql.h"
 
-#include <QFile>
-#include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
-#include <QTemporaryDir>
 #include <QThread>
 #include <QtTest>
 
@@ -23,50 +18,22 @@
 
 using namespace Qt::StringLiterals;
 using namespace keystead;
-using keystead::test::TestDatabase;
+using namespace keystead::test;
 
 namespace {
 
-// One store with its vault (master key in an owner-only file), audit log and the inventory.
-struct Fixture
+// One store with its vault, audit log and the inventory.
+struct Fixture : VaultedStore
 {
-    std::unique_ptr<TestDatabase> store;
-    std::unique_ptr<MasterKeyStore> masterKeys;
-    std::unique_ptr<Vault> vault;
-    std::unique_ptr<AuditLog> audit;
     std::unique_ptr<InventoryService> service;
 
-    Database &database() { return store->database(); }
-    int rows(const QString &table)
-    {
-        Result<QSqlQuery> count = sql::exec(database().connection(), u"SELECT COUNT(*) FROM "_s + table);
-        return count && count.value().next() ? count.value().value(0).toInt() : -1;
-    }
     // Every table a save writes to, with its row count.
     QMap<QString, int> counts()
     {
-        QMap<QString, int> all;
-        for (const QString &table :
-             {u"ssh_keys"_s, u"vault_secrets"_s, u"devices"_s, u"ssh_key_tags"_s, u"ssh_key_devices"_s, u"audit_log"_s})
-            all.insert(table, rows(table));
-        return all;
+        return VaultedStore::counts(
+            {u"ssh_keys"_s, u"vault_secrets"_s, u"devices"_s, u"ssh_key_tags"_s, u"ssh_key_devices"_s, u"audit_log"_s});
     }
 };
-
-std::optional<QByteArray> run(const QString &program, const QStringList &arguments)
-{
-    QProcess process;
-    process.start(program, arguments);
-    if (!process.waitForFinished(120'000) || process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0)
-        return std::nullopt;
-    return process.readAllStandardOutput();
-}
-
-QByteArray readFile(const QString &path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-}
 
 int errorCode(const Error &error)
 {
@@ -84,59 +51,37 @@ class TestInventoryService final : public QObject
 
 private Q_SLOTS:
     void initTestCase();
-    void createsWithSeedDefaults_data() { backends(); }
+    void createsWithSeedDefaults_data() { backendRows(); }
     void createsWithSeedDefaults();
     void requiredFieldsOnCreate_data();
     void requiredFieldsOnCreate();
     void refusedKeysStoreNothing_data();
     void refusedKeysStoreNothing();
-    void updateKeepsAbsentFields_data() { backends(); }
+    void updateKeepsAbsentFields_data() { backendRows(); }
     void updateKeepsAbsentFields();
-    void updateChecksAgainstTheHeldKey_data() { backends(); }
+    void updateChecksAgainstTheHeldKey_data() { backendRows(); }
     void updateChecksAgainstTheHeldKey();
-    void devicesResolveOrAreReported_data() { backends(); }
+    void devicesResolveOrAreReported_data() { backendRows(); }
     void devicesResolveOrAreReported();
-    void listFindAndInactivate_data() { backends(); }
+    void listFindAndInactivate_data() { backendRows(); }
     void listFindAndInactivate();
-    void revealReturnsTheExactSecretsAndAudits_data() { backends(); }
+    void revealReturnsTheExactSecretsAndAudits_data() { backendRows(); }
     void revealReturnsTheExactSecretsAndAudits();
-    void importsCollectedKeysOnce_data() { backends(); }
+    void importsCollectedKeysOnce_data() { backendRows(); }
     void importsCollectedKeysOnce();
-    void withoutAUsableVaultNothingIsStored_data() { backends(); }
+    void withoutAUsableVaultNothingIsStored_data() { backendRows(); }
     void withoutAUsableVaultNothingIsStored();
-    void concurrentSavesOfOneIdentifierMakeOneKey_data() { backends(); }
+    void concurrentSavesOfOneIdentifierMakeOneKey_data() { backendRows(); }
     void concurrentSavesOfOneIdentifierMakeOneKey();
 
 private:
-    static void backends()
-    {
-        QTest::addColumn<QString>("backend");
-        for (const QString &backend : keystead::test::storeBackends())
-            QTest::newRow(qPrintable(backend)) << backend;
-    }
     Fixture make(const QString &backend, const QString &masterKeyFile = {})
     {
         Fixture fixture;
-        fixture.store = TestDatabase::create(backend, m_clock);
-        if (!fixture.store)
-            return fixture;
-        fixture.masterKeys = std::make_unique<FileMasterKeyStore>(
-            masterKeyFile.isEmpty() ? fixture.store->dataDir() + u"/master.key"_s : masterKeyFile);
-        fixture.vault = std::make_unique<Vault>(fixture.database(), m_clock, *fixture.masterKeys);
-        fixture.audit = std::make_unique<AuditLog>(fixture.database(), m_clock);
-        fixture.service
-            = std::make_unique<InventoryService>(fixture.database(), m_clock, *fixture.vault, *fixture.audit);
+        if (fixture.open(backend, m_clock, masterKeyFile))
+            fixture.service
+                = std::make_unique<InventoryService>(fixture.database(), m_clock, *fixture.vault, *fixture.audit);
         return fixture;
-    }
-    QByteArray privateKey(const QString &name) const { return readFile(m_keys.filePath(name)); }
-    QString publicKey(const QString &name) const
-    {
-        return QString::fromLatin1(readFile(m_keys.filePath(name + u".pub"_s))).trimmed();
-    }
-    SshPublicKey parsedPublicKey(const QString &name) const
-    {
-        Result<SshPublicKey> parsed = SshPublicKey::parse(publicKey(name));
-        return parsed ? parsed.value() : SshPublicKey();
     }
     // A complete create request for the key pair `name`.
     SshKeyInput input(const QString &name, const QByteArray &password = {}) const
@@ -144,8 +89,8 @@ private:
         SshKeyInput in;
         in.ip = u"10.0.0.1"_s;
         in.hostname = u"host-a"_s;
-        in.privateKey = privateKey(name);
-        in.publicKey = publicKey(name);
+        in.privateKey = m_keys.privateKey(name);
+        in.publicKey = m_keys.publicLine(name);
         if (!password.isEmpty())
             in.password = password;
         return in;
@@ -153,7 +98,7 @@ private:
 
     inline static const QByteArray kPassword = "correct horse battery 7";
     ManualClock m_clock;
-    QTemporaryDir m_keys;
+    KeyFolder m_keys;
     Actor m_actor{u"console"_s, {}, u"tester"_s, {}};
 };
 
@@ -170,12 +115,9 @@ void TestInventoryService::initTestCase()
         {u"dsa"_s, QString(), u"-t"_s, u"dsa"_s},
     };
     for (const QStringList &pair : pairs) {
-        QVERIFY2(run(u"ssh-keygen"_s,
-                     QStringList{u"-q"_s, u"-N"_s, pair.at(1), u"-C"_s, pair.first() + u"@test"_s, u"-f"_s,
-                                 m_keys.filePath(pair.first())}
-                         + pair.mid(2)),
-                 qPrintable(pair.first()));
-        QVERIFY2(!parsedPublicKey(pair.first()).isNull(), qPrintable(pair.first()));
+        const QString failed = m_keys.make(pair.first(), pair.mid(2), pair.first() + u"@test"_s, pair.at(1));
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
+        QVERIFY2(!m_keys.publicKey(pair.first()).isNull(), qPrintable(pair.first()));
     }
 }
 
@@ -204,7 +146,7 @@ void TestInventoryService::createsWithSeedDefaults()
     QVERIFY(!key.privateKeyEncrypted);
     QCOMPARE(key.privateKeyFormat, u"openssh"_s);
     QCOMPARE(key.origin, u"api"_s);
-    QCOMPARE(key.publicKey, parsedPublicKey(u"ed"_s));
+    QCOMPARE(key.publicKey, m_keys.publicKey(u"ed"_s));
     QCOMPARE(key.publicKey.algorithm(), u"ssh-ed25519"_s);
     QCOMPARE(key.publicKeyComment, u"ed@test"_s);
     QCOMPARE(key.createdAt, m_clock.now());
@@ -331,7 +273,7 @@ void TestInventoryService::refusedKeysStoreNothing()
     in.ip = u"10.9.9.9"_s;
     in.tags = QStringList{u"new"_s};
     if (name == u"mismatched pair"_s) {
-        in.publicKey = publicKey(u"other"_s);
+        in.publicKey = m_keys.publicLine(u"other"_s);
     } else if (name == u"wrong password"_s) {
         in = input(u"ed-pw"_s, "not the password");
     } else if (name == u"password missing"_s) {
@@ -341,7 +283,7 @@ void TestInventoryService::refusedKeysStoreNothing()
     } else if (name == u"garbage private key"_s) {
         in.privateKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5\n-----END OPENSSH PRIVATE KEY-----\n";
     } else if (name == u"private key cut short"_s) {
-        in.privateKey = privateKey(u"ed"_s).left(privateKey(u"ed"_s).size() / 2);
+        in.privateKey = m_keys.privateKey(u"ed"_s).left(m_keys.privateKey(u"ed"_s).size() / 2);
     } else if (name == u"garbage public key"_s) {
         in.publicKey = u"ssh-ed25519 AAAAnotakey comment"_s;
     } else if (name == u"DSA private key"_s) {
@@ -412,13 +354,13 @@ void TestInventoryService::updateKeepsAbsentFields()
     QCOMPARE(key.updatedAt, m_clock.now());
     Result<SshKeySecrets> secrets = f.service->reveal(u"sshkey3"_s, m_actor);
     KEYSTEAD_VERIFY_OK(secrets);
-    QCOMPARE(secrets->privateKey, privateKey(u"ed-pw"_s));
+    QCOMPARE(secrets->privateKey, m_keys.privateKey(u"ed-pw"_s));
     QCOMPARE(secrets->password, kPassword);
 
     // The private key sent again without its password: the password held still opens it.
     SshKeyInput resent;
     resent.identifier = u"sshkey3"_s;
-    resent.privateKey = privateKey(u"ed-pw"_s);
+    resent.privateKey = m_keys.privateKey(u"ed-pw"_s);
     KEYSTEAD_VERIFY_OK(f.service->save(resent, m_actor));
     secrets = f.service->reveal(u"sshkey3"_s, m_actor);
     KEYSTEAD_VERIFY_OK(secrets);
@@ -451,14 +393,14 @@ void TestInventoryService::updateChecksAgainstTheHeldKey()
 
     SshKeyInput otherPrivate;
     otherPrivate.identifier = u"k1"_s;
-    otherPrivate.privateKey = privateKey(u"other"_s);
+    otherPrivate.privateKey = m_keys.privateKey(u"other"_s);
     Result<SshKeySaved> refused = f.service->save(otherPrivate, m_actor);
     QVERIFY(!refused);
     QCOMPARE(errorCode(refused.error()), 1043);
 
     SshKeyInput otherPublic;
     otherPublic.identifier = u"k1"_s;
-    otherPublic.publicKey = publicKey(u"other"_s);
+    otherPublic.publicKey = m_keys.publicLine(u"other"_s);
     refused = f.service->save(otherPublic, m_actor);
     QVERIFY(!refused);
     QCOMPARE(errorCode(refused.error()), 1043);
@@ -471,10 +413,10 @@ void TestInventoryService::updateChecksAgainstTheHeldKey()
     const Result<SshKeySaved> saved = f.service->save(replaced, m_actor);
     KEYSTEAD_VERIFY_OK(saved);
     QVERIFY(!saved->created);
-    QCOMPARE(saved->key.publicKey, parsedPublicKey(u"other"_s));
+    QCOMPARE(saved->key.publicKey, m_keys.publicKey(u"other"_s));
     const Result<SshKeySecrets> secrets = f.service->reveal(u"k1"_s, m_actor);
     KEYSTEAD_VERIFY_OK(secrets);
-    QCOMPARE(secrets->privateKey, privateKey(u"other"_s));
+    QCOMPARE(secrets->privateKey, m_keys.privateKey(u"other"_s));
 }
 
 void TestInventoryService::devicesResolveOrAreReported()
@@ -508,8 +450,8 @@ void TestInventoryService::devicesResolveOrAreReported()
     QCOMPARE(devices->at(1).ip, u"10.66.33.120"_s);
 
     // host-a is opened by the first key (its main device) and the second (an additional one).
-    const QString firstLine = parsedPublicKey(u"ed"_s).openSshLine(u"first"_s);
-    const QString secondLine = parsedPublicKey(u"ec"_s).openSshLine(u"second"_s);
+    const QString firstLine = m_keys.publicKey(u"ed"_s).openSshLine(u"first"_s);
+    const QString secondLine = m_keys.publicKey(u"ec"_s).openSshLine(u"second"_s);
     Result<QString> lines = f.service->authorizedKeys(u"host-a"_s);
     KEYSTEAD_VERIFY_OK(lines);
     QCOMPARE(lines.value(), firstLine + u'\n' + secondLine + u'\n');
@@ -568,7 +510,7 @@ void TestInventoryService::listFindAndInactivate()
     // '_' is a character here, not a LIKE wildcard.
     QCOMPARE(identifiers({u"a_k"_s, {}, {}}), QStringList{u"beta_key"_s});
     QCOMPARE(identifiers({u"name of gam"_s, {}, {}}), QStringList{u"gamma"_s});
-    QCOMPARE(identifiers({parsedPublicKey(u"rsa"_s).fingerprintSha256(), {}, {}}), QStringList{u"gamma"_s});
+    QCOMPARE(identifiers({m_keys.publicKey(u"rsa"_s).fingerprintSha256(), {}, {}}), QStringList{u"gamma"_s});
     QCOMPARE(identifiers({{}, u"prod"_s, {}}), (QStringList{u"alpha-key"_s, u"beta_key"_s}));
     QCOMPARE(identifiers({u"beta"_s, u"prod"_s, {}}), QStringList{u"beta_key"_s});
     QCOMPARE(identifiers({{}, u"pro"_s, {}}), QStringList());
@@ -609,7 +551,7 @@ void TestInventoryService::revealReturnsTheExactSecretsAndAudits()
     Fixture f = make(backend);
     QVERIFY(f.store);
     // Seed 001's examples carry \r\n line ends: what was sent is what comes back.
-    QByteArray crlf = privateKey(u"ed-pw"_s);
+    QByteArray crlf = m_keys.privateKey(u"ed-pw"_s);
     crlf.replace("\n", "\r\n");
     SshKeyInput in = input(u"ed-pw"_s, kPassword);
     in.privateKey = crlf;
@@ -642,7 +584,7 @@ void TestInventoryService::revealReturnsTheExactSecretsAndAudits()
     QCOMPARE(listed->size(), 1);
     const Result<SshKeySecrets> plain = f.service->reveal(listed->first().id, operatorActor);
     KEYSTEAD_VERIFY_OK(plain);
-    QCOMPARE(plain->privateKey, privateKey(u"ec"_s));
+    QCOMPARE(plain->privateKey, m_keys.privateKey(u"ec"_s));
     QVERIFY(plain->password.isEmpty());
     const Result<QList<AuditEvent>> after = f.audit->list(AuditQuery{u"key.reveal"_s, {}, 10});
     KEYSTEAD_VERIFY_OK(after);
@@ -660,14 +602,14 @@ void TestInventoryService::importsCollectedKeysOnce()
     session.id = u"session-1"_s;
     session.connectionIdentifier = u"alice"_s;
     CollectSessionConnection laptop;
-    laptop.keys = {CollectSessionKey{u"k1"_s, u"c1"_s, session.id, m_clock.now(), parsedPublicKey(u"ed"_s),
+    laptop.keys = {CollectSessionKey{u"k1"_s, u"c1"_s, session.id, m_clock.now(), m_keys.publicKey(u"ed"_s),
                                      CollectKeyState::Collected},
-                   CollectSessionKey{u"k2"_s, u"c1"_s, session.id, m_clock.now(), parsedPublicKey(u"ec"_s),
+                   CollectSessionKey{u"k2"_s, u"c1"_s, session.id, m_clock.now(), m_keys.publicKey(u"ec"_s),
                                      CollectKeyState::Collected},
-                   CollectSessionKey{u"k3"_s, u"c1"_s, session.id, m_clock.now(), parsedPublicKey(u"rsa"_s),
+                   CollectSessionKey{u"k3"_s, u"c1"_s, session.id, m_clock.now(), m_keys.publicKey(u"rsa"_s),
                                      CollectKeyState::Discarded}};
     CollectSessionConnection desktop;
-    desktop.keys = {CollectSessionKey{u"k4"_s, u"c2"_s, session.id, m_clock.now(), parsedPublicKey(u"ec"_s),
+    desktop.keys = {CollectSessionKey{u"k4"_s, u"c2"_s, session.id, m_clock.now(), m_keys.publicKey(u"ec"_s),
                                       CollectKeyState::Collected}};
     session.connections = {laptop, desktop};
 
@@ -678,7 +620,7 @@ void TestInventoryService::importsCollectedKeysOnce()
     QCOMPARE(imported->size(), 1);
     QCOMPARE(changed.count(), 1);
     const SshKeyRecord key = imported->first();
-    QCOMPARE(key.publicKey, parsedPublicKey(u"ec"_s));
+    QCOMPARE(key.publicKey, m_keys.publicKey(u"ec"_s));
     QCOMPARE(key.origin, u"collected"_s);
     QCOMPARE(key.collectSessionId, u"session-1"_s);
     QVERIFY(!key.hasPrivateKey);
@@ -703,13 +645,13 @@ void TestInventoryService::importsCollectedKeysOnce()
     // Its private key, given later, must be the pair of what was collected.
     SshKeyInput wrong;
     wrong.identifier = key.identifier;
-    wrong.privateKey = privateKey(u"rsa"_s);
+    wrong.privateKey = m_keys.privateKey(u"rsa"_s);
     const Result<SshKeySaved> refused = f.service->save(wrong, m_actor);
     QVERIFY(!refused);
     QCOMPARE(errorCode(refused.error()), 1043);
     SshKeyInput attach;
     attach.identifier = key.identifier;
-    attach.privateKey = privateKey(u"ec"_s);
+    attach.privateKey = m_keys.privateKey(u"ec"_s);
     attach.hostname = u"db-1"_s;
     const Result<SshKeySaved> noIp = f.service->save(attach, m_actor);
     QVERIFY(!noIp);
@@ -750,8 +692,8 @@ void TestInventoryService::withoutAUsableVaultNothingIsStored()
     CollectSession session;
     session.id = u"s"_s;
     CollectSessionConnection connection;
-    connection.keys = {
-        CollectSessionKey{u"k"_s, u"c"_s, u"s"_s, m_clock.now(), parsedPublicKey(u"ec"_s), CollectKeyState::Collected}};
+    connection.keys = {CollectSessionKey{u"k"_s, u"c"_s, u"s"_s, m_clock.now(), m_keys.publicKey(u"ec"_s),
+                                         CollectKeyState::Collected}};
     session.connections = {connection};
     const Result<QList<SshKeyRecord>> imported
         = f.service->importCollected(session.id, collectedPublicKeys(session), m_actor);

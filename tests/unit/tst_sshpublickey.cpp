@@ -1,3 +1,4 @@
+#include "KeyMaterial.h"
 #include "TestDatabase.h"
 
 #include "ssh/SshPublicKey.h"
@@ -14,59 +15,9 @@
 
 using namespace Qt::StringLiterals;
 using namespace keystead;
+using namespace keystead::test;
 
 namespace {
-
-struct Finished
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Finished run(const QString &program, const QStringList &arguments)
-{
-    QProcess process;
-    process.start(program, arguments);
-    Finished finished;
-    if (!process.waitForStarted(30000) || !process.waitForFinished(120000)) {
-        process.kill();
-        process.waitForFinished(5000);
-        return finished;
-    }
-    finished.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    finished.out = process.readAllStandardOutput();
-    finished.err = process.readAllStandardError();
-    return finished;
-}
-
-QByteArray readFile(const QString &path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-}
-
-bool writeFile(const QString &path, const QByteArray &data)
-{
-    QFile file(path);
-    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(data) == data.size();
-}
-
-// The test's own encoder, independent of the code under test.
-QByteArray wireLength(quint32 size)
-{
-    QByteArray out(4, '\0');
-    out[0] = char((size >> 24) & 0xff);
-    out[1] = char((size >> 16) & 0xff);
-    out[2] = char((size >> 8) & 0xff);
-    out[3] = char(size & 0xff);
-    return out;
-}
-
-QByteArray wireString(const QByteArray &value)
-{
-    return wireLength(static_cast<quint32>(value.size())) + value;
-}
 
 // The strings of a well-formed blob the test made itself.
 QList<QByteArray> wireStrings(const QByteArray &blob)
@@ -89,33 +40,6 @@ Result<SshPublicKey> fromExactBuffer(const QByteArray &blob)
     const std::vector<char> exact(blob.begin(), blob.end());
     // The key outlives the buffer: the sanitizer also catches a key that still points into it.
     return SshPublicKey::fromBlob(QByteArray::fromRawData(exact.data(), blob.size()));
-}
-
-QByteArray blobOfLine(const QByteArray &line)
-{
-    return QByteArray::fromBase64(line.split(' ').value(1));
-}
-
-// "2048 SHA256:xxxx comment (RSA)" -> its parts.
-struct Listing
-{
-    int bits = 0;
-    QString fingerprint;
-    QString label;
-};
-
-Listing parseListing(const QByteArray &out)
-{
-    const QList<QByteArray> words = out.trimmed().split(' ');
-    Listing listing;
-    if (words.size() < 3)
-        return listing;
-    listing.bits = words[0].toInt();
-    listing.fingerprint = QString::fromLatin1(words[1]);
-    QByteArray label = words.last();
-    label.replace('(', "").replace(')', "");
-    listing.label = QString::fromLatin1(label);
-    return listing;
 }
 
 QString commentOfExport(const QString &exported)

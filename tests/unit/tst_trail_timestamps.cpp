@@ -1,4 +1,4 @@
-#include "TestDatabase.h"
+#include "StoreTestSupport.h"
 
 #include "audit/AuditLog.h"
 #include "common/Crypto.h"
@@ -23,7 +23,7 @@
 
 using namespace Qt::StringLiterals;
 using namespace keystead;
-using keystead::test::TestDatabase;
+using namespace keystead::test;
 
 namespace {
 
@@ -41,20 +41,6 @@ struct Fixture
 
     Database &database() { return store->database(); }
 };
-
-qint64 countRows(Database &database, const QString &statement, const QVariantList &bindings = {})
-{
-    Result<QSqlQuery> count = sql::exec(database.connection(), statement, bindings);
-    return count && count.value().next() ? count.value().value(0).toLongLong() : -1;
-}
-
-bool execSql(Database &database, const QString &statement, const QVariantList &bindings = {})
-{
-    Result<QSqlQuery> done = sql::exec(database.connection(), statement, bindings);
-    if (!done)
-        qInfo("%s", qPrintable(done.error().message));
-    return done.ok();
-}
 
 void appendField(QByteArray &buffer, QByteArrayView bytes)
 {
@@ -176,28 +162,22 @@ class TestTrailTimestamps final : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void checkpointsFollowTheSigningInterval_data() { backends(); }
+    void checkpointsFollowTheSigningInterval_data() { backendRows(); }
     void checkpointsFollowTheSigningInterval();
-    void timerSignsWhenTheClockMoves_data() { backends(); }
+    void timerSignsWhenTheClockMoves_data() { backendRows(); }
     void timerSignsWhenTheClockMoves();
-    void rechainedTrailFailsOnlyWithACheckpoint_data() { backends(); }
+    void rechainedTrailFailsOnlyWithACheckpoint_data() { backendRows(); }
     void rechainedTrailFailsOnlyWithACheckpoint();
-    void forgedCheckpointsFail_data() { backends(); }
+    void forgedCheckpointsFail_data() { backendRows(); }
     void forgedCheckpointsFail();
-    void signingKeyIsNeverStoredOrLoggedInPlain_data() { backends(); }
+    void signingKeyIsNeverStoredOrLoggedInPlain_data() { backendRows(); }
     void signingKeyIsNeverStoredOrLoggedInPlain();
-    void noVaultNoCheckpoints_data() { backends(); }
+    void noVaultNoCheckpoints_data() { backendRows(); }
     void noVaultNoCheckpoints();
-    void retentionRemovesCheckpoints_data() { backends(); }
+    void retentionRemovesCheckpoints_data() { backendRows(); }
     void retentionRemovesCheckpoints();
 
 private:
-    static void backends()
-    {
-        QTest::addColumn<QString>("backend");
-        for (const QString &backend : keystead::test::storeBackends())
-            QTest::newRow(qPrintable(backend)) << backend;
-    }
     std::unique_ptr<Fixture> make(const QString &backend, const QString &masterKeyPath = {})
     {
         auto f = std::make_unique<Fixture>();
