@@ -1,5 +1,6 @@
 #include "HttpTestClient.h"
 #include "TestDatabase.h"
+#include "TestVault.h"
 
 #include "api/ApiEndpoint.h"
 #include "api/ApiRouter.h"
@@ -105,6 +106,7 @@ private:
     std::unique_ptr<ApiRouter> m_router;
     std::unique_ptr<SystemController> m_system;
     std::unique_ptr<WebhookOutbox> m_outbox;
+    std::unique_ptr<keystead::test::TestVault> m_vault;
     std::unique_ptr<WebhookSigner> m_signer;
     std::unique_ptr<WebhookHeaderSeal> m_seal;
     std::unique_ptr<CollectService> m_service;
@@ -130,7 +132,8 @@ void TestCollectApi::init()
     m_router = std::make_unique<ApiRouter>(*m_tokens, m_clock);
     m_system = std::make_unique<SystemController>(*m_router);
     m_outbox = std::make_unique<WebhookOutbox>(m_store->database(), m_clock);
-    m_signer = std::make_unique<WebhookSigner>(m_store->dataDir(), m_store->database(), m_clock);
+    m_vault = std::make_unique<keystead::test::TestVault>(m_store->database(), m_clock, m_store->dataDir());
+    m_signer = std::make_unique<WebhookSigner>(m_store->dataDir(), m_store->database(), m_vault->vault());
     m_seal = std::make_unique<WebhookHeaderSeal>(*m_signer);
     m_service = std::make_unique<CollectService>(m_store->database(), m_clock, *m_outbox, *m_seal);
     m_controller = std::make_unique<CollectController>(*m_router, *m_service);
@@ -150,6 +153,7 @@ void TestCollectApi::cleanup()
     m_service.reset();
     m_seal.reset();
     m_signer.reset();
+    m_vault.reset();
     m_outbox.reset();
     m_system.reset();
     m_router.reset();

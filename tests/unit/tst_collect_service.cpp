@@ -1,4 +1,5 @@
 #include "TestDatabase.h"
+#include "TestVault.h"
 
 #include "collect/CollectJson.h"
 #include "collect/CollectService.h"
@@ -32,6 +33,7 @@ struct Fixture
 {
     std::unique_ptr<TestDatabase> store;
     std::unique_ptr<WebhookOutbox> outbox;
+    std::unique_ptr<keystead::test::TestVault> vault;
     std::unique_ptr<WebhookSigner> signer;
     std::unique_ptr<WebhookHeaderSeal> seal;
     std::unique_ptr<CollectService> service;
@@ -131,7 +133,10 @@ private:
         if (!fixture.store)
             return fixture;
         fixture.outbox = std::make_unique<WebhookOutbox>(fixture.store->database(), m_clock);
-        fixture.signer = std::make_unique<WebhookSigner>(fixture.store->dataDir(), fixture.store->database(), m_clock);
+        fixture.vault
+            = std::make_unique<keystead::test::TestVault>(fixture.store->database(), m_clock, fixture.store->dataDir());
+        fixture.signer = std::make_unique<WebhookSigner>(fixture.store->dataDir(), fixture.store->database(),
+                                                         fixture.vault->vault());
         fixture.seal = std::make_unique<WebhookHeaderSeal>(*fixture.signer);
         fixture.service
             = std::make_unique<CollectService>(fixture.store->database(), m_clock, *fixture.outbox, *fixture.seal);
@@ -1104,10 +1109,10 @@ void TestCollectService::sealedValuesOpenOnlyWhereTheyWereSealed()
     QCOMPARE(seal.seal(QString(), u"Authorization"_s, value).error().kind, Error::Kind::InvalidInput);
 
     // The seal's key is HKDF-SHA256 (RFC 5869, no salt) of the signing key, worked out here by hand.
-    QFile keyFile(f.signer->keyFilePath());
-    QVERIFY(keyFile.open(QIODevice::ReadOnly));
+    const Result<QByteArray> signingKey = f.vault->vault().get(WebhookSigner::secretRef());
+    KEYSTEAD_VERIFY_OK(signingKey);
     const QByteArray prk
-        = QMessageAuthenticationCode::hash(keyFile.readAll(), QByteArray(32, '\0'), QCryptographicHash::Sha256);
+        = QMessageAuthenticationCode::hash(signingKey.value(), QByteArray(32, '\0'), QCryptographicHash::Sha256);
     const QByteArray info = "keystead webhook header seal v1";
     QCOMPARE(f.signer->derivedKey(info).value(),
              QMessageAuthenticationCode::hash(info + '\x01', prk, QCryptographicHash::Sha256));
@@ -1161,8 +1166,8 @@ void TestCollectService::credentialsAreRefusedWithoutAUsableKey()
 {
     Fixture f = make();
     QVERIFY(f.store);
-    // A signing key file others may read cannot be used: no credential is stored, sealed or not.
-    QFile keyFile(f.signer->keyFilePath());
+    // An older version's signing key file others may read is not sealed: no credential is stored, sealed or not.
+    QFile keyFile(f.signer->legacyKeyFilePath());
     QVERIFY(keyFile.open(QIODevice::WriteOnly));
     QCOMPARE(keyFile.write(QByteArray(WebhookSigner::kKeyBytes, 'k')), qint64{WebhookSigner::kKeyBytes});
     keyFile.close();

@@ -1,5 +1,6 @@
 #include "HttpTestClient.h"
 #include "TestDatabase.h"
+#include "TestVault.h"
 
 #include "api/ApiEndpoint.h"
 #include "api/ApiRouter.h"
@@ -793,10 +794,11 @@ void TestConnectionApi::terminateEndsALiveClient()
 
     Database &database = m_store->database();
     WebhookOutbox outbox(database, m_clock);
-    WebhookSigner signer(m_store->dataDir(), database, m_clock);
+    keystead::test::TestVault vault(database, m_clock, m_store->dataDir());
+    WebhookSigner signer(m_store->dataDir(), database, vault.vault());
     WebhookHeaderSeal seal(signer);
     CollectService collect(database, m_clock, outbox, seal);
-    CollectServer server(collect, &database);
+    CollectServer server(collect, vault.vault(), database);
     server.setRecorder(m_service.get());
     m_service->setTerminator(&server);
     auto unwire = qScopeGuard([this, &server] {
