@@ -228,9 +228,11 @@ struct World
         return session;
     }
 
-    // A session with one webhook that calls the receiver.
-    Result<Session> sessionWithOneWebhook()
+    // open(), and a session with one webhook that calls the receiver.
+    Result<Session> openWithOneWebhook(const QString &backend)
     {
+        if (!open(backend))
+            return Error::unavailable(u"cannot open the %1 store or the receiver"_s.arg(backend));
         WebhookSpec spec;
         spec.url = receiver.url();
         return createSession({spec});

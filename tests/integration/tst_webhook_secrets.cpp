@@ -86,8 +86,7 @@ void TestWebhookSecrets::signingKeyIsSealedInTheVault()
 {
     QFETCH(QString, backend);
     World world;
-    QVERIFY(world.open(backend));
-    Result<Session> session = world.sessionWithOneWebhook();
+    Result<Session> session = world.openWithOneWebhook(backend);
     KEYSTEAD_VERIFY_OK(session);
     const QString webhookId = session->webhookIds.constFirst();
 
@@ -136,8 +135,7 @@ void TestWebhookSecrets::instancesOnOneStoreShareTheKey()
 {
     QFETCH(QString, backend);
     World world;
-    QVERIFY(world.open(backend));
-    Result<Session> session = world.sessionWithOneWebhook();
+    Result<Session> session = world.openWithOneWebhook(backend);
     KEYSTEAD_VERIFY_OK(session);
     const QString webhookId = session->webhookIds.constFirst();
     KEYSTEAD_VERIFY_OK(world.vault->vault().unlock()); // the master key exists; no signing key yet
@@ -182,8 +180,7 @@ void TestWebhookSecrets::legacyKeyFileIsSealedAndRemoved()
 {
     QFETCH(QString, backend);
     World world;
-    QVERIFY(world.open(backend));
-    Result<Session> session = world.sessionWithOneWebhook();
+    Result<Session> session = world.openWithOneWebhook(backend);
     KEYSTEAD_VERIFY_OK(session);
     const QString webhookId = session->webhookIds.constFirst();
 
