@@ -86,6 +86,11 @@ int runServe(const QStringList &arguments)
     qInfo("store: %s (schema version %d)", qPrintable(services.database->config().displayName()),
           Database::knownSchemaVersion());
 
+    // The collect server's host keys are sealed in the vault: the keychain is asked
+    // now, before the background timers run, so none of them calls the vault while
+    // this thread waits for the keychain. Its error, if any, comes with the server's start.
+    if (collectAddress)
+        (void)services.vault->unlock();
     if (Status started = services.startBackgroundWork(); !started)
         return failure(started.error().message);
     if (Status started = services.endpoint->start(endpointConfig); !started)

@@ -48,8 +48,9 @@ std::vector<Migration> webhookMigrations()
              "  duration_ms INTEGER NOT NULL)"_s,
              u"CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, request_time)"_s,
              // One row: a check value of the signing key (an HMAC of a fixed text, which
-             // reveals nothing of the key), so instances sharing a store notice when
-             // their key files differ instead of sending signatures receivers reject.
+             // reveals nothing of the key), so instances sharing a store noticed when
+             // their key files differed. The key is sealed in the vault now; the row is
+             // only read to vet an older version's key file before it is sealed.
              u"CREATE TABLE webhook_signing_key ("
              "  id INTEGER PRIMARY KEY CHECK (id = 1),"
              "  key_check TEXT NOT NULL,"

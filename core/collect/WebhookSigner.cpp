@@ -1,7 +1,8 @@
 #include "WebhookSigner.h"
 
-#include "common/Clock.h"
 #include "common/Crypto.h"
+#include "secrets/SealedSecret.h"
+#include "secrets/Vault.h"
 #include "ssh/NativeHandles.h"
 #include "store/Database.h"
 #include "store/Sql.h"
@@ -11,14 +12,12 @@
 #include <QFileInfo>
 #include <QMessageAuthenticationCode>
 #include <QMutexLocker>
-#include <QUuid>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 
-#include <cstdio>
 #include <memory>
 #include <unistd.h>
 
@@ -70,18 +69,32 @@ Result<QByteArray> hkdfSha256(QByteArrayView key, QByteArrayView info, qsizetype
 constexpr QFileDevice::Permissions kOthersMayTouch = QFileDevice::ReadGroup | QFileDevice::WriteGroup
     | QFileDevice::ExeGroup | QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther;
 
+// The vault's own error, said of the signing key; other errors (a legacy key file's) stay as they are.
+Error vaultRefused(const Error &vaultError)
+{
+    Error error = vaultError;
+    if (vaultError.details.contains(u"vault_state"_s))
+        error.message = u"the webhook signing key is sealed in the vault, which cannot be opened: "_s + error.message;
+    return error;
+}
+
 } // namespace
 
-WebhookSigner::WebhookSigner(QString dataDir, Database &database, const Clock &clock)
+SecretRef WebhookSigner::secretRef()
+{
+    return SecretRef{QString(kOwnerKind), QString(kOwnerId), QString(kField)};
+}
+
+WebhookSigner::WebhookSigner(QString dataDir, Database &database, Vault &vault)
     : m_dataDir(std::move(dataDir))
     , m_database(database)
-    , m_clock(clock)
+    , m_vault(vault)
 {
 }
 
-QString WebhookSigner::keyFilePath() const
+QString WebhookSigner::legacyKeyFilePath() const
 {
-    return QDir(m_dataDir).filePath(kKeyFileName.toString());
+    return QDir(m_dataDir).filePath(kLegacyKeyFileName.toString());
 }
 
 Status WebhookSigner::ensureReady()
@@ -89,12 +102,14 @@ Status WebhookSigner::ensureReady()
     QMutexLocker lock(&m_mutex);
     if (!m_key.isEmpty())
         return {};
-    Result<QByteArray> key = loadOrCreateKey();
+    Result<QByteArray> key = sealedSecretOrMake(m_vault, m_database, secretRef(), [this] { return firstKey(); });
     if (!key)
-        return key.error();
-    if (Status matches = checkAgainstStore(key.value()); !matches)
-        return matches;
-    m_key = key.value();
+        return vaultRefused(key.error());
+    if (key->size() != kKeyBytes)
+        return Error::internal(
+            u"the webhook signing key in the vault is damaged: it must hold exactly %1 bytes"_s.arg(kKeyBytes));
+    retireLegacyKeyFile(key.value());
+    m_key = std::move(key).value();
     return {};
 }
 
@@ -129,25 +144,22 @@ Result<QByteArray> WebhookSigner::derivedKey(QByteArrayView info)
     return hkdfSha256(m_key, info, kKeyBytes);
 }
 
-Result<QByteArray> WebhookSigner::loadOrCreateKey() const
+Result<QByteArray> WebhookSigner::firstKey() const
 {
-    const QString path = keyFilePath();
-    const QFileInfo info(path);
-    if (!info.exists() && !info.isSymLink()) {
-        if (!QDir().mkpath(m_dataDir))
-            return Error::unavailable(u"cannot create the folder %1"_s.arg(m_dataDir));
-        Result<QByteArray> key = crypto::randomBytes(kKeyBytes);
-        if (!key)
-            return key.error();
-        Result<QString> written = writeKeyFile(key.value(), path);
-        if (written)
-            return key;
-        // Another process made it meanwhile: use theirs.
-        if (!QFileInfo::exists(path))
-            return written.error();
-    }
+    Result<std::optional<QByteArray>> legacy = readLegacyKeyFile();
+    if (!legacy)
+        return legacy.error();
+    if (legacy->has_value())
+        return legacy->value();
+    return crypto::randomBytes(kKeyBytes);
+}
 
+Result<std::optional<QByteArray>> WebhookSigner::readLegacyKeyFile() const
+{
+    const QString path = legacyKeyFilePath();
     const QFileInfo existing(path);
+    if (!existing.exists() && !existing.isSymLink())
+        return std::optional<QByteArray>{};
     if (existing.isSymLink() || !existing.isFile())
         return Error::unavailable(u"the webhook signing key %1 must be a plain file, not a link"_s.arg(path));
     if (existing.ownerId() != ::geteuid())
@@ -155,7 +167,8 @@ Result<QByteArray> WebhookSigner::loadOrCreateKey() const
     if (existing.permissions() & kOthersMayTouch)
         return Error::unavailable(
             u"the webhook signing key %1 is open to other users; allow only its owner (chmod 600) "
-            "and, if others may have read it, replace the key (receivers then need the new secrets)"_s.arg(path));
+            "and, if others may have read it, remove it (a new key is made; receivers then need the new "
+            "secrets)"_s.arg(path));
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return Error::unavailable(u"cannot read the webhook signing key %1: %2"_s.arg(path, file.errorString()));
@@ -163,22 +176,40 @@ Result<QByteArray> WebhookSigner::loadOrCreateKey() const
     if (key.size() != kKeyBytes)
         return Error::unavailable(
             u"the webhook signing key %1 is damaged: it must hold exactly %2 bytes"_s.arg(path).arg(kKeyBytes));
-    return key;
+
+    // Older versions recorded a check of the key the store's instances signed with:
+    // a file that does not match it never signed anything receivers accept.
+    Result<QSqlQuery> recorded
+        = sql::exec(m_database.connection(), u"SELECT key_check FROM webhook_signing_key WHERE id = 1"_s);
+    if (!recorded)
+        return recorded.error();
+    if (recorded->next()
+        && !crypto::constantTimeEquals(recorded->value(0).toString().toLatin1(), keyCheckOf(key).toLatin1()))
+        return Error::conflict(
+            u"the webhook signing key %1 differs from the one other Keystead instances on this database "
+            "signed with: start one of them first (it seals its key in the vault), or remove %1"_s.arg(path));
+    return std::optional<QByteArray>{std::move(key)};
 }
 
-Result<QString> WebhookSigner::writeKeyFile(const QByteArray &key, const QString &path) const
+void WebhookSigner::retireLegacyKeyFile(const QByteArray &sealedKey) const
 {
-    // Made with owner-only permissions from the start: no moment where others could read it.
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly, QFileDevice::ReadOwner | QFileDevice::WriteOwner))
-        return Error::unavailable(u"cannot create the webhook signing key %1: %2"_s.arg(path, file.errorString()));
-    const bool written = file.write(key) == key.size() && file.flush() && ::fsync(file.handle()) == 0;
-    file.close();
-    if (!written) {
-        QFile::remove(path);
-        return Error::unavailable(u"cannot write the webhook signing key %1"_s.arg(path));
+    const QString path = legacyKeyFilePath();
+    if (!QFileInfo::exists(path))
+        return;
+    Result<std::optional<QByteArray>> legacy = readLegacyKeyFile();
+    if (legacy && !legacy->has_value())
+        return;
+    if (!legacy || !crypto::constantTimeEquals(legacy->value(), sealedKey)) {
+        const QString why = legacy ? u"it holds another key"_s : legacy.error().message;
+        qWarning("webhooks: %s is no longer used (the signing key is sealed in the vault) and was left in place: %s",
+                 qPrintable(path), qPrintable(why));
+        return;
     }
-    return path;
+    // The vault holds this very key now: a copy in the data folder is one more place to steal it from.
+    if (!QFile::remove(path))
+        qWarning("webhooks: cannot remove %s, whose key is sealed in the vault now", qPrintable(path));
+    else
+        qInfo("webhooks: sealed the signing key of %s in the vault and removed the file", qPrintable(path));
 }
 
 Status WebhookSigner::replaceKey()
@@ -187,55 +218,9 @@ Status WebhookSigner::replaceKey()
     Result<QByteArray> key = crypto::randomBytes(kKeyBytes);
     if (!key)
         return key.error();
-    const QString path = keyFilePath();
-    const QString fresh = path + u".new-"_s + QUuid::createUuid().toString(QUuid::Id128);
-    if (Result<QString> written = writeKeyFile(key.value(), fresh); !written)
-        return written.error();
-    // rename(2) swaps the file in one step: there is never a moment without a key file.
-    if (::rename(QFile::encodeName(fresh).constData(), QFile::encodeName(path).constData()) != 0) {
-        QFile::remove(fresh);
-        return Error::unavailable(u"cannot replace the webhook signing key %1"_s.arg(path));
-    }
-    QSqlDatabase db = m_database.connection();
-    const QString now = sql::toStoreTime(m_clock.now());
-    const Status recorded = sql::inTransaction(db, [&]() -> Status {
-        Result<QSqlQuery> removed = sql::exec(db, u"DELETE FROM webhook_signing_key WHERE id = 1"_s);
-        if (!removed)
-            return removed.error();
-        Result<QSqlQuery> inserted
-            = sql::exec(db, u"INSERT INTO webhook_signing_key (id, key_check, created_at) VALUES (1, ?, ?)"_s,
-                        {keyCheckOf(key.value()), now});
-        if (!inserted)
-            return inserted.error();
-        return {};
-    });
-    if (!recorded)
-        return recorded;
-    m_key = key.value();
-    return {};
-}
-
-Status WebhookSigner::checkAgainstStore(const QByteArray &key)
-{
-    const QString check = keyCheckOf(key);
-    QSqlDatabase db = m_database.connection();
-    Result<QSqlQuery> recorded = sql::exec(
-        db,
-        u"INSERT INTO webhook_signing_key (id, key_check, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING"_s,
-        {check, sql::toStoreTime(m_clock.now())});
-    if (!recorded)
-        return recorded.error();
-    Result<QSqlQuery> stored = sql::exec(db, u"SELECT key_check FROM webhook_signing_key WHERE id = 1"_s);
-    if (!stored)
-        return stored.error();
-    if (!stored.value().first())
-        return Error::internal(u"the store kept no webhook signing key check"_s);
-    if (!crypto::constantTimeEquals(stored.value().value(0).toString().toLatin1(), check.toLatin1())) {
-        return Error::conflict(
-            u"the webhook signing key %1 differs from the one other Keystead instances on this database "
-            "use: copy their %2 into %3 (owner-only, mode 600), or webhook receivers would reject this "
-            "instance's signatures"_s.arg(keyFilePath(), kKeyFileName.toString(), m_dataDir));
-    }
+    if (Status sealed = resealSecret(m_vault, m_database, secretRef(), key.value()); !sealed)
+        return vaultRefused(sealed.error());
+    m_key = std::move(key).value();
     return {};
 }
 

@@ -14,7 +14,7 @@ Result<std::unique_ptr<Composition>> Composition::open(const StoreLocation &loca
 {
     if (!QDir().mkpath(location.dataDir))
         return Error::unavailable(u"cannot create the data folder %1"_s.arg(location.dataDir));
-    // The data folder holds host keys and the store: only its owner may look inside.
+    // The data folder holds the store: only its owner may look inside.
     QFile::setPermissions(location.dataDir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
 
     Result<DatabaseConfig> config = DatabaseConfig::fromUrl(location.databaseUrl, location.dataDir);
@@ -41,22 +41,24 @@ void Composition::assemble(Database &store, const Clock &clock, const QString &d
     router = std::make_unique<ApiRouter>(*tokens, clock);
     systemController = std::make_unique<SystemController>(*router);
 
+    // The vault seals every secret: the keys of the areas below among them.
+    masterKeys = masterKeyStore ? std::move(masterKeyStore) : MasterKeyStore::fromEnvironment();
+    vault = std::make_unique<Vault>(store, clock, *masterKeys);
+
     // Collect sessions (seed 000) and their webhooks.
     webhookOutbox = std::make_unique<WebhookOutbox>(store, clock);
-    webhookSigner = std::make_unique<WebhookSigner>(dataDir, store, clock);
+    webhookSigner = std::make_unique<WebhookSigner>(dataDir, store, *vault);
     webhookHeaderSeal = std::make_unique<WebhookHeaderSeal>(*webhookSigner);
     webhooks = std::make_unique<WebhookDispatcher>(store, clock, *webhookSigner);
     webhookLog = std::make_unique<WebhookDeliveryLog>(store);
     collect = std::make_unique<CollectService>(store, clock, *webhookOutbox, *webhookHeaderSeal);
     collectController = std::make_unique<CollectController>(*router, *collect);
     webhookController = std::make_unique<WebhookController>(*router, *collect, *webhookSigner, *webhookLog, *webhooks);
-    collectServer = std::make_unique<CollectServer>(*collect, &store);
+    collectServer = std::make_unique<CollectServer>(*collect, *vault, store);
     // On SQLite nothing else tells the dispatcher that a change queued a delivery.
     QObject::connect(collect.get(), &CollectService::sessionChanged, webhooks.get(), &WebhookDispatcher::wake);
 
-    // The vault and the key inventory (seed 001).
-    masterKeys = masterKeyStore ? std::move(masterKeyStore) : MasterKeyStore::fromEnvironment();
-    vault = std::make_unique<Vault>(store, clock, *masterKeys);
+    // The key inventory (seed 001).
     audit = std::make_unique<AuditLog>(store, clock);
     inventory = std::make_unique<InventoryService>(store, clock, *vault, *audit);
     keyController = std::make_unique<KeyController>(*router, *inventory);
@@ -139,8 +141,6 @@ void Composition::teardown()
     keyController.reset();
     inventory.reset();
     audit.reset();
-    vault.reset();
-    masterKeys.reset();
     webhookController.reset();
     collectController.reset();
     collect.reset();
@@ -148,6 +148,8 @@ void Composition::teardown()
     webhookHeaderSeal.reset();
     webhookSigner.reset();
     webhookOutbox.reset();
+    vault.reset();
+    masterKeys.reset();
     systemController.reset();
     router.reset();
     tokens.reset();

@@ -150,11 +150,8 @@ public:
     Worker(const Worker &) = delete;
     Worker &operator=(const Worker &) = delete;
 
-    Result<Started> listen(const CollectServerConfig &config)
+    Result<Started> listen(const CollectServerConfig &config, HostKeys &keys)
     {
-        Result<HostKeys> keys = HostKeys::loadOrCreate(config.hostKeyDir());
-        if (!keys)
-            return keys.error();
         m_bind.reset(ssh_bind_new());
         if (!m_bind)
             return Error::internal(u"libssh: cannot create the server"_s);
@@ -163,7 +160,7 @@ public:
         // /etc/ssh/libssh_server_config (which libssh would otherwise read at each accept).
         const bool processConfig = false;
         ssh_bind_options_set(m_bind.get(), SSH_BIND_OPTIONS_PROCESS_CONFIG, &processConfig);
-        if (Status installed = keys.value().installInto(m_bind.get()); !installed)
+        if (Status installed = keys.installInto(m_bind.get()); !installed)
             return installed.error();
 
         m_listener = new Listener([this](qintptr socket) { accept(int(socket)); }, this);
@@ -186,7 +183,7 @@ public:
             m_bind.reset();
             return Error::unavailable(u"cannot listen on %1: %2"_s.arg(config.listen.toString(), reason));
         }
-        return Started{m_listener->serverPort(), keys.value().fingerprints()};
+        return Started{m_listener->serverPort(), keys.fingerprints()};
     }
 
     void shutdown()
@@ -283,10 +280,11 @@ private:
     QHash<QHostAddress, int> m_unauthenticatedByAddress;
 };
 
-CollectServer::CollectServer(CollectGate &gate, Database *database, QObject *parent)
+CollectServer::CollectServer(CollectGate &gate, Vault &vault, Database &database, QObject *parent)
     : QObject(parent)
     , m_gate(gate)
-    , m_database(database)
+    , m_vault(vault)
+    , m_database(&database)
     , m_workerThread(u"keystead-collect"_s)
 {
 }
@@ -299,6 +297,14 @@ CollectServer::~CollectServer()
 Status CollectServer::start(const CollectServerConfig &config)
 {
     stop();
+    // In this thread, not the server's: the vault may ask the keychain, whose
+    // jobs run in the application's thread, which waits for the listener below.
+    Result<HostKeys> keys = HostKeys::loadOrCreate(m_vault, *m_database, config.legacyHostKeyDir());
+    if (!keys) {
+        m_lastError = keys.error().message;
+        setState(State::Failed);
+        return keys.error();
+    }
     {
         QMutexLocker lock(&m_configMutex);
         m_config = config;
@@ -310,7 +316,8 @@ Status CollectServer::start(const CollectServerConfig &config)
     }
 
     std::optional<Result<Started>> started;
-    m_workerThread.run([this, &started, applied = connectionConfig()] { started = m_worker->listen(applied); });
+    m_workerThread.run(
+        [this, &started, &keys, applied = connectionConfig()] { started = m_worker->listen(applied, keys.value()); });
     if (!started->ok()) {
         m_lastError = started->error().message;
         stop();

@@ -18,6 +18,7 @@ namespace keystead {
 
 class CollectGate;
 class Database;
+class Vault;
 
 // The in-process SSH server users connect to with `ssh -p PORT <identifier>@host`
 // so that their public keys are collected (see CollectConnection for the flow).
@@ -41,22 +42,23 @@ public:
     enum class State { Stopped, Running, Failed };
     Q_ENUM(State)
 
-    // `database` is the store the gate uses from the server's thread: that
-    // thread's connection is released when the server stops. May be null
-    // when the gate touches no store.
-    explicit CollectServer(CollectGate &gate, Database *database = nullptr, QObject *parent = nullptr);
+    // The host keys are sealed in `vault`, which seals in `database`; the gate
+    // may use `database` from the server's thread too: that thread's connection
+    // is released when the server stops.
+    CollectServer(CollectGate &gate, Vault &vault, Database &database, QObject *parent = nullptr);
     ~CollectServer() override;
 
     // Where connections are reported; null records nothing. Takes effect at
     // the next start(). The recorder must outlive the server's run.
     void setRecorder(ConnectionRecorder *recorder) { m_recorder = recorder; }
 
-    // Loads (or makes, on first start) the host keys, then binds the listener.
+    // Loads the host keys from the vault (sealing them on first start), then
+    // binds the listener; fails with the vault's words when it cannot be opened.
     // Blocks until the server listens or failed. A policy or log level set
     // before (setPolicy, setLogLevel) overrides the config's own fields.
     Status start(const CollectServerConfig &config);
     // Closes the listener and every connection (those with an open dialog are
-    // reported abandoned), then ends the thread. Host keys stay on disk.
+    // reported abandoned), then ends the thread. Host keys stay in the vault.
     void stop();
 
     // The policy new connections get from now on, running or not. Any thread.
@@ -92,6 +94,7 @@ private:
     void setState(State state);
 
     CollectGate &m_gate;
+    Vault &m_vault;
     Database *m_database;
     ConnectionRecorder *m_recorder = nullptr;
     class Worker;

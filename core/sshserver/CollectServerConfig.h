@@ -13,7 +13,8 @@ struct CollectServerConfig
     static constexpr quint16 kDefaultPort = 2222;
 
     ListenAddress listen{QHostAddress(QHostAddress::LocalHost), kDefaultPort};
-    // The data folder; the host keys live in its collect/ subfolder.
+    // The data folder. The host keys are sealed in the vault; versions before it
+    // kept them in its collect/ subfolder, which is read once to import them.
     QString dataDir;
 
     // From the TCP connection to a successful authentication.
@@ -44,7 +45,7 @@ struct CollectServerConfig
     // service.log_level of seed 004: 0 (nothing) .. 7 (everything libssh says).
     int logLevel = 0;
 
-    QString hostKeyDir() const { return QDir(dataDir).filePath(QStringLiteral("collect")); }
+    QString legacyHostKeyDir() const { return QDir(dataDir).filePath(QStringLiteral("collect")); }
 
     // This configuration with a policy's server-side settings; a timeout of 0
     // or less keeps idleTimeoutMs.

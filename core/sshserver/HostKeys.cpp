@@ -1,5 +1,9 @@
 #include "HostKeys.h"
 
+#include "secrets/SealedSecret.h"
+#include "secrets/Vault.h"
+#include "ssh/SshPrivateKey.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -16,14 +20,14 @@ struct HostKeyKind
 {
     const char *name; // as in sshd's file names
     ssh_keytypes_e type;
-    int generateParameter; // bits for ssh_pki_generate
+    GeneratedKeyType generated;
     const char *label;
 };
 
 constexpr HostKeyKind kKinds[] = {
-    {"ed25519", SSH_KEYTYPE_ED25519, 0, "ED25519"},
-    {"ecdsa", SSH_KEYTYPE_ECDSA_P256, 256, "ECDSA"},
-    {"rsa", SSH_KEYTYPE_RSA, 3072, "RSA"},
+    {"ed25519", SSH_KEYTYPE_ED25519, GeneratedKeyType::Ed25519, "ED25519"},
+    {"ecdsa", SSH_KEYTYPE_ECDSA_P256, GeneratedKeyType::EcdsaP256, "ECDSA"},
+    {"rsa", SSH_KEYTYPE_RSA, GeneratedKeyType::Rsa3072, "RSA"},
 };
 
 constexpr qint64 kMaxKeyFileBytes = 64 * 1024;
@@ -70,50 +74,22 @@ int keyBits(ssh_key key)
     return bits;
 }
 
-// Written under a temporary name, then renamed: a crash never leaves half a key.
-Status writePrivateKey(const QString &path, ssh_key key)
+// The key in `text` (openssh-key-v1 or PEM, unencrypted), which must be of `kind`; `where` names it in errors.
+Result<libssh::KeyPtr> importKey(const QByteArray &text, const HostKeyKind &kind, const QString &where)
 {
-    const QString temporary = path + u".new"_s;
-    QFile::remove(temporary);
-    // Made owner-only before libssh writes into it, so the key is never readable by others.
-    QFile file(temporary);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly, QFileDevice::ReadOwner | QFileDevice::WriteOwner))
-        return Error::unavailable(u"cannot create the host key %1: %2"_s.arg(temporary, file.errorString()));
-    file.close();
-    // (Not ssh_pki_export_privkey_base64: 0.10 reads past its buffer there.)
-    if (ssh_pki_export_privkey_file(key, nullptr, nullptr, nullptr, QFile::encodeName(temporary).constData())
-        != SSH_OK) {
-        QFile::remove(temporary);
-        return Error::unavailable(u"cannot write the host key %1"_s.arg(temporary));
-    }
-    if (!QFile::rename(temporary, path)) {
-        QFile::remove(temporary);
-        return Error::unavailable(u"cannot create the host key %1"_s.arg(path));
-    }
-    return {};
+    ssh_key raw = nullptr;
+    if (ssh_pki_import_privkey_base64(text.constData(), nullptr, nullptr, nullptr, &raw) != SSH_OK)
+        return Error::invalid(u"%1 is not an unencrypted private key libssh can read"_s.arg(where));
+    libssh::KeyPtr key(raw);
+    if (ssh_key_type(key.get()) != kind.type)
+        return Error::invalid(u"%1 holds a %2 key, expected %3"_s.arg(
+            where, QString::fromLatin1(ssh_key_type_to_char(ssh_key_type(key.get()))),
+            QString::fromLatin1(ssh_key_type_to_char(kind.type))));
+    return key;
 }
 
-Status writePublicHalf(const QString &path, ssh_key key)
-{
-    ssh_key rawPublic = nullptr;
-    if (ssh_pki_export_privkey_to_pubkey(key, &rawPublic) != SSH_OK)
-        return Error::internal(u"cannot derive the public half of %1"_s.arg(path));
-    const libssh::KeyPtr publicKey(rawPublic);
-    char *rawBase64 = nullptr;
-    if (ssh_pki_export_pubkey_base64(publicKey.get(), &rawBase64) != SSH_OK)
-        return Error::internal(u"cannot encode the public half of %1"_s.arg(path));
-    const libssh::CharPtr base64(rawBase64);
-    const QByteArray line
-        = QByteArray(ssh_key_type_to_char(ssh_key_type(key))) + ' ' + base64.get() + " keystead-collect\n";
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(line) != line.size())
-        return Error::unavailable(u"cannot write %1: %2"_s.arg(path, file.errorString()));
-    file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup
-                        | QFileDevice::ReadOther);
-    return {};
-}
-
-Result<libssh::KeyPtr> loadKey(const QString &path, const HostKeyKind &kind)
+// The private key file an older version kept, read only when it is as private as sshd wants it.
+Result<QByteArray> readLegacyKey(const QString &path, const HostKeyKind &kind)
 {
     const QByteArray nativePath = QFile::encodeName(path);
     struct stat info = {};
@@ -126,27 +102,45 @@ Result<libssh::KeyPtr> loadKey(const QString &path, const HostKeyKind &kind)
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return Error::unavailable(u"cannot read the host key %1: %2"_s.arg(path, file.errorString()));
-    const QByteArray content = file.read(kMaxKeyFileBytes);
-    ssh_key raw = nullptr;
-    if (ssh_pki_import_privkey_base64(content.constData(), nullptr, nullptr, nullptr, &raw) != SSH_OK)
-        return Error::invalid(u"%1 is not an unencrypted private key libssh can read"_s.arg(path));
-    libssh::KeyPtr key(raw);
-    if (ssh_key_type(key.get()) != kind.type)
-        return Error::invalid(u"%1 holds a %2 key, expected %3"_s.arg(
-            path, QString::fromLatin1(ssh_key_type_to_char(ssh_key_type(key.get()))),
-            QString::fromLatin1(ssh_key_type_to_char(kind.type))));
-    return key;
+    QByteArray content = file.read(kMaxKeyFileBytes);
+    if (Result<libssh::KeyPtr> valid = importKey(content, kind, path); !valid)
+        return valid.error();
+    return content;
 }
 
-Result<libssh::KeyPtr> createKey(const QString &path, const HostKeyKind &kind)
+// What the vault gets when it holds no key of this kind: the older version's file, else a new key.
+Result<QByteArray> firstKey(const QString &legacyPath, const HostKeyKind &kind)
 {
-    ssh_key raw = nullptr;
-    if (ssh_pki_generate(kind.type, kind.generateParameter, &raw) != SSH_OK)
-        return Error::internal(u"cannot generate the %1 host key"_s.arg(QString::fromLatin1(kind.label)));
-    libssh::KeyPtr key(raw);
-    if (Status written = writePrivateKey(path, key.get()); !written)
-        return written.error();
-    return key;
+    if (QFileInfo::exists(legacyPath))
+        return readLegacyKey(legacyPath, kind);
+    Result<GeneratedKeyPair> made = generateKeyPair(kind.generated, {}, u"keystead-collect"_s);
+    if (!made)
+        return Error::internal(
+            u"cannot generate the %1 host key: %2"_s.arg(QString::fromLatin1(kind.label), made.error().message));
+    return std::move(made->privateKeyText);
+}
+
+// The legacy file (and its public half) goes once the vault holds the same key. True when it went.
+bool retireLegacyKey(const QString &path, const QByteArray &sealed)
+{
+    if (!QFileInfo::exists(path))
+        return false;
+    QFile file(path);
+    const QByteArray content = file.open(QIODevice::ReadOnly) ? file.read(kMaxKeyFileBytes) : QByteArray();
+    file.close();
+    if (content != sealed) {
+        qWarning("collect: %s is no longer used (the host keys are sealed in the vault) and holds another key; "
+                 "it was left in place",
+                 qPrintable(path));
+        return false;
+    }
+    if (!QFile::remove(path)) {
+        qWarning("collect: cannot remove %s, whose key is sealed in the vault now", qPrintable(path));
+        return false;
+    }
+    QFile::remove(path + u".pub"_s);
+    qInfo("collect: sealed the host key of %s in the vault and removed the file", qPrintable(path));
+    return true;
 }
 
 } // namespace
@@ -156,33 +150,47 @@ QString HostKeys::fileName(const QString &typeName)
     return u"ssh_host_%1_key"_s.arg(typeName);
 }
 
-Result<HostKeys> HostKeys::loadOrCreate(const QString &directory)
+SecretRef HostKeys::secretRef(const QString &typeName)
 {
-    if (!QDir().mkpath(directory))
-        return Error::unavailable(u"cannot create the folder %1"_s.arg(directory));
-    QFile::setPermissions(directory, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    return SecretRef{QString(kOwnerKind), typeName, QString(kField)};
+}
 
+Result<HostKeys> HostKeys::loadOrCreate(Vault &vault, Database &database, const QString &legacyDirectory)
+{
     HostKeys keys;
+    bool retired = false;
     for (const HostKeyKind &kind : kKinds) {
-        const QString path = QDir(directory).filePath(fileName(QString::fromLatin1(kind.name)));
-        const bool exists = QFileInfo::exists(path);
-        Result<libssh::KeyPtr> key = exists ? loadKey(path, kind) : createKey(path, kind);
+        const QString typeName = QString::fromLatin1(kind.name);
+        const QString legacyPath = QDir(legacyDirectory).filePath(fileName(typeName));
+        Result<QByteArray> text
+            = sealedSecretOrMake(vault, database, secretRef(typeName), [&] { return firstKey(legacyPath, kind); });
+        if (!text) {
+            Error error = text.error();
+            if (error.details.contains(u"vault_state"_s))
+                error.message = u"the collect server's host keys are sealed in the vault, which cannot be opened: "_s
+                    + error.message;
+            return error;
+        }
+        const QString where = u"the %1 host key in the vault"_s.arg(QString::fromLatin1(kind.label));
+        Result<libssh::KeyPtr> key = importKey(text.value(), kind, where);
         if (!key)
             return key.error();
-        if (!exists || !QFileInfo::exists(path + u".pub"_s)) {
-            if (Status written = writePublicHalf(path + u".pub"_s, key.value().get()); !written)
-                return written.error();
-        }
+        retired = retireLegacyKey(legacyPath, text.value()) || retired;
+        text->fill('\0');
+
         HostKeyFingerprint fingerprint;
         fingerprint.algorithm = QString::fromLatin1(ssh_key_type_to_char(kind.type));
         fingerprint.typeLabel = QString::fromLatin1(kind.label);
         fingerprint.bits = keyBits(key.value().get());
         fingerprint.sha256 = libssh::sha256Fingerprint(key.value().get());
         if (fingerprint.sha256.isEmpty())
-            return Error::internal(u"cannot compute the fingerprint of %1"_s.arg(path));
+            return Error::internal(u"cannot compute the fingerprint of %1"_s.arg(where));
         keys.m_fingerprints.append(fingerprint);
         keys.m_keys.push_back(std::move(key).value());
     }
+    // The older version's folder goes too, once nothing is left in it.
+    if (retired)
+        QDir().rmdir(legacyDirectory);
     return keys;
 }
 

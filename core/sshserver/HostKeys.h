@@ -3,12 +3,17 @@
 #include "common/Result.h"
 #include "ssh/NativeHandles.h"
 
+#include <QLatin1StringView>
 #include <QList>
 #include <QString>
 
 #include <vector>
 
 namespace keystead {
+
+class Database;
+class Vault;
+struct SecretRef;
 
 // One host key as a user checks it against what the client prints.
 struct HostKeyFingerprint
@@ -23,17 +28,28 @@ struct HostKeyFingerprint
     friend bool operator==(const HostKeyFingerprint &, const HostKeyFingerprint &) = default;
 };
 
-// The collect server's host keys (Ed25519, ECDSA P-256, RSA 3072), kept as
-// sshd keeps its own: one private key file per type (ssh_host_ed25519_key,
-// ssh_host_ecdsa_key, ssh_host_rsa_key), readable by the owner only, with the
-// public half beside it (.pub). Made on first use, reused afterwards, so
-// clients that remembered the server keep trusting it.
+// The collect server's host keys (Ed25519, ECDSA P-256, RSA 3072), sealed in
+// the vault as openssh-key-v1 text, one secret per type. Made on first use and
+// shared by every instance on the store, so clients that remembered the server
+// keep trusting it, whichever instance answers.
+//
+// Versions before the vault kept them as sshd keeps its own, one owner-only file
+// per type (ssh_host_ed25519_key, ssh_host_ecdsa_key, ssh_host_rsa_key, with a
+// .pub beside it) in <data folder>/collect/: when the vault holds no key of a
+// type, that file's key is sealed and the file removed.
 class HostKeys final
 {
 public:
-    // Loads the keys from `directory`, creating the directory (owner only)
-    // and any missing key. Refuses a key file that group or others can read.
-    static Result<HostKeys> loadOrCreate(const QString &directory);
+    static constexpr QLatin1StringView kOwnerKind{"collect_host_key"};
+    static constexpr QLatin1StringView kField{"private_key"};
+    // Where the key of a type ("ed25519", "ecdsa", "rsa") is sealed in the vault.
+    static SecretRef secretRef(const QString &typeName);
+
+    // Loads the keys from the vault, sealing any missing one: an older version's
+    // file in `legacyDirectory` when there is one (refused when group or others
+    // can read it), else a new key. Fails with the vault's own words when the
+    // vault cannot be opened.
+    static Result<HostKeys> loadOrCreate(Vault &vault, Database &database, const QString &legacyDirectory);
 
     const QList<HostKeyFingerprint> &fingerprints() const { return m_fingerprints; }
 
@@ -41,7 +57,7 @@ public:
     // this object holds only the fingerprints then.
     Status installInto(ssh_bind bind);
 
-    static QString fileName(const QString &typeName); // "ssh_host_<type>_key"
+    static QString fileName(const QString &typeName); // "ssh_host_<type>_key", as older versions named the files
 
 private:
     std::vector<libssh::KeyPtr> m_keys;

@@ -10,6 +10,7 @@
 #include "BenchSshd.h"
 #include "CollectLoadLoop.h"
 #include "TestDatabase.h"
+#include "TestVault.h"
 
 #include "collect/CollectService.h"
 #include "collect/WebhookHeaderSeal.h"
@@ -88,7 +89,8 @@ public:
         if (!m_dataDir.isValid())
             return Error::internal(u"cannot create a temporary data folder"_s);
         m_outbox = std::make_unique<WebhookOutbox>(m_store->database(), m_clock);
-        m_signer = std::make_unique<WebhookSigner>(m_store->dataDir(), m_store->database(), m_clock);
+        m_vault = std::make_unique<keystead::test::TestVault>(m_store->database(), m_clock, m_store->dataDir());
+        m_signer = std::make_unique<WebhookSigner>(m_store->dataDir(), m_store->database(), m_vault->vault());
         m_seal = std::make_unique<WebhookHeaderSeal>(*m_signer);
         m_service = std::make_unique<CollectService>(m_store->database(), m_clock, *m_outbox, *m_seal);
         CollectSessionInput input;
@@ -106,7 +108,7 @@ public:
         config.dataDir = m_dataDir.path();
         config.maxUnauthenticated = kUnauthenticatedCap;
         config.maxUnauthenticatedPerAddress = kUnauthenticatedCap;
-        m_server = std::make_unique<CollectServer>(*m_service, &m_store->database());
+        m_server = std::make_unique<CollectServer>(*m_service, m_vault->vault(), m_store->database());
         if (Status started = m_server->start(config); !started)
             return started;
         // QThread names the thread after its object name.
@@ -120,6 +122,7 @@ public:
         m_service.reset();
         m_seal.reset();
         m_signer.reset();
+        m_vault.reset();
         m_outbox.reset();
         if (m_store)
             m_store->database().releaseThreadConnection();
@@ -166,6 +169,7 @@ private:
     std::unique_ptr<test::TestDatabase> m_store;
     QTemporaryDir m_dataDir;
     std::unique_ptr<WebhookOutbox> m_outbox;
+    std::unique_ptr<keystead::test::TestVault> m_vault;
     std::unique_ptr<WebhookSigner> m_signer;
     std::unique_ptr<WebhookHeaderSeal> m_seal;
     std::unique_ptr<CollectService> m_service;

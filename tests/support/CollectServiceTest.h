@@ -2,6 +2,7 @@
 
 #include "KeyMaterial.h"
 #include "StoreTestSupport.h"
+#include "TestVault.h"
 
 #include "collect/CollectService.h"
 #include "collect/WebhookHeaderSeal.h"
@@ -38,6 +39,7 @@ inline QStringList errorLocations(const Error &error)
 struct CollectFixture : StoreFixture
 {
     std::unique_ptr<WebhookOutbox> outbox;
+    std::unique_ptr<TestVault> vault; // the signing key is sealed in it
     std::unique_ptr<WebhookSigner> signer;
     std::unique_ptr<WebhookHeaderSeal> seal;
     std::unique_ptr<CollectService> service;
@@ -55,7 +57,9 @@ protected:
         if (!fixture.store)
             return fixture;
         fixture.outbox = std::make_unique<WebhookOutbox>(fixture.store->database(), m_clock);
-        fixture.signer = std::make_unique<WebhookSigner>(fixture.store->dataDir(), fixture.store->database(), m_clock);
+        fixture.vault = std::make_unique<TestVault>(fixture.store->database(), m_clock, fixture.store->dataDir());
+        fixture.signer = std::make_unique<WebhookSigner>(fixture.store->dataDir(), fixture.store->database(),
+                                                         fixture.vault->vault());
         fixture.seal = std::make_unique<WebhookHeaderSeal>(*fixture.signer);
         fixture.service
             = std::make_unique<CollectService>(fixture.store->database(), m_clock, *fixture.outbox, *fixture.seal);

@@ -229,10 +229,10 @@ void TestCollectServiceWebhooks::sealedValuesOpenOnlyWhereTheyWereSealed()
     QCOMPARE(seal.seal(QString(), u"Authorization"_s, value).error().kind, Error::Kind::InvalidInput);
 
     // The seal's key is HKDF-SHA256 (RFC 5869, no salt) of the signing key, worked out here by hand.
-    QFile keyFile(f.signer->keyFilePath());
-    QVERIFY(keyFile.open(QIODevice::ReadOnly));
+    const Result<QByteArray> signingKey = f.vault->vault().get(WebhookSigner::secretRef());
+    KEYSTEAD_VERIFY_OK(signingKey);
     const QByteArray prk
-        = QMessageAuthenticationCode::hash(keyFile.readAll(), QByteArray(32, '\0'), QCryptographicHash::Sha256);
+        = QMessageAuthenticationCode::hash(signingKey.value(), QByteArray(32, '\0'), QCryptographicHash::Sha256);
     const QByteArray info = "keystead webhook header seal v1";
     QCOMPARE(f.signer->derivedKey(info).value(),
              QMessageAuthenticationCode::hash(info + '\x01', prk, QCryptographicHash::Sha256));
@@ -286,8 +286,8 @@ void TestCollectServiceWebhooks::credentialsAreRefusedWithoutAUsableKey()
 {
     Fixture f = make();
     QVERIFY(f.store);
-    // A signing key file others may read cannot be used: no credential is stored, sealed or not.
-    QFile keyFile(f.signer->keyFilePath());
+    // An older version's signing key file others may read is not sealed: no credential is stored, sealed or not.
+    QFile keyFile(f.signer->legacyKeyFilePath());
     QVERIFY(keyFile.open(QIODevice::WriteOnly));
     QCOMPARE(keyFile.write(QByteArray(WebhookSigner::kKeyBytes, 'k')), qint64{WebhookSigner::kKeyBytes});
     keyFile.close();

@@ -1,5 +1,6 @@
 #include "HttpTestClient.h"
 #include "TestDatabase.h"
+#include "TestVault.h"
 
 #include "api/ApiEndpoint.h"
 #include "api/ApiRouter.h"
@@ -162,6 +163,7 @@ private:
     std::unique_ptr<ApiRouter> m_router;
     std::unique_ptr<SystemController> m_system;
     std::unique_ptr<WebhookOutbox> m_outbox;
+    std::unique_ptr<keystead::test::TestVault> m_vault;
     std::unique_ptr<WebhookSigner> m_signer;
     std::unique_ptr<WebhookHeaderSeal> m_seal;
     std::unique_ptr<WebhookDispatcher> m_dispatcher;
@@ -183,7 +185,8 @@ void TestWebhookApi::init()
     m_router = std::make_unique<ApiRouter>(*m_tokens, m_clock);
     m_system = std::make_unique<SystemController>(*m_router);
     m_outbox = std::make_unique<WebhookOutbox>(database, m_clock);
-    m_signer = std::make_unique<WebhookSigner>(m_store->dataDir(), database, m_clock);
+    m_vault = std::make_unique<keystead::test::TestVault>(database, m_clock, m_store->dataDir());
+    m_signer = std::make_unique<WebhookSigner>(m_store->dataDir(), database, m_vault->vault());
     m_seal = std::make_unique<WebhookHeaderSeal>(*m_signer);
     m_dispatcher = std::make_unique<WebhookDispatcher>(database, m_clock, *m_signer);
     m_log = std::make_unique<WebhookDeliveryLog>(database);
@@ -212,6 +215,7 @@ void TestWebhookApi::cleanup()
     m_log.reset();
     m_seal.reset();
     m_signer.reset();
+    m_vault.reset();
     m_outbox.reset();
     m_system.reset();
     m_router.reset();
@@ -289,8 +293,8 @@ void TestWebhookApi::secretWithoutAUsableKeyIs503()
         return input;
     }());
     KEYSTEAD_VERIFY_OK(created);
-    // A key file others may read is refused.
-    QFile keyFile(m_signer->keyFilePath());
+    // An older version's key file others may read is not sealed into the vault.
+    QFile keyFile(m_signer->legacyKeyFilePath());
     QVERIFY(keyFile.open(QIODevice::WriteOnly));
     QCOMPARE(keyFile.write(QByteArray(WebhookSigner::kKeyBytes, 'k')), qint64{WebhookSigner::kKeyBytes});
     keyFile.close();
