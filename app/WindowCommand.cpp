@@ -66,6 +66,10 @@ int runWindow(int &argc, char **argv)
     const Status endpointApplied = endpoint_settings::apply(*services.endpoint, *services.settings);
     // Webhook delivery and the expiry sweep run while the window is open; the collect server runs when service.enabled
     // says so.
+    // The collect server's host keys are sealed in the vault: ask the keychain now, before the background timers
+    // run, so none of them waits for the vault while this thread waits for the keychain (as `keystead serve` does).
+    // A locked vault shows in the window and in the collect server's state.
+    (void)services.vault->unlock();
     const Status backgroundStarted = services.startBackgroundWork();
 
     int status = kExitOk;
